@@ -1,0 +1,15 @@
+# install() + an exported package config so find_package(BitActor) works.
+include(CMakePackageConfigHelpers)
+
+install(DIRECTORY src/bitactor DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+        FILES_MATCHING PATTERN "*.hpp")
+install(EXPORT BitActorTargets NAMESPACE bitactor::
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/BitActor)
+configure_package_config_file(cmake/BitActorConfig.cmake.in
+  ${CMAKE_CURRENT_BINARY_DIR}/BitActorConfig.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/BitActor)
+write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/BitActorConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/BitActorConfig.cmake
+              ${CMAKE_CURRENT_BINARY_DIR}/BitActorConfigVersion.cmake
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/BitActor)

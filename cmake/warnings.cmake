@@ -1,0 +1,9 @@
+# bitactor_set_warnings(target): the project's warning set, errors in CI.
+function(bitactor_set_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow
+                         -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
+                         -Woverloaded-virtual -Wnull-dereference)
+  if(BITACTOR_WARNINGS_AS_ERRORS)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
