@@ -1,0 +1,209 @@
+#pragma once
+// The base class of every process's behaviour. A process is an actor object plus a mailbox:
+// the runtime calls on_start() once, then handle() for each message, one at a time, never
+// concurrently. Between messages the process has no stack and no thread, only this object.
+//
+//   struct counter : bitactor::actor {
+//     int n = 0;
+//     void handle(bitactor::message& m) override {
+//       if (auto* inc = m.get_if<increment>()) n += inc->by;
+//       else if (auto* q = m.get_if<query>()) send(q->reply_to, n);
+//     }
+//   };
+//
+// The member functions below act for this process (self()): call them only from on_start()
+// and handle() of this actor. An exception escaping on_start() or handle() ends the process
+// with exit_reason::exception naming the exception's type and message; linked and monitoring
+// processes are told, nothing else is affected.
+
+#include <chrono>
+#include <concepts>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "bitactor/core/exit_reason.hpp"
+#include "bitactor/core/message.hpp"
+#include "bitactor/core/pid.hpp"
+#include "bitactor/core/runtime.hpp"
+#include "bitactor/core/system_messages.hpp"
+
+namespace bitactor {
+
+class node;
+class actor;
+
+/// A callable usable as a process: `void(actor& self, message& m)`.
+template <class F>
+concept process_function = std::invocable<F&, actor&, message&>;
+
+class actor {
+ public:
+  actor() = default;
+  virtual ~actor() = default;
+  actor(const actor&) = delete;
+  actor& operator=(const actor&) = delete;
+
+  /// Called once, in the process, before the first message. self() is valid from here on
+  /// (not in the constructor).
+  virtual void on_start() {}
+  /// Called for each message, in the order delivered. Messages not of interest are simply
+  /// ignored (return without acting); there is no implicit selective receive.
+  virtual void handle(message& m) = 0;
+
+  pid self() const noexcept { return rt_->pid_of(*proc_); }
+  bitactor::node& this_node() const noexcept { return rt_->owner(); }
+
+  // --- messages -------------------------------------------------------------------------
+
+  /// Moves msg into the mailbox of `to`. To a dead pid this does nothing (as in Erlang).
+  template <class T>
+  void send(const pid& to, T&& msg) {
+    rt_->deliver(to, make_message<std::decay_t<T>>(std::forward<T>(msg)));
+  }
+  /// Sends to a registered name; throws badarg if no process has that name (erlang:send/2).
+  template <class T>
+  void send(std::string_view name, T&& msg) {
+    send(resolve(name), std::forward<T>(msg));
+  }
+  /// Takes ownership of the message being handled (e.g. to postpone it); the runtime will
+  /// not destroy it after handle() returns.
+  message_ptr keep(message& m) noexcept {
+    m.kept_ = true;
+    return message_ptr(&m);
+  }
+
+  // --- processes --------------------------------------------------------------------------
+
+  template <class A, class... Args>
+  requires std::derived_from<A, actor> pid spawn(Args&&... args) {
+    return rt_->spawn(std::make_unique<A>(std::forward<Args>(args)...), sizeof(A), {});
+  }
+  template <process_function F>
+  pid spawn(F&& f);
+
+  /// Spawns a process linked to this one, atomically (no window in which it runs unlinked).
+  template <class A, class... Args>
+  requires std::derived_from<A, actor> pid spawn_link(Args&&... args) {
+    return linked(
+        rt_->spawn(std::make_unique<A>(std::forward<Args>(args)...), sizeof(A), link_options()));
+  }
+  template <process_function F>
+  pid spawn_link(F&& f);
+
+  /// Spawns a process monitored by this one, atomically. Returns its pid and monitor ref.
+  template <class A, class... Args>
+  requires std::derived_from<A, actor> std::pair<pid, ref> spawn_monitor(Args&&... args) {
+    auto opts = monitor_options();
+    pid child = rt_->spawn(std::make_unique<A>(std::forward<Args>(args)...), sizeof(A), opts);
+    rt_->add_monitor_locally(*proc_, opts.monitor_ref, child);
+    return {child, opts.monitor_ref};
+  }
+
+  /// Links this process and `other` (erlang:link/1). Linking a dead pid makes this process
+  /// receive an exit signal with reason noproc.
+  void link(const pid& other) { rt_->link(*proc_, other); }
+  /// Removes the link (erlang:unlink/1). No exit signal from the old link affects this
+  /// process afterwards, even one already in flight (OTP 23+ unlink protocol).
+  void unlink(const pid& other) { rt_->unlink(*proc_, other); }
+  /// Monitors `other` (erlang:monitor(process, Pid)); a down_msg arrives when it exits, with
+  /// reason noproc if it is already dead. Each call creates an independent monitor.
+  ref monitor(const pid& other) { return rt_->monitor(*proc_, other); }
+  /// Removes a monitor; with flush, also removes its down_msg if already delivered. Returns
+  /// false if the monitor was not active.
+  bool demonitor(const ref& r, bool flush = false) { return rt_->demonitor(*proc_, r, flush); }
+
+  /// With trapping on, exit signals arrive as exit_msg instead of ending this process
+  /// (except exit(pid, kill), which is untrappable).
+  void trap_exit(bool on) noexcept { proc_->trap_exit = on; }
+  bool trapping_exits() const noexcept { return proc_->trap_exit; }
+
+  /// Ends this process now with `reason` (erlang:exit/1). Does not return.
+  [[noreturn]] void exit(exit_reason reason) { throw detail::process_exit{std::move(reason)}; }
+  /// Sends an exit signal to `to` (erlang:exit/2).
+  void exit(const pid& to, exit_reason reason) { rt_->send_exit(self(), to, std::move(reason)); }
+
+  // --- timers -----------------------------------------------------------------------------
+
+  /// Delivers msg to `to` after delay (erlang:send_after/3).
+  template <class T>
+  timer_ref send_after(const pid& to, std::chrono::milliseconds delay, T&& msg) {
+    return rt_->send_after(delay, to, make_message<std::decay_t<T>>(std::forward<T>(msg)));
+  }
+  /// Delivers timeout_msg<T>{ref, msg} to `to` after delay (erlang:start_timer/3).
+  template <class T>
+  timer_ref start_timer(const pid& to, std::chrono::milliseconds delay, T&& msg);
+  /// Cancels a timer: the time it had left, or nullopt if it already fired or was cancelled.
+  std::optional<std::chrono::milliseconds> cancel_timer(timer_ref r) {
+    return rt_->cancel_timer(r);
+  }
+
+  // --- names ------------------------------------------------------------------------------
+
+  /// Registers this process under name; throws badarg if taken or already named.
+  void register_name(std::string_view name) { rt_->register_name(name, self()); }
+  std::optional<pid> whereis(std::string_view name) const { return rt_->whereis(name); }
+
+ private:
+  friend class detail::runtime;
+  void attach(detail::process* p, detail::runtime* rt) noexcept {
+    proc_ = p;
+    rt_ = rt;
+  }
+  pid resolve(std::string_view name) const;
+  detail::spawn_options link_options() const {
+    detail::spawn_options o;
+    o.link_to = self();
+    return o;
+  }
+  detail::spawn_options monitor_options() const {
+    detail::spawn_options o;
+    o.monitored_by = self();
+    o.monitor_ref = rt_->make_ref();
+    return o;
+  }
+  pid linked(pid child) {
+    rt_->add_link_locally(*proc_, child);
+    return child;
+  }
+
+  detail::process* proc_ = nullptr;
+  detail::runtime* rt_ = nullptr;
+};
+
+/// Adapts a callable `void(actor&, message&)` (usually a lambda holding the state) to an actor.
+template <class F>
+class function_actor final : public actor {
+ public:
+  explicit function_actor(F f) : f_(std::move(f)) {}
+  void handle(message& m) override { f_(*this, m); }
+
+ private:
+  F f_;
+};
+
+template <process_function F>
+pid actor::spawn(F&& f) {
+  using A = function_actor<std::decay_t<F>>;
+  return rt_->spawn(std::make_unique<A>(std::forward<F>(f)), sizeof(A), {});
+}
+
+template <process_function F>
+pid actor::spawn_link(F&& f) {
+  using A = function_actor<std::decay_t<F>>;
+  return linked(rt_->spawn(std::make_unique<A>(std::forward<F>(f)), sizeof(A), link_options()));
+}
+
+template <class T>
+timer_ref actor::start_timer(const pid& to, std::chrono::milliseconds delay, T&& msg) {
+  using payload = timeout_msg<std::decay_t<T>>;
+  // The ref exists only once the timer does: the wheel stamps it in before it can fire.
+  auto* m = new message_of<payload>(std::in_place, payload{timer_ref{}, std::forward<T>(msg)});
+  return rt_->send_after(delay, to, m, [](message* sent, timer_ref r) {
+    static_cast<message_of<payload>*>(sent)->value.timer = r;
+  });
+}
+
+}  // namespace bitactor

@@ -1,0 +1,29 @@
+#include "bitactor/core/exit_reason.hpp"
+
+namespace bitactor {
+
+std::string exit_reason::to_string() const {
+  switch (kind_) {
+    case kind::normal:
+      return "normal";
+    case kind::shutdown:
+      return detail_.empty() ? "shutdown" : "{shutdown," + detail_ + "}";
+    case kind::kill:
+      return "kill";
+    case kind::killed:
+      return "killed";
+    case kind::noproc:
+      return "noproc";
+    case kind::noconnection:
+      return "noconnection";
+    case kind::exception:
+      return "{exception," + detail_ + "}";
+    case kind::other:
+      return detail_;
+  }
+  return detail_;
+}
+
+std::ostream& operator<<(std::ostream& os, const exit_reason& r) { return os << r.to_string(); }
+
+}  // namespace bitactor

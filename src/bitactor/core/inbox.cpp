@@ -1,0 +1,75 @@
+#include "bitactor/core/inbox.hpp"
+
+namespace bitactor {
+
+class inbox::receiver final : public actor {
+ public:
+  explicit receiver(std::shared_ptr<shared_queue> q) : queue_(std::move(q)) {}
+  void handle(message& m) override {
+    {
+      std::lock_guard guard(queue_->lock);
+      queue_->messages.push_back(keep(m));
+    }
+    queue_->arrived.notify_all();
+  }
+
+ private:
+  std::shared_ptr<shared_queue> queue_;
+};
+
+inbox::inbox(node& n) : node_(n), queue_(std::make_shared<shared_queue>()) {
+  detail::spawn_options o;
+  o.trap_exit = true;
+  self_ = n.runtime().spawn(std::make_unique<receiver>(queue_), sizeof(receiver), o);
+}
+
+inbox::~inbox() {
+  if (!node_.runtime().stopping()) node_.runtime().send_exit(self_, self_, exit_reason::normal());
+  if (auto* det = node_.runtime().deterministic()) det->run_until_idle();
+}
+
+std::size_t inbox::size() const {
+  std::lock_guard guard(queue_->lock);
+  return queue_->messages.size();
+}
+
+message_ptr inbox::receive_any(std::chrono::milliseconds timeout) {
+  return take([](const message&) { return true; }, timeout);
+}
+
+message_ptr inbox::take_matching(bool (*pred)(const message&, const void*), const void* ctx,
+                                 std::chrono::milliseconds timeout) {
+  auto find = [&]() -> message_ptr {
+    for (auto it = queue_->messages.begin(); it != queue_->messages.end(); ++it) {
+      if (pred(**it, ctx)) {
+        message_ptr m = std::move(*it);
+        queue_->messages.erase(it);
+        return m;
+      }
+    }
+    return nullptr;
+  };
+  auto& rt = node_.runtime();
+  if (rt.deterministic() != nullptr) {
+    message_ptr found;
+    rt.run_deterministic(rt.now_ms() + static_cast<std::uint64_t>(timeout.count()), [&] {
+      std::lock_guard guard(queue_->lock);
+      found = find();
+      return found != nullptr;
+    });
+    return found;
+  }
+  std::unique_lock guard(queue_->lock);
+  message_ptr found;
+  queue_->arrived.wait_for(guard, timeout, [&] {
+    found = find();
+    return found != nullptr;
+  });
+  return found;
+}
+
+void inbox::link(const pid& p) { node_.runtime().link_on_behalf(self_, p); }
+
+ref inbox::monitor(const pid& p) { return node_.runtime().monitor_on_behalf(self_, p); }
+
+}  // namespace bitactor

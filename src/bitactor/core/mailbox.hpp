@@ -1,0 +1,113 @@
+#pragma once
+// The mailbox's hot path, written by hand because every message crosses it.
+//
+// mpsc_queue is Dmitry Vyukov's intrusive multi-producer single-consumer queue: a push is one
+// atomic exchange (wait-free for senders, no lock, no allocation beyond the message itself);
+// only the owning process pops. FIFO per producer, which gives Erlang's per-sender ordering.
+//
+// fifo is the process's private queue of delivered-but-unhandled messages, touched only by the
+// process itself, so it needs no synchronisation at all.
+
+#include <atomic>
+
+#include "bitactor/core/message.hpp"
+
+namespace bitactor::detail {
+
+class mpsc_queue {
+ public:
+  mpsc_queue() noexcept : head_(&stub_), tail_(&stub_) {}
+  mpsc_queue(const mpsc_queue&) = delete;
+  mpsc_queue& operator=(const mpsc_queue&) = delete;
+
+  /// Any thread. seq_cst so the sender's following read of the process's scheduled flag
+  /// cannot be reordered before it (pairs with the consumer's store/recheck in the runtime).
+  void push(mailbox_node* n) noexcept {
+    n->next.store(nullptr, std::memory_order_relaxed);
+    mailbox_node* prev = head_.exchange(n, std::memory_order_seq_cst);
+    prev->next.store(n, std::memory_order_release);
+  }
+
+  /// Consumer only. Returns nullptr when empty, or when a producer is between its exchange
+  /// and its link (then empty() is false and the caller retries on a later turn).
+  message* pop() noexcept {
+    mailbox_node* tail = tail_;
+    mailbox_node* next = tail->next.load(std::memory_order_acquire);
+    if (tail == &stub_) {
+      if (next == nullptr) return nullptr;
+      tail_ = next;
+      tail = next;
+      next = next->next.load(std::memory_order_acquire);
+    }
+    if (next != nullptr) {
+      tail_ = next;
+      return static_cast<message*>(tail);
+    }
+    if (tail != head_.load(std::memory_order_acquire)) return nullptr;
+    push(&stub_);
+    next = tail->next.load(std::memory_order_acquire);
+    if (next != nullptr) {
+      tail_ = next;
+      return static_cast<message*>(tail);
+    }
+    return nullptr;
+  }
+
+  /// Any thread; exact only for the consumer. After every pushed node has been popped the
+  /// stub is the head again, so "head is the stub" means empty.
+  bool empty() const noexcept { return head_.load(std::memory_order_seq_cst) == &stub_; }
+
+ private:
+  std::atomic<mailbox_node*> head_;  // producers' end (no padding: bytes per process matter more)
+  mailbox_node* tail_;               // consumer's end
+  mailbox_node stub_;
+};
+
+/// Singly linked FIFO owned by one process; no synchronisation.
+class fifo {
+ public:
+  bool empty() const noexcept { return head_ == nullptr; }
+  void push_back(message* m) noexcept {
+    m->next.store(nullptr, std::memory_order_relaxed);
+    if (tail_ != nullptr) {
+      tail_->next.store(m, std::memory_order_relaxed);
+    } else {
+      head_ = m;
+    }
+    tail_ = m;
+  }
+  message* pop_front() noexcept {
+    message* m = head_;
+    if (m != nullptr) {
+      head_ = static_cast<message*>(m->next.load(std::memory_order_relaxed));
+      if (head_ == nullptr) tail_ = nullptr;
+    }
+    return m;
+  }
+  /// Removes (and returns, unlinked) every message for which pred is true, keeping order.
+  template <class Pred>
+  void remove_if(Pred pred) {
+    message* prev = nullptr;
+    for (message* m = head_; m != nullptr;) {
+      auto* next = static_cast<message*>(m->next.load(std::memory_order_relaxed));
+      if (pred(*m)) {
+        if (prev != nullptr) {
+          prev->next.store(next, std::memory_order_relaxed);
+        } else {
+          head_ = next;
+        }
+        if (tail_ == m) tail_ = prev;
+        delete m;
+      } else {
+        prev = m;
+      }
+      m = next;
+    }
+  }
+
+ private:
+  message* head_ = nullptr;
+  message* tail_ = nullptr;
+};
+
+}  // namespace bitactor::detail

@@ -1,0 +1,79 @@
+#pragma once
+// Internal: the process control block. One per process slot; its memory is never freed while
+// the node runs (slots are reused), which is what lets senders touch it without reference
+// counting. Which incarnation a message is for is told by its target serial.
+//
+// Ownership rule: only the holder of `scheduled` (a worker running the process's turn, or
+// spawn while initialising the slot) touches the non-atomic fields. `relations` is also read
+// by process_info under `relations_lock`.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "bitactor/core/mailbox.hpp"
+#include "bitactor/core/pid.hpp"
+#include "bitactor/core/spinlock.hpp"
+
+namespace bitactor {
+class actor;
+}
+
+namespace bitactor::detail {
+
+/// Links, monitors and the registered name: allocated on first use, so a process that has
+/// none (most of a million idle ones) pays 8 bytes for the pointer only.
+struct relations {
+  // peer -> 0 when the link is active, or the id of an unlink in progress (OTP 23+ protocol:
+  // exit signals from a peer we are unlinking from are ignored until its ack arrives).
+  std::unordered_map<pid, std::uint64_t> links;
+  std::unordered_map<ref, pid> monitoring;    // monitors this process holds: ref -> target
+  std::unordered_map<ref, pid> monitored_by;  // monitors on this process: ref -> watcher
+  std::string registered_name;
+  std::uint64_t next_unlink_id = 0;
+};
+
+enum class run_phase : std::uint8_t { waiting, runnable, running, exiting };
+
+class process {
+ public:
+  static constexpr std::uint64_t alive_bit = 1;
+
+  std::uint32_t serial() const noexcept {
+    return static_cast<std::uint32_t>(identity.load(std::memory_order_acquire) >> 1);
+  }
+  bool is_incarnation(std::uint32_t s) const noexcept {
+    return identity.load(std::memory_order_acquire) == ((std::uint64_t{s} << 1) | alive_bit);
+  }
+  bool alive() const noexcept {
+    return (identity.load(std::memory_order_acquire) & alive_bit) != 0;
+  }
+
+  mpsc_queue mailbox;                      // any thread pushes; the owner pops
+  std::atomic<std::uint64_t> identity{0};  // (serial << 1) | alive
+  std::atomic<bool> scheduled{false};      // queued or running: whoever set it owns the turn
+  std::atomic<run_phase> phase{run_phase::waiting};
+  bool trap_exit = false;
+  bool started = false;
+  bool on_blocking_pool = false;
+  bool exited_this_turn = false;
+  spinlock relations_lock;
+  std::uint32_t slot = 0;
+  std::atomic<std::uint32_t> next_free{0};  // free-list link (slot index + 1)
+  std::atomic<std::uint32_t> enqueued{0};   // messages and signals pushed (wraps)
+  std::atomic<std::uint32_t> dequeued{0};   // ... and taken out; the owner writes it
+  std::uint32_t actor_bytes = 0;
+  std::atomic<std::uint64_t> handled{0};  // messages handed to the actor; owner writes
+  fifo delivered;                         // delivered, not yet handled
+  actor* behaviour = nullptr;             // owned; destroyed when the process exits
+  relations* rel = nullptr;               // owned; see relations
+
+  relations& rel_or_create() {
+    if (rel == nullptr) rel = new relations();
+    return *rel;
+  }
+};
+
+}  // namespace bitactor::detail

@@ -1,0 +1,670 @@
+#include "bitactor/core/runtime.hpp"
+
+#include <cxxabi.h>
+
+#include <algorithm>
+#include <exception>
+#include <typeinfo>
+
+#include "bitactor/core/actor.hpp"
+#include "bitactor/core/deterministic_scheduler.hpp"
+#include "bitactor/core/signal.hpp"
+#include "bitactor/core/work_stealing_scheduler.hpp"
+
+namespace bitactor::detail {
+namespace {
+
+// Signals a process takes out of its mailbox per turn before handling messages: bounded so a
+// flood cannot make one turn unbounded, large so exit signals behind many messages still take
+// effect within a turn or two (moving a message to the delivered queue costs two stores).
+constexpr int intake_per_turn = 4096;
+
+std::uint32_t table_slots(const node_config& c) {
+  // Headroom over max_processes: slots of exited processes may still be draining.
+  std::size_t slots = c.max_processes + c.max_processes / 8 + 1024;
+  return static_cast<std::uint32_t>(std::min<std::size_t>(slots, UINT32_MAX - 1));
+}
+
+std::string describe_current_exception() {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    return demangle(typeid(e).name()) + ": " + e.what();
+  } catch (...) {
+    const std::type_info* type = abi::__cxa_current_exception_type();
+    return type != nullptr ? demangle(type->name()) : std::string("unknown exception");
+  }
+}
+
+}  // namespace
+
+runtime::runtime(node& owner, const node_config& config)
+    : owner_(owner),
+      config_((config.validate(), config)),
+      node_index_(node_names::intern(config.name)),
+      clock_(config.policy == scheduling_policy::deterministic
+                 ? std::unique_ptr<clock_source>(new virtual_clock_source())
+                 : std::unique_ptr<clock_source>(new steady_clock_source())),
+      table_(table_slots(config)),
+      timers_(*clock_, [this](const pid& to, message* m) { deliver(to, m); }) {
+  if (config_.policy == scheduling_policy::deterministic) {
+    vclock_ = static_cast<virtual_clock_source*>(clock_.get());
+    auto det = std::make_unique<deterministic_scheduler>(config_.seed);
+    det_ = det.get();
+    scheduler_ = std::move(det);
+  } else {
+    auto ws = std::make_unique<work_stealing_scheduler>(config_.workers, config_.blocking_threads);
+    ws_ = ws.get();
+    scheduler_ = std::move(ws);
+  }
+  scheduler_->start(*this);
+  if (ws_ != nullptr) timers_.start_thread();
+}
+
+runtime::~runtime() { stop(); }
+
+ref runtime::make_ref() noexcept {
+  std::uint64_t n = next_ref_.fetch_add(1, std::memory_order_relaxed);
+  return ref{node_index_,
+             config_.creation,
+             {static_cast<std::uint32_t>(n), static_cast<std::uint32_t>(n >> 32), 0}};
+}
+
+std::size_t runtime::parked_workers() const noexcept {
+  return ws_ != nullptr ? ws_->parked_workers() : 0;
+}
+
+// ---------------------------------------------------------------------------------------
+// Spawning
+
+process* runtime::claim_slot() {
+  // A slot from the free list may still have a drain turn pending (a late message to its
+  // previous incarnation); claiming `scheduled` proves no turn is in flight. Slots we cannot
+  // claim yet go back once we have one.
+  std::vector<process*> busy;
+  process* p = nullptr;
+  while ((p = table_.acquire()) != nullptr) {
+    if (!p->scheduled.exchange(true, std::memory_order_acq_rel)) break;
+    busy.push_back(p);
+  }
+  for (process* b : busy) table_.release(b);
+  return p;
+}
+
+pid runtime::spawn(std::unique_ptr<actor> a, std::size_t actor_bytes,
+                   const spawn_options& options) {
+  if (stopping_.load()) throw node_stopped("spawn: the node is stopping");
+  if (alive_.fetch_add(1, std::memory_order_seq_cst) >= config_.max_processes) {
+    alive_.fetch_sub(1);
+    throw system_limit("spawn: process limit reached (max_processes = " +
+                       std::to_string(config_.max_processes) + ")");
+  }
+  process* p = claim_slot();
+  if (p == nullptr) {
+    alive_.fetch_sub(1);
+    throw system_limit("spawn: no free process slot");
+  }
+  std::uint32_t serial = static_cast<std::uint32_t>(p->identity.load() >> 1) + 1;
+  p->behaviour = a.release();
+  p->actor_bytes = static_cast<std::uint32_t>(actor_bytes);
+  p->trap_exit = options.trap_exit;
+  p->started = false;
+  p->on_blocking_pool = options.blocking;
+  p->exited_this_turn = false;
+  p->handled.store(0, std::memory_order_relaxed);
+  pid self{node_index_, p->slot + 1, serial, config_.creation};
+  if (options.link_to || options.monitored_by) {
+    std::lock_guard guard(p->relations_lock);
+    relations& r = p->rel_or_create();
+    if (options.link_to) r.links.emplace(options.link_to, 0);
+    if (options.monitored_by) r.monitored_by.emplace(options.monitor_ref, options.monitored_by);
+  }
+  p->behaviour->attach(p, this);
+  p->identity.store((std::uint64_t{serial} << 1) | process::alive_bit, std::memory_order_seq_cst);
+  spawned_.add();
+  p->phase.store(run_phase::runnable, std::memory_order_relaxed);
+  scheduler_->schedule(p);  // the first turn runs on_start(); we hold `scheduled`
+  // A spawn racing with stop(): stop() may have scanned the table before we published the
+  // identity, so make sure this process is told too (seq_cst pairs with stop()).
+  if (stopping_.load(std::memory_order_seq_cst)) {
+    auto* s = new signal(signal_kind::exit, pid{});
+    s->reason = exit_reason::shutdown();
+    s->forced = true;
+    deliver(self, s);
+  }
+  return self;
+}
+
+// ---------------------------------------------------------------------------------------
+// Delivery
+
+void runtime::deliver(const pid& to, message* m) {
+  process* p =
+      (to.node == node_index_ && to.creation == config_.creation) ? table_.find(to.id) : nullptr;
+  if (p == nullptr || !p->is_incarnation(to.serial)) {
+    undeliverable(m, to);
+    return;
+  }
+  m->target_serial_ = to.serial;
+  p->enqueued.fetch_add(1, std::memory_order_relaxed);
+  p->mailbox.push(m);
+  messages_.add();
+  // seq_cst load after the seq_cst push pairs with end_turn()'s store-then-recheck: either we
+  // see `scheduled` false and schedule, or the owner sees our message and reschedules.
+  if (!p->scheduled.load(std::memory_order_seq_cst) &&
+      !p->scheduled.exchange(true, std::memory_order_seq_cst)) {
+    scheduler_->schedule(p);
+  }
+}
+
+void runtime::undeliverable(message* m, const pid& to) {
+  // Erlang: a message to a dead process is dropped; a link or monitor of a dead process is
+  // answered as if it died with noproc; an unlink is acknowledged so no half-link remains.
+  if (m->system_) {
+    auto* s = static_cast<signal*>(m);
+    if (s->from && s->from != to) {
+      switch (s->kind) {
+        case signal_kind::link: {
+          auto* reply = new signal(signal_kind::exit, to);
+          reply->via_link = true;
+          reply->reason = exit_reason::noproc();
+          deliver(s->from, reply);
+          break;
+        }
+        case signal_kind::monitor: {
+          auto* reply = new signal(signal_kind::down, to);
+          reply->monitor_ref = s->monitor_ref;
+          reply->reason = exit_reason::noproc();
+          deliver(s->from, reply);
+          break;
+        }
+        case signal_kind::unlink: {
+          auto* reply = new signal(signal_kind::unlink_ack, to);
+          reply->unlink_id = s->unlink_id;
+          deliver(s->from, reply);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  }
+  delete m;
+}
+
+// ---------------------------------------------------------------------------------------
+// Turns
+
+void runtime::run_turn(process* p) {
+  p->phase.store(run_phase::running, std::memory_order_relaxed);
+  if (!p->alive()) {
+    drain_dead(*p);
+    end_turn(*p);
+    return;
+  }
+  std::optional<exit_reason> dies;
+  try {
+    if (!p->started) {
+      p->started = true;
+      p->behaviour->on_start();
+    }
+    take_in(*p, dies);
+    for (std::size_t i = 0; !dies && i < config_.batch; ++i) {
+      message* raw = p->delivered.pop_front();
+      if (raw == nullptr) break;
+      p->dequeued.store(p->dequeued.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+      p->handled.store(p->handled.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+      message_ptr m(raw);
+      p->behaviour->handle(*m);
+      if (m->kept_) (void)m.release();
+    }
+  } catch (process_exit& e) {
+    dies = std::move(e.reason);
+  } catch (...) {
+    dies = exit_reason::exception(describe_current_exception());
+    crashed_.add();
+  }
+  if (dies) terminate(*p, std::move(*dies));
+  end_turn(*p);
+}
+
+void runtime::take_in(process& p, std::optional<exit_reason>& dies) {
+  std::uint32_t serial = p.serial();
+  for (int i = 0; i < intake_per_turn; ++i) {
+    message* m = p.mailbox.pop();
+    if (m == nullptr) return;
+    if (m->target_serial_ != serial) {  // sent to an earlier incarnation of this slot
+      p.dequeued.store(p.dequeued.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+      undeliverable(m, pid{node_index_, p.slot + 1, m->target_serial_, config_.creation});
+      continue;
+    }
+    if (!m->system_) {
+      p.delivered.push_back(m);
+      continue;
+    }
+    p.dequeued.store(p.dequeued.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    std::unique_ptr<signal> s(static_cast<signal*>(m));
+    dies = apply(p, *s);
+    if (dies) return;
+  }
+}
+
+void runtime::end_turn(process& p) {
+  if (p.exited_this_turn) {
+    p.exited_this_turn = false;
+    p.phase.store(run_phase::waiting, std::memory_order_relaxed);
+    p.scheduled.store(false, std::memory_order_seq_cst);
+    if (!p.mailbox.empty() && !p.scheduled.exchange(true, std::memory_order_seq_cst)) {
+      scheduler_->yield(&p);  // late messages to the dead incarnation: drain them
+    }
+    table_.release(&p);
+    return;
+  }
+  if (!p.alive()) {  // a drain turn of a dead slot
+    p.phase.store(run_phase::waiting, std::memory_order_relaxed);
+    p.scheduled.store(false, std::memory_order_seq_cst);
+    if (!p.mailbox.empty() && !p.scheduled.exchange(true, std::memory_order_seq_cst)) {
+      scheduler_->yield(&p);
+    }
+    return;
+  }
+  if (!p.delivered.empty() || !p.mailbox.empty()) {
+    p.phase.store(run_phase::runnable, std::memory_order_relaxed);
+    scheduler_->yield(&p);  // batch used up: go behind the other runnable processes
+    return;
+  }
+  p.phase.store(run_phase::waiting, std::memory_order_relaxed);
+  p.scheduled.store(false, std::memory_order_seq_cst);
+  if (!p.mailbox.empty() && !p.scheduled.exchange(true, std::memory_order_seq_cst)) {
+    p.phase.store(run_phase::runnable, std::memory_order_relaxed);
+    scheduler_->yield(&p);
+  }
+}
+
+void runtime::drain_dead(process& p) {
+  while (message* m = p.mailbox.pop()) {
+    p.dequeued.store(p.dequeued.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    undeliverable(m, pid{node_index_, p.slot + 1, m->target_serial_, config_.creation});
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Signals: Erlang's rules (erts "Processes" chapter, signals; erlang:link/1, unlink/1,
+// exit/2, monitor/2 docs)
+
+std::optional<exit_reason> runtime::apply(process& p, signal& s) {
+  switch (s.kind) {
+    case signal_kind::exit: {
+      if (s.forced) return std::move(s.reason);  // node shutdown ends trapping processes too
+      if (s.via_link) {
+        std::lock_guard guard(p.relations_lock);
+        if (p.rel == nullptr) return std::nullopt;
+        auto it = p.rel->links.find(s.from);
+        // No link, or an unlink in progress: the signal is from a link that no longer exists.
+        if (it == p.rel->links.end() || it->second != 0) return std::nullopt;
+        p.rel->links.erase(it);
+      } else if (s.reason.code() == exit_reason::kind::kill) {
+        return exit_reason::killed();  // exit(Pid, kill) is untrappable
+      }
+      if (p.trap_exit) {
+        p.delivered.push_back(make_message<exit_msg>(exit_msg{s.from, std::move(s.reason)}));
+        p.enqueued.fetch_add(1, std::memory_order_relaxed);
+        return std::nullopt;
+      }
+      if (s.reason.is_normal()) {
+        // exit(self(), normal) ends the caller; a normal exit elsewhere is ignored.
+        if (!s.via_link && s.from == pid_of(p)) return exit_reason::normal();
+        return std::nullopt;
+      }
+      return std::move(s.reason);
+    }
+    case signal_kind::link: {
+      std::lock_guard guard(p.relations_lock);
+      p.rel_or_create().links[s.from] = 0;
+      return std::nullopt;
+    }
+    case signal_kind::unlink: {
+      {
+        std::lock_guard guard(p.relations_lock);
+        if (p.rel != nullptr) {
+          auto it = p.rel->links.find(s.from);
+          if (it != p.rel->links.end() && it->second == 0) p.rel->links.erase(it);
+        }
+      }
+      auto* ack = new signal(signal_kind::unlink_ack, pid_of(p));
+      ack->unlink_id = s.unlink_id;
+      deliver(s.from, ack);
+      return std::nullopt;
+    }
+    case signal_kind::unlink_ack: {
+      std::lock_guard guard(p.relations_lock);
+      if (p.rel != nullptr) {
+        auto it = p.rel->links.find(s.from);
+        if (it != p.rel->links.end() && it->second == s.unlink_id) p.rel->links.erase(it);
+      }
+      return std::nullopt;
+    }
+    case signal_kind::monitor: {
+      std::lock_guard guard(p.relations_lock);
+      p.rel_or_create().monitored_by.emplace(s.monitor_ref, s.from);
+      return std::nullopt;
+    }
+    case signal_kind::demonitor: {
+      std::lock_guard guard(p.relations_lock);
+      if (p.rel != nullptr) p.rel->monitored_by.erase(s.monitor_ref);
+      return std::nullopt;
+    }
+    case signal_kind::down: {
+      bool active = false;
+      {
+        std::lock_guard guard(p.relations_lock);
+        active = p.rel != nullptr && p.rel->monitoring.erase(s.monitor_ref) > 0;
+      }
+      // After demonitor no DOWN is delivered (erlang:demonitor/1).
+      if (active) {
+        p.delivered.push_back(
+            make_message<down_msg>(down_msg{s.monitor_ref, s.from, std::move(s.reason)}));
+        p.enqueued.fetch_add(1, std::memory_order_relaxed);
+      }
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+void runtime::terminate(process& p, exit_reason reason) {
+  p.phase.store(run_phase::exiting, std::memory_order_relaxed);
+  const pid self = pid_of(p);
+  // Not alive from here: new sends take the undeliverable path; late ones are drained.
+  p.identity.store(std::uint64_t{self.serial} << 1, std::memory_order_seq_cst);
+
+  actor* a = p.behaviour;
+  p.behaviour = nullptr;
+  delete a;  // the actor's destructor runs as the process ends
+
+  relations* r = nullptr;
+  {
+    std::lock_guard guard(p.relations_lock);
+    r = p.rel;
+    p.rel = nullptr;
+  }
+  if (r != nullptr) {
+    if (!r->registered_name.empty()) registry_.erase_if_owner(r->registered_name, self);
+    for (const auto& [peer, unlinking] : r->links) {
+      if (unlinking != 0) continue;
+      auto* s = new signal(signal_kind::exit, self);
+      s->via_link = true;
+      s->reason = reason;
+      deliver(peer, s);
+    }
+    for (const auto& [mref, watcher] : r->monitored_by) {
+      auto* s = new signal(signal_kind::down, self);
+      s->monitor_ref = mref;
+      s->reason = reason;
+      deliver(watcher, s);
+    }
+    for (const auto& [mref, target] : r->monitoring) {
+      auto* s = new signal(signal_kind::demonitor, self);
+      s->monitor_ref = mref;
+      deliver(target, s);
+    }
+    delete r;
+  }
+  while (message* m = p.delivered.pop_front()) {
+    p.dequeued.store(p.dequeued.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    delete m;
+  }
+  drain_dead(p);
+
+  exited_.add();
+  if (!reason.is_clean()) exited_abnormal_.add();
+  p.exited_this_turn = true;
+  if (alive_.fetch_sub(1, std::memory_order_seq_cst) == 1 && stopping_.load()) {
+    std::lock_guard guard(stop_lock_);
+    all_exited_.notify_all();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Operations of a process on itself
+
+void runtime::add_link_locally(process& self, const pid& other) {
+  std::lock_guard guard(self.relations_lock);
+  self.rel_or_create().links[other] = 0;
+}
+
+void runtime::add_monitor_locally(process& self, const ref& r, const pid& target) {
+  std::lock_guard guard(self.relations_lock);
+  self.rel_or_create().monitoring.emplace(r, target);
+}
+
+void runtime::link(process& self, const pid& other) {
+  const pid me = pid_of(self);
+  if (other == me || !other) return;
+  add_link_locally(self, other);
+  deliver(other, new signal(signal_kind::link, me));
+}
+
+void runtime::unlink(process& self, const pid& other) {
+  std::uint64_t id = 0;
+  {
+    std::lock_guard guard(self.relations_lock);
+    if (self.rel == nullptr) return;
+    auto it = self.rel->links.find(other);
+    if (it == self.rel->links.end() || it->second != 0) return;
+    id = ++self.rel->next_unlink_id;
+    it->second = id;  // exit signals from `other` are ignored until it acknowledges
+  }
+  auto* s = new signal(signal_kind::unlink, pid_of(self));
+  s->unlink_id = id;
+  deliver(other, s);
+}
+
+ref runtime::monitor(process& self, const pid& other) {
+  ref r = make_ref();
+  add_monitor_locally(self, r, other);
+  auto* s = new signal(signal_kind::monitor, pid_of(self));
+  s->monitor_ref = r;
+  deliver(other, s);
+  return r;
+}
+
+bool runtime::demonitor(process& self, const ref& r, bool flush) {
+  pid target;
+  {
+    std::lock_guard guard(self.relations_lock);
+    if (self.rel == nullptr) return false;
+    auto it = self.rel->monitoring.find(r);
+    if (it == self.rel->monitoring.end()) return false;
+    target = it->second;
+    self.rel->monitoring.erase(it);
+  }
+  auto* s = new signal(signal_kind::demonitor, pid_of(self));
+  s->monitor_ref = r;
+  deliver(target, s);
+  if (flush) {
+    self.delivered.remove_if([&](message& m) {
+      auto* d = m.get_if<down_msg>();
+      return d != nullptr && d->monitor == r;
+    });
+  }
+  return true;
+}
+
+void runtime::link_on_behalf(const pid& self, const pid& other) {
+  if (!is_alive(self)) throw badarg("link: " + self.to_string() + " is not alive");
+  link(*table_.find(self.id), other);
+}
+
+ref runtime::monitor_on_behalf(const pid& self, const pid& other) {
+  if (!is_alive(self)) throw badarg("monitor: " + self.to_string() + " is not alive");
+  return monitor(*table_.find(self.id), other);
+}
+
+void runtime::send_exit(const pid& from, const pid& to, exit_reason reason) {
+  auto* s = new signal(signal_kind::exit, from);
+  s->reason = std::move(reason);
+  deliver(to, s);
+}
+
+// ---------------------------------------------------------------------------------------
+// Timers and registry
+
+timer_ref runtime::send_after(std::chrono::milliseconds delay, const pid& to, message* m,
+                              timer_service::stamp_fn stamp) {
+  auto ms = delay.count() < 0 ? 0 : static_cast<std::uint64_t>(delay.count());
+  return timers_.start(ms, to, m, stamp);
+}
+
+std::optional<std::chrono::milliseconds> runtime::cancel_timer(timer_ref r) {
+  auto left = timers_.cancel(r);
+  if (!left) return std::nullopt;
+  return std::chrono::milliseconds(*left);
+}
+
+void runtime::register_name(std::string_view name, const pid& p) {
+  if (name.empty()) throw badarg("register_name: empty name");
+  std::lock_guard reg_guard(registry_.lock());
+  if (registry_.taken_locked(name)) {
+    throw badarg("register_name: name '" + std::string(name) + "' is already registered");
+  }
+  process* proc =
+      (p.node == node_index_ && p.creation == config_.creation) ? table_.find(p.id) : nullptr;
+  if (proc == nullptr) {
+    throw badarg("register_name: " + p.to_string() + " is not a process of this node");
+  }
+  std::lock_guard guard(proc->relations_lock);
+  // Checked under the relations lock: terminate() clears `alive` before taking the relations,
+  // so if the process is alive now it will see the name we set and free it when it exits.
+  if (!proc->is_incarnation(p.serial)) {
+    throw badarg("register_name: " + p.to_string() + " is not alive");
+  }
+  relations& r = proc->rel_or_create();
+  if (!r.registered_name.empty()) {
+    throw badarg("register_name: " + p.to_string() + " is already registered as '" +
+                 r.registered_name + "'");
+  }
+  r.registered_name = std::string(name);
+  registry_.bind_locked(name, p);
+}
+
+void runtime::unregister_name(std::string_view name) {
+  auto p = registry_.erase(name);
+  if (!p) throw badarg("unregister_name: name '" + std::string(name) + "' is not registered");
+  if (process* proc = table_.find(p->id)) {
+    std::lock_guard guard(proc->relations_lock);
+    if (proc->rel != nullptr && proc->rel->registered_name == name) {
+      proc->rel->registered_name.clear();
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Introspection
+
+bool runtime::is_alive(const pid& p) const noexcept {
+  if (p.node != node_index_ || p.creation != config_.creation) return false;
+  process* proc = table_.find(p.id);
+  return proc != nullptr && proc->is_incarnation(p.serial);
+}
+
+std::vector<pid> runtime::processes() const {
+  std::vector<pid> out;
+  table_.for_each_slot([&](const process& p) {
+    std::uint64_t id = p.identity.load(std::memory_order_acquire);
+    if ((id & process::alive_bit) != 0) {
+      out.push_back(
+          pid{node_index_, p.slot + 1, static_cast<std::uint32_t>(id >> 1), config_.creation});
+    }
+  });
+  return out;
+}
+
+std::optional<process_info> runtime::info(const pid& who) const {
+  if (!is_alive(who)) return std::nullopt;
+  process* p = table_.find(who.id);
+  process_info out;
+  out.self = who;
+  std::size_t relation_bytes = 0;
+  {
+    std::lock_guard guard(p->relations_lock);
+    if (!p->is_incarnation(who.serial)) return std::nullopt;
+    if (const relations* r = p->rel) {
+      for (const auto& [peer, unlinking] : r->links) {
+        if (unlinking == 0) out.links.push_back(peer);
+      }
+      for (const auto& [mref, target] : r->monitoring) out.monitors.push_back(target);
+      for (const auto& [mref, watcher] : r->monitored_by) out.monitored_by.push_back(watcher);
+      if (!r->registered_name.empty()) out.registered_name = r->registered_name;
+      relation_bytes = sizeof(relations) +
+                       (r->links.size() + r->monitoring.size() + r->monitored_by.size()) * 48;
+    }
+    out.actor_type = p->behaviour != nullptr ? demangle(typeid(*p->behaviour).name()) : "";
+  }
+  std::sort(out.links.begin(), out.links.end());
+  std::uint32_t queued =
+      p->enqueued.load(std::memory_order_relaxed) - p->dequeued.load(std::memory_order_relaxed);
+  out.message_queue_len = static_cast<std::int32_t>(queued) > 0 ? queued : 0;
+  out.messages_handled = p->handled.load(std::memory_order_relaxed);
+  out.trap_exit = p->trap_exit;
+  run_phase phase = p->phase.load(std::memory_order_relaxed);
+  if (phase == run_phase::running) {
+    out.status = process_status::running;
+  } else if (phase == run_phase::exiting) {
+    out.status = process_status::exiting;
+  } else if (p->scheduled.load(std::memory_order_relaxed)) {
+    out.status = process_status::runnable;
+  } else {
+    out.status = process_status::waiting;
+  }
+  out.memory_bytes = sizeof(process) + p->actor_bytes + relation_bytes +
+                     out.message_queue_len * (sizeof(message) + 16);
+  return out;
+}
+
+node_counters runtime::counters() const {
+  node_counters c;
+  c.processes = alive_.load(std::memory_order_relaxed);
+  c.spawned = spawned_.read();
+  c.exited = exited_.read();
+  c.exited_abnormal = exited_abnormal_.read();
+  c.crashed = crashed_.read();
+  c.messages_sent = messages_.read();
+  c.timers_pending = const_cast<timer_service&>(timers_).pending();
+  c.workers = scheduler_->worker_count();
+  return c;
+}
+
+// ---------------------------------------------------------------------------------------
+// Stopping
+
+void runtime::stop() {
+  if (stopped_) return;
+  if (scheduler_->on_worker_thread() && det_ == nullptr) {
+    throw error("node::stop: cannot be called from a process of the same node");
+  }
+  stopping_.store(true, std::memory_order_seq_cst);
+  // Every process ends with reason shutdown; trapping exits does not prevent it.
+  for (const pid& p : processes()) {
+    auto* s = new signal(signal_kind::exit, pid{});
+    s->reason = exit_reason::shutdown();
+    s->forced = true;
+    deliver(p, s);
+  }
+  if (det_ != nullptr) {
+    det_->run_until_idle();
+  } else {
+    std::unique_lock guard(stop_lock_);
+    all_exited_.wait(guard, [&] { return alive_.load() == 0; });
+  }
+  timers_.stop();
+  scheduler_->stop();
+  stopped_ = true;
+  // Nothing runs any more: free what late messages and queued drain turns left behind.
+  table_.for_each_slot([&](process& p) {
+    while (message* m = p.mailbox.pop()) delete m;
+    while (message* m = p.delivered.pop_front()) delete m;
+  });
+}
+
+}  // namespace bitactor::detail

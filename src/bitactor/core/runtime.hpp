@@ -1,0 +1,198 @@
+#pragma once
+// Internal: the engine behind a node. Public code uses node and actor; this header is
+// installed only because their templates need it.
+//
+// Where things happen:
+//  - deliver():    how a message or signal reaches a process (any thread)
+//  - run_turn():   one scheduling turn of a process: take signals and messages out of the
+//                  mailbox, apply signals, hand up to `batch` messages to the actor
+//  - apply():      Erlang's rules for link / unlink / exit / monitor / down signals
+//  - terminate():  a process ends: links and monitors are told, the name is freed
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bitactor/core/clock.hpp"
+#include "bitactor/core/error.hpp"
+#include "bitactor/core/exit_reason.hpp"
+#include "bitactor/core/message.hpp"
+#include "bitactor/core/node_config.hpp"
+#include "bitactor/core/pid.hpp"
+#include "bitactor/core/process.hpp"
+#include "bitactor/core/process_info.hpp"
+#include "bitactor/core/process_table.hpp"
+#include "bitactor/core/registry.hpp"
+#include "bitactor/core/scheduler.hpp"
+#include "bitactor/core/sharded_counter.hpp"
+#include "bitactor/core/system_messages.hpp"
+#include "bitactor/core/timer_service.hpp"
+
+namespace bitactor {
+class actor;
+class node;
+}  // namespace bitactor
+
+namespace bitactor::detail {
+
+class signal;
+class deterministic_scheduler;
+class work_stealing_scheduler;
+
+/// Thrown by actor::exit(reason) to end the calling process at once, as Erlang's exit/1 does.
+/// Deliberately not a std::exception, so `catch (const std::exception&)` in user code does not
+/// swallow it.
+struct process_exit {
+  exit_reason reason;
+};
+
+struct spawn_options {
+  pid link_to;       // spawn_link: the parent
+  pid monitored_by;  // spawn_monitor: the parent ...
+  ref monitor_ref;   // ... under this ref
+  bool blocking = false;
+  bool trap_exit = false;
+};
+
+class runtime final : public turn_runner {
+ public:
+  runtime(node& owner, const node_config& config);
+  ~runtime();
+  runtime(const runtime&) = delete;
+  runtime& operator=(const runtime&) = delete;
+
+  node& owner() noexcept { return owner_; }
+  const node_config& config() const noexcept { return config_; }
+  std::uint32_t node_index() const noexcept { return node_index_; }
+
+  pid pid_of(const process& p) const noexcept {
+    return pid{node_index_, p.slot + 1, p.serial(), config_.creation};
+  }
+  ref make_ref() noexcept;
+
+  /// Starts a process running `a` (which must not be attached yet). Throws system_limit at the
+  /// process limit and node_stopped once the node is stopping.
+  pid spawn(std::unique_ptr<actor> a, std::size_t actor_bytes, const spawn_options& options);
+
+  /// Hands m to the process `to` (any thread; takes ownership). To a dead or unknown pid it
+  /// is dropped, as in Erlang; a link or monitor signal is answered with noproc instead.
+  void deliver(const pid& to, message* m);
+
+  // Operations of a process on itself; called only from that process's turn.
+  void link(process& self, const pid& other);
+  void unlink(process& self, const pid& other);
+  ref monitor(process& self, const pid& other);
+  bool demonitor(process& self, const ref& r, bool flush);
+  void add_link_locally(process& self, const pid& other);
+  void add_monitor_locally(process& self, const ref& r, const pid& target);
+
+  /// link()/monitor() for a process that is not the caller: an inbox, whose relations a plain
+  /// thread sets up (they are guarded by the relations lock; its handler never touches them).
+  void link_on_behalf(const pid& self, const pid& other);
+  ref monitor_on_behalf(const pid& self, const pid& other);
+
+  /// exit/2: sends an exit signal; `from` may be no pid (a plain thread).
+  void send_exit(const pid& from, const pid& to, exit_reason reason);
+
+  /// Delivers m to `to` after delay. `stamp`, if given, writes the timer's ref into m before
+  /// the timer can fire (start_timer's timeout_msg carries it).
+  timer_ref send_after(std::chrono::milliseconds delay, const pid& to, message* m,
+                       timer_service::stamp_fn stamp = nullptr);
+  std::optional<std::chrono::milliseconds> cancel_timer(timer_ref r);
+
+  void register_name(std::string_view name, const pid& p);
+  void unregister_name(std::string_view name);
+  std::optional<pid> whereis(std::string_view name) const { return registry_.find(name); }
+  std::vector<std::string> registered() const { return registry_.names(); }
+
+  std::vector<pid> processes() const;
+  std::optional<process_info> info(const pid& p) const;
+  bool is_alive(const pid& p) const noexcept;
+  node_counters counters() const;
+
+  /// Ends every process with reason shutdown, then stops the scheduler and timers.
+  void stop();
+  bool stopping() const noexcept { return stopping_.load(); }
+
+  // Deterministic policy only.
+  deterministic_scheduler* deterministic() noexcept { return det_; }
+  virtual_clock_source* virtual_clock() noexcept { return vclock_; }
+  /// Runs turns, firing timers as virtual time reaches them, until nothing is runnable and
+  /// no timer is due at or before `deadline_ms`. Returns true if `until()` became true.
+  template <class Pred>
+  bool run_deterministic(std::uint64_t deadline_ms, Pred until);
+  void advance_time(std::chrono::milliseconds by);
+  std::uint64_t now_ms() const noexcept { return clock_->now_ms(); }
+
+  void run_turn(process* p) override;
+  scheduler& sched() noexcept { return *scheduler_; }
+  std::size_t parked_workers() const noexcept;
+
+ private:
+  process* claim_slot();
+  void undeliverable(message* m, const pid& to);
+  void drain_dead(process& p);
+  /// Applies a signal; returns the reason the process must exit with, if it must.
+  std::optional<exit_reason> apply(process& p, signal& s);
+  void terminate(process& p, exit_reason reason);
+  void end_turn(process& p);
+  void take_in(process& p, std::optional<exit_reason>& dies);
+
+  node& owner_;
+  node_config config_;
+  std::uint32_t node_index_;
+  std::unique_ptr<clock_source> clock_;
+  virtual_clock_source* vclock_ = nullptr;
+  std::unique_ptr<scheduler> scheduler_;
+  deterministic_scheduler* det_ = nullptr;
+  work_stealing_scheduler* ws_ = nullptr;
+  process_table table_;
+  registry registry_;
+  timer_service timers_;
+
+  std::atomic<std::uint64_t> next_ref_{1};
+  std::atomic<std::size_t> alive_{0};
+  std::atomic<bool> stopping_{false};
+  bool stopped_ = false;
+  std::mutex stop_lock_;
+  std::condition_variable all_exited_;
+
+  sharded_counter spawned_;
+  sharded_counter exited_;
+  sharded_counter exited_abnormal_;
+  sharded_counter crashed_;
+  sharded_counter messages_;
+};
+
+}  // namespace bitactor::detail
+
+#include "bitactor/core/deterministic_scheduler.hpp"
+
+namespace bitactor::detail {
+
+template <class Pred>
+bool runtime::run_deterministic(std::uint64_t deadline_ms, Pred until) {
+  while (true) {
+    if (until()) return true;
+    if (det_->step()) continue;
+    timers_.fire_due();
+    if (!det_->idle()) continue;
+    auto next = timers_.next_wakeup();
+    std::uint64_t now = vclock_->now_ms();
+    if (!next || *next > deadline_ms) {
+      if (deadline_ms != UINT64_MAX && deadline_ms > now) vclock_->advance_to(deadline_ms);
+      return until();
+    }
+    if (*next > now) vclock_->advance_to(*next);
+    timers_.fire_due();
+  }
+}
+
+}  // namespace bitactor::detail
