@@ -70,8 +70,9 @@ class actor {
   }
   /// Takes ownership of the message being handled (e.g. to postpone it); the runtime will
   /// not destroy it after handle() returns.
+  /// `m` must be the message handle() was called with.
   message_ptr keep(message& m) noexcept {
-    m.kept_ = true;
+    proc_->kept_current = true;
     return message_ptr(&m);
   }
 

@@ -24,7 +24,7 @@ inbox::inbox(node& n) : node_(n), queue_(std::make_shared<shared_queue>()) {
 }
 
 inbox::~inbox() {
-  if (!node_.runtime().stopping()) node_.runtime().send_exit(self_, self_, exit_reason::normal());
+  if (!node_.runtime().stopping()) node_.runtime().send_exit(pid{}, self_, exit_reason::kill());
   if (auto* det = node_.runtime().deterministic()) det->run_until_idle();
 }
 

@@ -21,7 +21,7 @@ namespace bitactor {
 class inbox {
  public:
   explicit inbox(node& n);
-  /// Ends the inbox's process with reason normal.
+  /// Ends the inbox's process (with reason killed: it traps exits, so nothing milder would).
   ~inbox();
   inbox(const inbox&) = delete;
   inbox& operator=(const inbox&) = delete;

@@ -9,6 +9,7 @@
 // process itself, so it needs no synchronisation at all.
 
 #include <atomic>
+#include <cstddef>
 
 #include "bitactor/core/message.hpp"
 
@@ -84,9 +85,11 @@ class fifo {
     }
     return m;
   }
-  /// Removes (and returns, unlinked) every message for which pred is true, keeping order.
+  /// Destroys every message for which pred is true, keeping the others in order; returns how
+  /// many it removed.
   template <class Pred>
-  void remove_if(Pred pred) {
+  std::size_t remove_if(Pred pred) {
+    std::size_t removed = 0;
     message* prev = nullptr;
     for (message* m = head_; m != nullptr;) {
       auto* next = static_cast<message*>(m->next.load(std::memory_order_relaxed));
@@ -98,11 +101,13 @@ class fifo {
         }
         if (tail_ == m) tail_ = prev;
         delete m;
+        ++removed;
       } else {
         prev = m;
       }
       m = next;
     }
+    return removed;
   }
 
  private:

@@ -62,11 +62,9 @@ class message : public detail::mailbox_node {
   friend class detail::runtime;
   friend class detail::process;
   friend class detail::mpsc_queue;
-  friend class actor;
   type_id type_;
   std::uint32_t target_serial_ = 0;  // the incarnation of the slot it was sent to
   bool system_ = false;              // a runtime signal (link, monitor, exit), not user data
-  bool kept_ = false;                // the handler took ownership (actor::keep)
 };
 
 template <class T>

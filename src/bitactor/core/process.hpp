@@ -59,6 +59,7 @@ class process {
   bool started = false;
   bool on_blocking_pool = false;
   bool exited_this_turn = false;
+  bool kept_current = false;  // the actor took ownership of the message it is handling
   spinlock relations_lock;
   std::uint32_t slot = 0;
   std::atomic<std::uint32_t> next_free{0};  // free-list link (slot index + 1)

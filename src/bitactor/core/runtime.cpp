@@ -214,9 +214,16 @@ void runtime::run_turn(process* p) {
       if (raw == nullptr) break;
       p->dequeued.store(p->dequeued.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
       p->handled.store(p->handled.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-      message_ptr m(raw);
-      p->behaviour->handle(*m);
-      if (m->kept_) (void)m.release();
+      // Whether the handler kept the message is recorded on the process, not read back from
+      // the message: once kept, another thread may already own (and free) it.
+      p->kept_current = false;
+      try {
+        p->behaviour->handle(*raw);
+      } catch (...) {
+        if (!p->kept_current) delete raw;
+        throw;
+      }
+      if (!p->kept_current) delete raw;
     }
   } catch (process_exit& e) {
     dies = std::move(e.reason);
@@ -473,21 +480,27 @@ bool runtime::demonitor(process& self, const ref& r, bool flush) {
   pid target;
   {
     std::lock_guard guard(self.relations_lock);
-    if (self.rel == nullptr) return false;
-    auto it = self.rel->monitoring.find(r);
-    if (it == self.rel->monitoring.end()) return false;
-    target = it->second;
-    self.rel->monitoring.erase(it);
+    if (self.rel != nullptr) {
+      auto it = self.rel->monitoring.find(r);
+      if (it != self.rel->monitoring.end()) {
+        target = it->second;
+        self.rel->monitoring.erase(it);
+      }
+    }
   }
-  auto* s = new signal(signal_kind::demonitor, pid_of(self));
-  s->monitor_ref = r;
-  deliver(target, s);
-  if (flush) {
-    self.delivered.remove_if([&](message& m) {
+  if (flush) {  // erlang:demonitor/2 [flush]: also drop a DOWN already delivered
+    std::size_t removed = self.delivered.remove_if([&](message& m) {
       auto* d = m.get_if<down_msg>();
       return d != nullptr && d->monitor == r;
     });
+    self.dequeued.store(
+        self.dequeued.load(std::memory_order_relaxed) + static_cast<std::uint32_t>(removed),
+        std::memory_order_relaxed);
   }
+  if (!target) return false;
+  auto* s = new signal(signal_kind::demonitor, pid_of(self));
+  s->monitor_ref = r;
+  deliver(target, s);
   return true;
 }
 

@@ -32,6 +32,11 @@ void timer_service::stop() {
 }
 
 timer_ref timer_service::start(std::uint64_t delay_ms, pid target, message* msg, stamp_fn stamp) {
+  if (delay_ms == 0) {  // erlang:send_after(0, ...) sends at once; nothing left to cancel
+    if (stamp != nullptr) stamp(msg, timer_ref{});
+    deliver_(target, msg);
+    return timer_ref{};
+  }
   std::uint64_t deadline = clock_.now_ms() + delay_ms;
   bool wake = false;
   timer_ref r;

@@ -13,6 +13,10 @@ thread_local worker_identity tls_worker;
 
 constexpr unsigned max_next_streak = 32;  // fairness cap for the LIFO "next" slot
 constexpr int spins_before_park = 64;
+// Every this many turns a worker looks at the shared injection queue first, so work sent
+// from outside the workers is not starved by a worker whose own queue never empties (Go's
+// scheduler does the same with its global run queue, every 61 ticks).
+constexpr unsigned injection_check_interval = 61;
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -161,6 +165,9 @@ process* work_stealing_scheduler::steal(std::size_t thief) {
 }
 
 process* work_stealing_scheduler::find_work(worker& self, std::size_t index) {
+  if (++self.ticks % injection_check_interval == 0) {
+    if (process* p = take_injected()) return p;
+  }
   if (self.next != nullptr) {
     if (self.next_streak < max_next_streak) {
       ++self.next_streak;
@@ -181,16 +188,18 @@ process* work_stealing_scheduler::find_work(worker& self, std::size_t index) {
       return p;
     }
   }
-  if (injected_size_.load(std::memory_order_relaxed) > 0) {
-    std::lock_guard guard(inject_lock_);
-    if (!injected_.empty()) {
-      process* p = injected_.front();
-      injected_.pop_front();
-      injected_size_.store(injected_.size(), std::memory_order_seq_cst);
-      return p;
-    }
-  }
+  if (process* p = take_injected()) return p;
   return steal(index);
+}
+
+process* work_stealing_scheduler::take_injected() {
+  if (injected_size_.load(std::memory_order_relaxed) == 0) return nullptr;
+  std::lock_guard guard(inject_lock_);
+  if (injected_.empty()) return nullptr;
+  process* p = injected_.front();
+  injected_.pop_front();
+  injected_size_.store(injected_.size(), std::memory_order_seq_cst);
+  return p;
 }
 
 void work_stealing_scheduler::park() {

@@ -48,6 +48,7 @@ class work_stealing_scheduler final : public scheduler {
     std::atomic<std::size_t> size{0};
     process* next = nullptr;  // owner-only
     unsigned next_streak = 0;
+    unsigned ticks = 0;
     std::thread thread;
   };
 
@@ -55,6 +56,7 @@ class work_stealing_scheduler final : public scheduler {
   void blocking_main();
   process* find_work(worker& self, std::size_t index);
   process* steal(std::size_t thief);
+  process* take_injected();
   bool any_queued() const noexcept;
   void push_local(worker& w, process* p);
   void inject(process* p);

@@ -1,0 +1,119 @@
+// Monitors, as erlang:monitor/2 and erlang:demonitor/2 define them.
+#include <gtest/gtest.h>
+
+#include "test_support.hpp"
+
+using namespace bitactor;
+using namespace bitactor::test;
+
+TEST(monitor, down_carries_ref_pid_and_reason) {
+  node n(deterministic());
+  inbox box(n);
+  pid p = n.spawn<puppet>(box.self(), false);
+  ref r = box.monitor(p);
+  on(n, p, [](actor& self) { self.exit(exit_reason::error("gone")); });
+  auto d = box.receive<down_msg>();
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->monitor, r);
+  EXPECT_EQ(d->process, p);
+  EXPECT_EQ(d->reason.to_string(), "gone");
+}
+
+TEST(monitor, monitor_of_dead_pid_yields_noproc) {
+  node n(deterministic());
+  inbox box(n);
+  pid p = n.spawn<puppet>(box.self(), false);
+  box.monitor(p);
+  n.exit(p, exit_reason::kill());
+  ASSERT_TRUE(box.receive<down_msg>());
+  ref r = box.monitor(p);
+  auto d = box.receive<down_msg>();
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->monitor, r);
+  EXPECT_EQ(d->reason.code(), exit_reason::kind::noproc);
+}
+
+TEST(monitor, monitor_of_never_existing_pid_yields_noproc) {
+  node n(deterministic());
+  inbox box(n);
+  box.monitor(pid{0, 424242, 0, 0});
+  auto d = box.receive<down_msg>();
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->reason.code(), exit_reason::kind::noproc);
+}
+
+TEST(monitor, monitoring_twice_gives_two_independent_downs) {
+  node n(deterministic());
+  inbox box(n);
+  pid p = n.spawn<puppet>(box.self(), false);
+  ref r1 = box.monitor(p), r2 = box.monitor(p);
+  EXPECT_NE(r1, r2);
+  n.exit(p, exit_reason::kill());
+  auto d1 = box.receive<down_msg>(), d2 = box.receive<down_msg>();
+  ASSERT_TRUE(d1 && d2);
+  EXPECT_NE(d1->monitor, d2->monitor);
+  EXPECT_FALSE(box.receive<down_msg>(10ms));
+}
+
+TEST(monitor, a_monitor_does_not_kill_the_watcher) {
+  node n(deterministic());
+  inbox box(n);
+  pid watcher = n.spawn<puppet>(box.self(), false);
+  pid target = n.spawn<puppet>(box.self(), false);
+  on(n, watcher, [target](actor& self) { self.monitor(target); });
+  n.run_until_idle();
+  n.exit(target, exit_reason::error("x"));
+  auto s = box.receive<seen>();
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->what, "DOWN x");
+  EXPECT_TRUE(n.is_alive(watcher));
+}
+
+TEST(monitor, demonitor_before_exit_means_no_down) {
+  node n(deterministic());
+  inbox box(n);
+  pid watcher = n.spawn<puppet>(box.self(), false);
+  pid target = n.spawn<puppet>(box.self(), false);
+  on(n, watcher, [target](actor& self) {
+    ref r = self.monitor(target);
+    EXPECT_TRUE(self.demonitor(r));
+    EXPECT_FALSE(self.demonitor(r));
+  });
+  n.run_until_idle();
+  EXPECT_TRUE(n.info(target)->monitored_by.empty());
+  n.exit(target, exit_reason::error("x"));
+  n.run_until_idle();
+  EXPECT_FALSE(box.receive<seen>(10ms));
+}
+
+TEST(monitor, demonitor_with_flush_removes_a_delivered_down) {
+  node n(deterministic());
+  inbox box(n);
+  auto r = std::make_shared<ref>();
+  pid watcher = n.spawn<puppet>(box.self(), false);
+  pid target = n.spawn<puppet>(box.self(), false);
+  on(n, watcher, [target, r](actor& self) { *r = self.monitor(target); });
+  n.run_until_idle();
+  // The target's last message to the watcher and its DOWN are ordered (same sender), so the
+  // DOWN is delivered before the watcher handles the demonitor: flush must remove it.
+  on(n, target, [watcher, r](actor& self) {
+    self.send(watcher, run_step{[r](actor& w) { w.demonitor(*r, true); }});
+    self.exit(exit_reason::error("x"));
+  });
+  n.run_until_idle();
+  EXPECT_FALSE(n.is_alive(target));
+  EXPECT_FALSE(box.receive<seen>(10ms));
+  EXPECT_TRUE(n.info(watcher)->monitors.empty());
+}
+
+TEST(monitor, monitored_process_lists_its_watchers) {
+  node n(deterministic());
+  inbox box(n);
+  pid target = n.spawn<puppet>(box.self(), false);
+  box.monitor(target);
+  n.run_until_idle();
+  auto info = n.info(target);
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->monitored_by, std::vector<pid>{box.self()});
+  EXPECT_EQ(n.info(box.self())->monitors, std::vector<pid>{target});
+}

@@ -1,0 +1,60 @@
+#include <gtest/gtest.h>
+
+#include <bitactor/core/pid.hpp>
+#include <sstream>
+#include <unordered_set>
+
+#include "test_support.hpp"
+
+using namespace bitactor;
+
+TEST(pid, prints_like_erlang) {
+  pid p{0, 123, 0, 0};
+  EXPECT_EQ(p.to_string(), "<0.123.0>");
+  std::ostringstream os;
+  os << pid{0, 7, 2, 0};
+  EXPECT_EQ(os.str(), "<0.7.2>");
+}
+
+TEST(pid, default_pid_is_no_process) {
+  EXPECT_FALSE(pid{});
+  EXPECT_TRUE((pid{0, 1, 0, 0}));
+}
+
+TEST(pid, compares_and_hashes_by_every_field) {
+  pid a{0, 1, 0, 0}, b{0, 1, 1, 0}, c{1, 1, 0, 0}, d{0, 1, 0, 5};
+  EXPECT_NE(a, b);
+  EXPECT_NE(a, c);
+  EXPECT_NE(a, d);
+  EXPECT_LT(a, b);
+  std::unordered_set<pid> set{a, b, c, d, a};
+  EXPECT_EQ(set.size(), 4u);
+}
+
+TEST(pid, carries_node_name_and_creation_for_distribution) {
+  node_config cfg = test::deterministic();
+  cfg.name = "alpha@host";
+  cfg.creation = 7;
+  node n(cfg);
+  pid p = n.spawn([](actor&, message&) {});
+  EXPECT_EQ(p.node_name(), "alpha@host");
+  EXPECT_EQ(p.creation, 7u);
+  EXPECT_NE(p.node, 0u);
+}
+
+TEST(pid, non_distributed_node_prints_local_pids_with_zero) {
+  node n(test::deterministic());
+  pid p = n.spawn([](actor&, message&) {});
+  EXPECT_EQ(p.node_name(), "nonode@nohost");
+  EXPECT_EQ(p.to_string().substr(0, 3), "<0.");
+}
+
+TEST(ref, refs_are_unique_and_printable) {
+  node n(test::deterministic());
+  auto& rt = n.runtime();
+  ref a = rt.make_ref(), b = rt.make_ref();
+  EXPECT_NE(a, b);
+  EXPECT_TRUE(a);
+  EXPECT_FALSE(ref{});
+  EXPECT_EQ(a.to_string().substr(0, 5), "#Ref<");
+}
