@@ -35,6 +35,14 @@ namespace bitactor {
 class node;
 class actor;
 
+namespace detail {
+/// True when A (or a base between it and actor) overrides on_start(): only then does a new
+/// process need a first turn before its first message (spawning a million idle processes
+/// then costs no scheduling at all).
+template <class A>
+constexpr bool has_on_start = !std::is_same_v<decltype(&A::on_start), void (actor::*)()>;
+}  // namespace detail
+
 /// A callable usable as a process: `void(actor& self, message& m)`.
 template <class F>
 concept process_function = std::invocable<F&, actor&, message&>;
@@ -80,7 +88,7 @@ class actor {
 
   template <class A, class... Args>
   requires std::derived_from<A, actor> pid spawn(Args&&... args) {
-    return rt_->spawn(std::make_unique<A>(std::forward<Args>(args)...), sizeof(A), {});
+    return rt_->spawn_as<A>({}, std::forward<Args>(args)...);
   }
   template <process_function F>
   pid spawn(F&& f);
@@ -88,8 +96,7 @@ class actor {
   /// Spawns a process linked to this one, atomically (no window in which it runs unlinked).
   template <class A, class... Args>
   requires std::derived_from<A, actor> pid spawn_link(Args&&... args) {
-    return linked(
-        rt_->spawn(std::make_unique<A>(std::forward<Args>(args)...), sizeof(A), link_options()));
+    return linked(rt_->spawn_as<A>(link_options(), std::forward<Args>(args)...));
   }
   template <process_function F>
   pid spawn_link(F&& f);
@@ -98,7 +105,7 @@ class actor {
   template <class A, class... Args>
   requires std::derived_from<A, actor> std::pair<pid, ref> spawn_monitor(Args&&... args) {
     auto opts = monitor_options();
-    pid child = rt_->spawn(std::make_unique<A>(std::forward<Args>(args)...), sizeof(A), opts);
+    pid child = rt_->spawn_as<A>(opts, std::forward<Args>(args)...);
     rt_->add_monitor_locally(*proc_, opts.monitor_ref, child);
     return {child, opts.monitor_ref};
   }
@@ -187,14 +194,18 @@ class function_actor final : public actor {
 
 template <process_function F>
 pid actor::spawn(F&& f) {
-  using A = function_actor<std::decay_t<F>>;
-  return rt_->spawn(std::make_unique<A>(std::forward<F>(f)), sizeof(A), {});
+  return rt_->spawn_as<function_actor<std::decay_t<F>>>({}, std::forward<F>(f));
 }
 
 template <process_function F>
 pid actor::spawn_link(F&& f) {
-  using A = function_actor<std::decay_t<F>>;
-  return linked(rt_->spawn(std::make_unique<A>(std::forward<F>(f)), sizeof(A), link_options()));
+  return linked(rt_->spawn_as<function_actor<std::decay_t<F>>>(link_options(), std::forward<F>(f)));
+}
+
+template <class A, class... Args>
+pid detail::runtime::spawn_as(spawn_options options, Args&&... args) {
+  options.needs_start = detail::has_on_start<A>;
+  return spawn(std::make_unique<A>(std::forward<Args>(args)...), sizeof(A), options);
 }
 
 template <class T>

@@ -20,7 +20,7 @@ class inbox::receiver final : public actor {
 inbox::inbox(node& n) : node_(n), queue_(std::make_shared<shared_queue>()) {
   detail::spawn_options o;
   o.trap_exit = true;
-  self_ = n.runtime().spawn(std::make_unique<receiver>(queue_), sizeof(receiver), o);
+  self_ = n.runtime().spawn_as<receiver>(o, queue_);
 }
 
 inbox::~inbox() {

@@ -43,28 +43,22 @@ class node {
   /// node_stopped once the node is stopping.
   template <class A, class... Args>
   requires std::derived_from<A, actor> pid spawn(Args&&... args) {
-    return rt_->spawn(std::make_unique<A>(std::forward<Args>(args)...), sizeof(A), {});
+    return rt_->spawn_as<A>({}, std::forward<Args>(args)...);
   }
   /// Spawns a process running a callable `void(actor& self, message& m)`.
   template <process_function F>
   pid spawn(F&& f) {
-    using A = function_actor<std::decay_t<F>>;
-    return rt_->spawn(std::make_unique<A>(std::forward<F>(f)), sizeof(A), {});
+    return rt_->spawn_as<function_actor<std::decay_t<F>>>({}, std::forward<F>(f));
   }
   /// Like spawn, but the process's turns run on the blocking pool, so its handlers may block
   /// (file or socket I/O, a C library call) without holding up scheduler workers.
   template <class A, class... Args>
   requires std::derived_from<A, actor> pid spawn_blocking(Args&&... args) {
-    detail::spawn_options o;
-    o.blocking = true;
-    return rt_->spawn(std::make_unique<A>(std::forward<Args>(args)...), sizeof(A), o);
+    return rt_->spawn_as<A>(blocking_options(), std::forward<Args>(args)...);
   }
   template <process_function F>
   pid spawn_blocking(F&& f) {
-    using A = function_actor<std::decay_t<F>>;
-    detail::spawn_options o;
-    o.blocking = true;
-    return rt_->spawn(std::make_unique<A>(std::forward<F>(f)), sizeof(A), o);
+    return rt_->spawn_as<function_actor<std::decay_t<F>>>(blocking_options(), std::forward<F>(f));
   }
 
   /// Moves msg into the mailbox of `to`; a no-op if `to` is dead or unknown (as in Erlang).
@@ -128,6 +122,11 @@ class node {
   detail::runtime& runtime() noexcept { return *rt_; }
 
  private:
+  static detail::spawn_options blocking_options() {
+    detail::spawn_options o;
+    o.blocking = true;
+    return o;
+  }
   std::unique_ptr<detail::runtime> rt_;
 };
 

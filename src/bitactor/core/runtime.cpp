@@ -122,8 +122,17 @@ pid runtime::spawn(std::unique_ptr<actor> a, std::size_t actor_bytes,
   p->behaviour->attach(p, this);
   p->identity.store((std::uint64_t{serial} << 1) | process::alive_bit, std::memory_order_seq_cst);
   spawned_.add();
-  p->phase.store(run_phase::runnable, std::memory_order_relaxed);
-  scheduler_->schedule(p);  // the first turn runs on_start(); we hold `scheduled`
+  if (options.needs_start) {
+    p->phase.store(run_phase::runnable, std::memory_order_relaxed);
+    scheduler_->schedule(p);  // the first turn runs on_start(); we hold `scheduled`
+  } else {
+    p->started = true;  // nothing to run until a message arrives: release `scheduled`
+    p->phase.store(run_phase::waiting, std::memory_order_relaxed);
+    p->scheduled.store(false, std::memory_order_seq_cst);
+    if (!p->mailbox.empty() && !p->scheduled.exchange(true, std::memory_order_seq_cst)) {
+      scheduler_->schedule(p);
+    }
+  }
   // A spawn racing with stop(): stop() may have scanned the table before we published the
   // identity, so make sure this process is told too (seq_cst pairs with stop()).
   if (stopping_.load(std::memory_order_seq_cst)) {

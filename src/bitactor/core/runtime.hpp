@@ -59,6 +59,7 @@ struct spawn_options {
   ref monitor_ref;   // ... under this ref
   bool blocking = false;
   bool trap_exit = false;
+  bool needs_start = true;  // run on_start() in a first turn (false: wait for a message)
 };
 
 class runtime final : public turn_runner {
@@ -80,6 +81,9 @@ class runtime final : public turn_runner {
   /// Starts a process running `a` (which must not be attached yet). Throws system_limit at the
   /// process limit and node_stopped once the node is stopping.
   pid spawn(std::unique_ptr<actor> a, std::size_t actor_bytes, const spawn_options& options);
+  /// spawn() of a new A(args...); defined in actor.hpp, where actor is complete.
+  template <class A, class... Args>
+  pid spawn_as(spawn_options options, Args&&... args);
 
   /// Hands m to the process `to` (any thread; takes ownership). To a dead or unknown pid it
   /// is dropped, as in Erlang; a link or monitor signal is answered with noproc instead.
