@@ -1,0 +1,334 @@
+#pragma once
+// The generic part every OTP behaviour shares (OTP: gen.erl + proc_lib): waiting for replies
+// without blocking a thread, the start handshake, and exception-to-exit handling.
+//
+// Waiting. A handler that must wait for another process (a call, a child's start) is written
+// as a coroutine returning otp::async and uses co_await:
+//
+//   otp::async refresh(otp::from caller) {
+//     query q{};                                  // (a named request: see call() on GCC 12)
+//     int v = co_await call(database, std::move(q));  // the process waits here ...
+//     reply(caller, v);                           // ... and resumes when the reply arrives
+//   }
+//
+// While any coroutine of the process waits, the process is in the same state as an Erlang
+// process inside gen:call's receive: messages other than the awaited reply, DOWN or timeout
+// are kept in arrival order and handled after the wait ends. No thread is blocked; the
+// process simply has no turn until a message arrives. A coroutine's frame is owned by its
+// process: it is destroyed when it finishes or when the process exits. An exception escaping
+// a coroutine crashes the process like one escaping a handler.
+//
+// Start handshake (OTP: proc_lib:start_link / init_ack). A behaviour is spawned, then sent
+// init_request{starter, tag, parent, name}; it registers the name, runs its init and answers
+// init_ack{tag, status, reason}. The starter waits for the ack, or for the child's exit.
+
+#include <coroutine>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bitactor/core/actor.hpp"
+#include "bitactor/core/node.hpp"
+#include "bitactor/otp/call.hpp"
+
+namespace bitactor::otp {
+
+class behaviour;
+
+/// A coroutine run inside a behaviour's process. Starts at once; its frame belongs to the
+/// process. Create one only from a handler of a behaviour (or another such coroutine).
+class async {
+ public:
+  struct promise_type {
+    promise_type();
+    async get_return_object() noexcept { return {}; }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_always final_suspend() noexcept { return {}; }
+    void return_void() noexcept {}
+    void unhandled_exception() noexcept { error = std::current_exception(); }
+    std::exception_ptr error;
+  };
+};
+
+/// How a behaviour's start ended (OTP: {ok, Pid} | ignore | {error, Reason}).
+struct start_result {
+  enum class status { started, ignore, error };
+  status outcome = status::error;
+  pid process;
+  exit_reason reason;  // for error
+
+  bool ok() const noexcept { return outcome == status::started; }
+  bool ignored() const noexcept { return outcome == status::ignore; }
+  static start_result started(pid p) { return {status::started, p, {}}; }
+  static start_result ignore() { return {status::ignore, {}, {}}; }
+  static start_result failed(exit_reason r) { return {status::error, {}, std::move(r)}; }
+  std::string to_string() const;
+};
+
+/// The start handshake's messages (proc_lib). Internal to behaviours and their starters.
+struct init_request {
+  pid starter;
+  ref tag;
+  pid parent;  // exits from it end the behaviour (gen_server: {'EXIT', Parent, Reason})
+  std::string name;
+};
+struct init_ack {
+  ref tag;
+  start_result result;
+};
+
+/// What a child start function hands back: the spawned process, and the tag of its
+/// init_ack if it is a behaviour (an empty ref for a plain actor, which counts as started).
+struct child_start {
+  pid child;
+  ref ack_tag;
+};
+/// Spawns a process linked to `parent` (from inside parent's handler); see start_link_fn.
+using start_fn = std::function<child_start(actor& parent)>;
+
+namespace detail {
+/// A timer message that ends a wait.
+struct wait_timeout {
+  ref tag;
+};
+/// What ended a wait.
+struct wait_outcome {
+  enum class how { matched, down, exited, timeout } kind = how::timeout;
+  message_ptr matched;  // the call_reply or init_ack
+  exit_reason reason;   // for down / exited
+};
+struct wait_spec {
+  ref tag;        // call_reply / init_ack tag to wait for
+  ref monitor;    // a DOWN with this ref ends the wait
+  pid exit_from;  // an exit_msg from this pid ends the wait (linked start)
+  std::chrono::milliseconds timeout = infinity;
+};
+}  // namespace detail
+
+class behaviour : public actor {
+ public:
+  ~behaviour() override;
+
+  // --- for handlers and coroutines ---------------------------------------------------------
+
+  template <class T>
+  class call_awaiter;
+
+  /// co_await call(server, req[, timeout]): the reply, or throws call_error (timeout, noproc,
+  /// the server's exit reason). A reply arriving after the timeout is dropped.
+  // GCC 12 miscompiles a temporary with non-trivial members (e.g. a std::string) built
+  // inside a co_await operand: build the request in a named variable first,
+  //   slow_get req{key}; auto v = co_await call(server, std::move(req));
+  template <class R, request Req = std::remove_cvref_t<R>>
+  call_awaiter<reply_t<Req>> call(const pid& server, R&& req,
+                                  std::chrono::milliseconds timeout = default_call_timeout);
+  template <class R, request Req = std::remove_cvref_t<R>>
+  call_awaiter<reply_t<Req>> call(std::string_view name, R&& req,
+                                  std::chrono::milliseconds timeout = default_call_timeout);
+
+  template <class T>
+  void cast(const pid& server, T&& msg) {
+    send(server, cast_request{message_ptr(make_message<std::decay_t<T>>(std::forward<T>(msg)))});
+  }
+  template <class T>
+  void cast(std::string_view name, T&& msg) {
+    if (auto p = whereis(name)) cast(*p, std::forward<T>(msg));
+  }
+  /// Answers a caller (gen_server:reply/2); `to` came from a deferred call.
+  template <class T>
+  void reply(const from& to, T&& value) {
+    send(to.caller,
+         call_reply{to.tag, message_ptr(make_message<std::decay_t<T>>(std::forward<T>(value)))});
+  }
+
+  /// co_await wait(spec): the general wait under call and start (gen.erl's receive).
+  class wait_awaiter {
+   public:
+    wait_awaiter(behaviour& b, detail::wait_spec s) : owner_(b), spec_(std::move(s)) {}
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h) { owner_.park(spec_, &outcome_, h); }
+    detail::wait_outcome await_resume() { return std::move(outcome_); }
+
+   private:
+    behaviour& owner_;
+    detail::wait_spec spec_;
+    detail::wait_outcome outcome_;
+  };
+  wait_awaiter wait(detail::wait_spec s) { return wait_awaiter(*this, std::move(s)); }
+
+  /// co_await start_child(fn): runs a start function and waits for the child's init_ack
+  /// (or its exit). For a plain actor (no ack) the result is ok at once.
+  class start_awaiter;
+  start_awaiter start_child_process(const start_fn& fn,
+                                    std::chrono::milliseconds timeout = infinity);
+
+  /// True while some coroutine of this process waits.
+  bool waiting() const noexcept { return !pending_.empty(); }
+  ref make_ref() { return this_node().runtime().make_ref(); }
+
+ protected:
+  /// Handles a message that is not part of a wait. Called with the process's messages in
+  /// order, except that messages arriving during a wait come after it.
+  virtual void dispatch(message& m) = 0;
+  /// Runs after each dispatch and after each resumed coroutine step.
+  virtual void settle() {}
+  /// The process must end with `reason` (an exception or exit() escaped a handler or a
+  /// coroutine). The default ends it at once; gen_server runs terminate first.
+  virtual void on_exit(exit_reason reason) { actor::exit(std::move(reason)); }
+
+ private:
+  // Behaviours own the messages they handle (to keep them during waits); a handler taking a
+  // message with keep() would own it twice.
+  using actor::keep;
+  friend struct async::promise_type;
+  struct pending_wait {
+    detail::wait_spec spec;
+    detail::wait_outcome* out;
+    std::coroutine_handle<> handle;
+    timer_ref timer;
+  };
+
+  void handle(message& m) final;
+  void route(message_ptr m);
+  void complete(std::size_t index, detail::wait_outcome outcome);
+  void park(const detail::wait_spec& s, detail::wait_outcome* out, std::coroutine_handle<> h);
+  void adopt(std::coroutine_handle<async::promise_type> h) { tasks_.push_back(h); }
+  void sweep_tasks();
+
+  std::vector<pending_wait> pending_;
+  std::deque<message_ptr> postponed_;
+  std::vector<std::coroutine_handle<async::promise_type>> tasks_;
+};
+
+template <class T>
+class behaviour::call_awaiter {
+ public:
+  call_awaiter(behaviour& b, pid server, message_ptr req, std::string context,
+               std::chrono::milliseconds timeout)
+      : owner_(b),
+        server_(server),
+        request_(std::move(req)),
+        context_(std::move(context)),
+        timeout_(timeout) {}
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) {
+    ref tag = owner_.monitor(server_);  // the monitor's ref doubles as the call tag (gen.erl)
+    owner_.send(server_, call_request{from{owner_.self(), tag}, std::move(request_)});
+    owner_.park(detail::wait_spec{tag, tag, pid{}, timeout_}, &outcome_, h);
+  }
+  T await_resume() {
+    switch (outcome_.kind) {
+      case detail::wait_outcome::how::matched:
+        return take_reply<T>(outcome_.matched->get_if<call_reply>()->value, server_);
+      case detail::wait_outcome::how::timeout:
+        throw call_error(otp::detail::timeout_reason(), context_);
+      default:
+        throw call_error(outcome_.reason, context_);
+    }
+  }
+
+ private:
+  behaviour& owner_;
+  pid server_;
+  message_ptr request_;
+  std::string context_;
+  std::chrono::milliseconds timeout_;
+  detail::wait_outcome outcome_;
+};
+
+class behaviour::start_awaiter {
+ public:
+  start_awaiter(behaviour& b, child_start started, std::chrono::milliseconds timeout)
+      : owner_(b), started_(started), timeout_(timeout) {}
+  bool await_ready() const noexcept { return !started_.ack_tag; }
+  void await_suspend(std::coroutine_handle<> h) {
+    owner_.park(detail::wait_spec{started_.ack_tag, ref{}, started_.child, timeout_}, &outcome_, h);
+  }
+  start_result await_resume();
+
+ private:
+  behaviour& owner_;
+  child_start started_;
+  std::chrono::milliseconds timeout_;
+  detail::wait_outcome outcome_;
+};
+
+template <class R, request Req>
+behaviour::call_awaiter<reply_t<Req>> behaviour::call(const pid& server, R&& req,
+                                                      std::chrono::milliseconds timeout) {
+  std::string context = otp::detail::describe_call(server, type_name(type_id_of<Req>()));
+  return call_awaiter<reply_t<Req>>(*this, server,
+                                    message_ptr(make_message<Req>(std::forward<R>(req))),
+                                    std::move(context), timeout);
+}
+
+template <class R, request Req>
+behaviour::call_awaiter<reply_t<Req>> behaviour::call(std::string_view name, R&& req,
+                                                      std::chrono::milliseconds timeout) {
+  // An unregistered name: monitoring the empty pid yields DOWN noproc, as gen:call exits.
+  pid server = whereis(name).value_or(pid{});
+  return call(server, std::forward<R>(req), timeout);
+}
+
+/// A start function for behaviour S (gen_server, supervisor, gen_statem): spawns S(args...)
+/// linked to the parent and starts the handshake. Arguments are copied for each restart.
+template <class S, class... Args>
+start_fn start_link_fn(Args... args) {
+  return [=](actor& parent) -> child_start {
+    pid child = std::apply([&](const auto&... a) { return parent.template spawn_link<S>(a...); },
+                           std::tuple<const Args&...>(args...));
+    ref tag = parent.this_node().runtime().make_ref();
+    parent.send(child, init_request{parent.self(), tag, parent.self(), {}});
+    return child_start{child, tag};
+  };
+}
+
+/// Same, registering the child under `name` before its init runs.
+template <class S, class... Args>
+start_fn start_link_named_fn(std::string name, Args... args) {
+  return [=](actor& parent) -> child_start {
+    pid child = std::apply([&](const auto&... a) { return parent.template spawn_link<S>(a...); },
+                           std::tuple<const Args&...>(args...));
+    ref tag = parent.this_node().runtime().make_ref();
+    parent.send(child, init_request{parent.self(), tag, parent.self(), name});
+    return child_start{child, tag};
+  };
+}
+
+/// A start function for a plain actor A (no handshake: started as soon as spawned).
+template <class A, class... Args>
+start_fn spawn_link_fn(Args... args) {
+  return [=](actor& parent) -> child_start {
+    pid child = std::apply([&](const auto&... a) { return parent.template spawn_link<A>(a...); },
+                           std::tuple<const Args&...>(args...));
+    return child_start{child, ref{}};
+  };
+}
+
+struct start_options {
+  std::string name;                              // registered name; empty for none
+  std::chrono::milliseconds timeout = infinity;  // for init to finish
+};
+
+namespace detail {
+start_result await_start(node& n, inbox& box, const pid& child, const ref& tag,
+                         std::chrono::milliseconds timeout);
+}
+
+/// Starts behaviour S(args...) unlinked from a plain thread and waits for its init
+/// (gen_server:start/3,4). Returns ok with the pid, ignore, or error with the reason init
+/// gave (or `{already_started, Pid}`-style text when the name is taken).
+template <class S, class... Args>
+start_result start(node& n, start_options opts, Args&&... args) {
+  inbox box(n);
+  pid child = n.spawn<S>(std::forward<Args>(args)...);
+  ref tag = box.monitor(child);
+  n.send(child, init_request{box.self(), tag, pid{}, opts.name});
+  return detail::await_start(n, box, child, tag, opts.timeout);
+}
+
+}  // namespace bitactor::otp

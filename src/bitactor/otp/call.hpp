@@ -1,0 +1,163 @@
+#pragma once
+// The call protocol shared by every behaviour (OTP: gen.erl). One place holds how a request
+// travels to a server and how its answer comes back, so gen_server, gen_statem and supervisor
+// speak it the same way and a remote transport can later carry it unchanged.
+//
+// A call is a request value of a type that names its reply type:
+//
+//   struct get_value { std::string key; using reply = std::optional<int>; };
+//
+// The caller monitors the server and sends `call_request{from{caller, tag}, request}` where
+// the tag is the monitor's ref (as gen.erl does). The server answers with
+// `call_reply{tag, value}`. The caller waits for the reply, the server's DOWN, or its timeout:
+//  - reply   -> the value (its type must be Req::reply, else call_error)
+//  - DOWN    -> call_error with the server's exit reason (noproc if it was not alive)
+//  - timeout -> call_error with reason `timeout`
+// A reply that arrives after the caller gave up is never handed to the caller's handlers:
+// blocking callers use a private mailbox that dies with the call, and behaviours drop replies
+// whose tag is no longer pending (see behaviour.hpp).
+//
+// A cast is a fire-and-forget `cast_request{request}` (OTP: {'$gen_cast', Msg}); it never
+// fails, even to a dead server.
+//
+// Functions here that take a node& are for plain threads (main, tests); inside a behaviour
+// use its members (co_await call(...), cast(...), reply(...)). Never make a blocking call
+// from inside a process: it would hold a scheduler thread (and deadlock the deterministic one).
+
+#include <chrono>
+#include <concepts>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "bitactor/core/error.hpp"
+#include "bitactor/core/exit_reason.hpp"
+#include "bitactor/core/inbox.hpp"
+#include "bitactor/core/message.hpp"
+#include "bitactor/core/node.hpp"
+#include "bitactor/core/pid.hpp"
+
+namespace bitactor::otp {
+
+/// "Wait forever" for call and start timeouts (OTP: infinity). Large but finite, so deadlines
+/// computed from it never overflow.
+inline constexpr std::chrono::milliseconds infinity = std::chrono::hours(24 * 365 * 100);
+/// gen_server:call/2's default timeout.
+inline constexpr std::chrono::milliseconds default_call_timeout = std::chrono::seconds(5);
+
+/// A request type usable with call(): it names the type of its reply.
+template <class R>
+concept request = requires {
+  typename R::reply;
+}
+&&std::movable<typename R::reply>;
+
+/// The reply type of a request.
+template <request R>
+using reply_t = typename R::reply;
+
+/// An empty reply, for requests that only need an acknowledgement (OTP: `ok`).
+struct ok_t {
+  friend bool operator==(ok_t, ok_t) = default;
+};
+inline constexpr ok_t ok{};
+
+/// Who is waiting for a reply (OTP: From = {Pid, Tag}). Keep it to reply later.
+struct from {
+  pid caller;
+  ref tag;
+  friend bool operator==(const from&, const from&) = default;
+};
+
+/// The wire form of a call: the request travels type-erased as a message of its own type.
+struct call_request {
+  from caller;
+  message_ptr request;
+};
+
+/// The wire form of a reply: the value travels as a message of type reply_t<Req>.
+struct call_reply {
+  ref tag;
+  message_ptr value;
+};
+
+/// The wire form of a cast.
+struct cast_request {
+  message_ptr request;
+};
+
+/// Why a call failed. Like gen:call's exit, it carries a reason a person can read:
+/// `timeout`, `noproc`, or the server's own exit reason.
+class call_error : public error {
+ public:
+  call_error(exit_reason reason, const std::string& context)
+      : error(context + ": " + reason.to_string()), reason_(std::move(reason)) {}
+  const exit_reason& reason() const noexcept { return reason_; }
+  bool timed_out() const noexcept {
+    return reason_.code() == exit_reason::kind::other && reason_.detail() == "timeout";
+  }
+
+ private:
+  exit_reason reason_;
+};
+
+namespace detail {
+std::string describe_call(const pid& server, std::string_view request_type);
+[[noreturn]] void throw_bad_reply(const pid& server, std::string_view expected,
+                                  std::string_view got);
+exit_reason timeout_reason();
+}  // namespace detail
+
+/// Takes the typed value out of a reply message; throws call_error if it has another type.
+template <class R>
+R take_reply(message_ptr& value, const pid& server) {
+  if (R* v = value->get_if<R>()) return std::move(*v);
+  detail::throw_bad_reply(server, type_name(type_id_of<R>()), value->type_name());
+}
+
+/// Sends a reply to a waiting caller (gen_server:reply/2) from any thread.
+template <class T>
+void reply(node& n, const from& to, T&& value) {
+  n.send(to.caller,
+         call_reply{to.tag, message_ptr(make_message<std::decay_t<T>>(std::forward<T>(value)))});
+}
+
+/// Casts a request to a server (gen_server:cast/2); never fails.
+template <class T>
+void cast(node& n, const pid& server, T&& msg) {
+  n.send(server, cast_request{message_ptr(make_message<std::decay_t<T>>(std::forward<T>(msg)))});
+}
+template <class T>
+void cast(node& n, std::string_view name, T&& msg) {
+  if (auto p = n.whereis(name)) cast(n, *p, std::forward<T>(msg));
+}
+
+/// Calls a server from a plain thread and waits for the reply (gen_server:call/3).
+/// Throws call_error on timeout, if the server is not alive, or if it exits before replying.
+template <request Req>
+reply_t<Req> call(node& n, const pid& server, Req req,
+                  std::chrono::milliseconds timeout = default_call_timeout) {
+  // A mailbox of the call's own: a late reply goes to a dead process and is dropped.
+  inbox box(n);
+  ref tag = box.monitor(server);
+  n.send(server,
+         call_request{from{box.self(), tag}, message_ptr(make_message<Req>(std::move(req)))});
+  const std::string context = detail::describe_call(server, type_name(type_id_of<Req>()));
+  message_ptr answer = box.receive_any(timeout);
+  if (!answer) throw call_error(detail::timeout_reason(), context);
+  if (auto* r = answer->get_if<call_reply>()) return take_reply<reply_t<Req>>(r->value, server);
+  if (auto* d = answer->get_if<down_msg>()) throw call_error(d->reason, context);
+  throw call_error(exit_reason::error("unexpected message " + answer->type_name()), context);
+}
+
+/// Calls a registered server; a name nobody holds fails with noproc (as gen_server:call).
+template <request Req>
+reply_t<Req> call(node& n, std::string_view name, Req req,
+                  std::chrono::milliseconds timeout = default_call_timeout) {
+  auto p = n.whereis(name);
+  if (!p) throw call_error(exit_reason::noproc(), "call to '" + std::string(name) + "'");
+  return call(n, *p, std::move(req), timeout);
+}
+
+}  // namespace bitactor::otp

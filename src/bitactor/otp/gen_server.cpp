@@ -1,0 +1,117 @@
+#include "bitactor/otp/gen_server.hpp"
+
+#include "bitactor/otp/report.hpp"
+
+namespace bitactor::otp {
+
+void gen_server::handle_call(call_context& c) {
+  // OTP's default handle_call crashes the server: an unexpected call is a caller's bug.
+  exit(exit_reason::error("unexpected call " + c.request().type_name()));
+}
+
+void gen_server::begin_init(init_request& r) {
+  starter_ = r.starter;
+  start_tag_ = r.tag;
+  parent_ = r.parent;
+  initialising_ = true;
+  if (!r.name.empty()) {
+    if (auto holder = whereis(r.name)) {
+      // gen_server:start with a taken name: {error, {already_started, Pid}}; exit normally.
+      initialising_ = false;
+      send(starter_, init_ack{start_tag_, start_result::failed(exit_reason::error(
+                                              "{already_started," + holder->to_string() + "}"))});
+      actor::exit(exit_reason::normal());
+    }
+    register_name(r.name);
+  }
+  init();
+}
+
+void gen_server::dispatch(message& m) {
+  if (starter_ == pid{} && !initialising_ && !terminating_) {
+    if (auto* r = m.get_if<init_request>()) {
+      begin_init(*r);
+      return;
+    }
+  }
+  if (inactivity_) {
+    cancel_timer(inactivity_);
+    inactivity_ = {};
+  }
+  if (auto* c = m.get_if<call_request>()) {
+    call_context ctx(*this, c->caller, *c->request);
+    handle_call(ctx);
+  } else if (auto* k = m.get_if<cast_request>()) {
+    handle_cast(*k->request);
+  } else if (auto* t = m.get_if<timeout_msg<inactivity_tick>>()) {
+    if (t->message.tag == inactivity_tag_) {
+      message_ptr tick(make_message<inactivity_timeout>());
+      handle_info(*tick);
+    }
+  } else if (auto* e = m.get_if<exit_msg>();
+             e != nullptr && parent_ && e->from == parent_ && trapping_exits()) {
+    stop(e->reason);  // gen_server: {'EXIT', Parent, Reason} terminates with Reason
+  } else {
+    handle_info(m);
+  }
+}
+
+void gen_server::settle() {
+  if (waiting()) return;  // a coroutine of the callback is still running
+  if (terminating_) {
+    finish_exit();
+    return;
+  }
+  if (stop_) {
+    exit_reason r = std::move(*stop_);
+    stop_.reset();
+    actor::exit(std::move(r));  // caught by behaviour: on_exit runs terminate
+  }
+  if (initialising_) {
+    initialising_ = false;
+    if (ignore_) {
+      send(starter_, init_ack{start_tag_, start_result::ignore()});
+      actor::exit(exit_reason::normal());
+    }
+    send(starter_, init_ack{start_tag_, start_result::started(self())});
+  }
+  if (!continue_.empty()) {
+    message_ptr next = std::move(continue_.front());
+    continue_.pop_front();
+    handle_continue(*next);
+    settle();  // the continuation is a callback of its own (it may wait, stop, continue)
+    return;
+  }
+  if (timeout_) {
+    inactivity_tag_ = make_ref();
+    inactivity_ = start_timer(self(), *timeout_, inactivity_tick{inactivity_tag_});
+    timeout_.reset();
+  }
+}
+
+void gen_server::on_exit(exit_reason reason) {
+  if (initialising_) {
+    // init failed ({stop, R} or an exception): the starter gets {error, R}; no terminate.
+    initialising_ = false;
+    send(starter_, init_ack{start_tag_, start_result::failed(reason)});
+    actor::exit(std::move(reason));
+  }
+  if (terminating_) actor::exit(std::move(reason));  // failed again while terminating
+  terminating_ = true;
+  exit_reason_ = std::move(reason);
+  try {
+    terminate(exit_reason_);
+  } catch (bitactor::detail::process_exit& e) {
+    exit_reason_ = std::move(e.reason);
+  } catch (const std::exception& e) {
+    exit_reason_ = exit_reason::exception(e.what());
+  }
+  if (!waiting()) finish_exit();
+}
+
+void gen_server::finish_exit() {
+  if (!exit_reason_.is_clean()) log_crash_report(*this, exit_reason_);
+  actor::exit(exit_reason_);
+}
+
+}  // namespace bitactor::otp

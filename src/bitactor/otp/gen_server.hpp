@@ -1,0 +1,177 @@
+#pragma once
+// gen_server: the generic server behaviour (OTP 25 stdlib, gen_server(3)).
+//
+// A server is a class deriving from otp::gen_server that overrides the callbacks it needs:
+//
+//   struct get { std::string key; using reply = std::optional<int>; };
+//   struct put { std::string key; int value; using reply = otp::ok_t; };
+//
+//   class kv : public otp::gen_server {
+//     std::map<std::string, int> data_;
+//     void handle_call(otp::call_context& c) override {
+//       c.match([&](get& g) -> std::optional<int> { ... },      // the return value is the reply
+//               [&](put& p) { data_[p.key] = p.value; return otp::ok; });
+//     }
+//   };
+//   auto r = otp::start<kv>(node, {.name = "kv"});              // waits for init
+//   int v = *otp::call(node, "kv", get{"a"});                   // from a plain thread
+//
+// Callbacks (all optional) and what they may do (members below):
+//  init()                  runs in the new process before the starter gets its answer.
+//                          ignore() -> start returns ignore; stop(R) or an exception -> start
+//                          returns error R (terminate is not called, as in OTP).
+//  handle_call(call_context&)  a call. Reply by returning a value from the matching handler,
+//                          with c.reply(v), or later with reply(c.defer(), v) (noreply).
+//  handle_cast(message&)   a cast.
+//  handle_info(message&)   everything else: plain messages, exit_msg, down_msg, timeouts.
+//                          An exit_msg from the parent (the process that started it linked)
+//                          while trapping exits ends the server with that reason instead.
+//  handle_continue(message&)  work requested with continue_with(v), run right after the
+//                          callback that asked, before any other message ({continue, C}).
+//  terminate(reason)       called when the server stops: stop(R) from a callback, an
+//                          exception escaping a callback, or its parent's exit while it traps
+//                          exits. Not called when it is killed or not trapping (as in OTP).
+// After each callback: set_timeout(t) arms the inactivity timeout (any message cancels it;
+// when it fires handle_info gets otp::inactivity_timeout), stop(R) stops the server.
+// A server that stops abnormally logs a crash report (report.hpp).
+
+#include <chrono>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include "bitactor/otp/behaviour.hpp"
+#include "bitactor/otp/call.hpp"
+
+namespace bitactor::otp {
+
+/// Delivered to handle_info when the inactivity timeout set with set_timeout fires.
+struct inactivity_timeout {};
+
+/// A call as the server sees it: the request, who waits, and how to answer.
+class call_context {
+ public:
+  call_context(behaviour& server, from caller, message& req)
+      : server_(server), from_(caller), request_(req) {}
+
+  message& request() noexcept { return request_; }
+  template <class T>
+  T* get_if() noexcept {
+    return request_.get_if<T>();
+  }
+  const otp::from& caller() const noexcept { return from_; }
+
+  /// Calls the handler whose parameter type is the request's type. A handler returning a
+  /// value replies with it (converted to the request's reply type when it has one); a
+  /// handler returning void does not reply (defer() first to reply later). Returns false if
+  /// no handler matched.
+  template <class... Handlers>
+  bool match(Handlers&&... handlers);
+
+  template <class T>
+  void reply(T&& value) {
+    replied_ = true;
+    server_.reply(from_, std::forward<T>(value));
+  }
+  /// No reply now ({noreply, State}): keep the returned from and reply(from, v) later.
+  otp::from defer() noexcept {
+    deferred_ = true;
+    return from_;
+  }
+  bool answered() const noexcept { return replied_ || deferred_; }
+
+ private:
+  behaviour& server_;
+  otp::from from_;
+  message& request_;
+  bool replied_ = false;
+  bool deferred_ = false;
+};
+
+class gen_server : public behaviour {
+ protected:
+  virtual void init() {}
+  virtual void handle_call(call_context& c);
+  virtual void handle_cast(message&) {}
+  virtual void handle_info(message&) {}
+  virtual void handle_continue(message&) {}
+  virtual void terminate(const exit_reason&) {}
+
+  /// Stops the server with `reason` once the current callback returns ({stop, Reason, _}).
+  void stop(exit_reason reason) { stop_ = std::move(reason); }
+  /// From init(): start returns ignore and the process exits normally.
+  void ignore() noexcept { ignore_ = true; }
+  /// Runs handle_continue(value) right after the current callback.
+  template <class T>
+  void continue_with(T&& value) {
+    continue_.push_back(message_ptr(make_message<std::decay_t<T>>(std::forward<T>(value))));
+  }
+  /// Arms the inactivity timeout for after this callback (OTP: Timeout in the return tuple).
+  void set_timeout(std::chrono::milliseconds t) { timeout_ = t; }
+
+  /// The process that started this server linked (its supervisor); none if started unlinked.
+  const pid& parent() const noexcept { return parent_; }
+
+ private:
+  void dispatch(message& m) final;
+  void settle() final;
+  void on_exit(exit_reason reason) final;
+  void begin_init(init_request& r);
+  void finish_exit();
+
+  pid parent_;
+  pid starter_;
+  ref start_tag_;
+  bool initialising_ = false;
+  bool ignore_ = false;
+  bool terminating_ = false;
+  std::optional<exit_reason> stop_;
+  exit_reason exit_reason_;
+  std::deque<message_ptr> continue_;
+  std::optional<std::chrono::milliseconds> timeout_;
+  timer_ref inactivity_;
+  ref inactivity_tag_;
+};
+
+struct inactivity_tick {
+  ref tag;
+};
+
+namespace detail {
+template <class F>
+using handler_arg = typename bitactor::detail::handler_traits<F>::arg;
+
+template <class F>
+using handler_result =
+    std::invoke_result_t<F&, std::add_lvalue_reference_t<handler_arg<std::remove_cvref_t<F>>>>;
+
+template <class Req, class R>
+auto as_reply(R&& value) {
+  if constexpr (request<Req>) {
+    return reply_t<Req>(std::forward<R>(value));
+  } else {
+    return std::decay_t<R>(std::forward<R>(value));
+  }
+}
+}  // namespace detail
+
+template <class... Handlers>
+bool call_context::match(Handlers&&... handlers) {
+  bool matched = false;
+  auto try_one = [&](auto&& h) {
+    using H = std::remove_cvref_t<decltype(h)>;
+    using arg = detail::handler_arg<H>;
+    if (matched || !request_.is<arg>()) return;
+    matched = true;
+    arg& value = *request_.get_if<arg>();
+    if constexpr (std::is_void_v<detail::handler_result<H>>) {
+      h(value);
+    } else {
+      reply(detail::as_reply<arg>(h(value)));
+    }
+  };
+  (try_one(std::forward<Handlers>(handlers)), ...);
+  return matched;
+}
+
+}  // namespace bitactor::otp

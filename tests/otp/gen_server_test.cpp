@@ -1,0 +1,444 @@
+// gen_server as OTP 25's gen_server(3) defines it: start/init results, call/cast/info,
+// deferred replies, continue, timeouts, stop/terminate, and calls that fail.
+#include <gtest/gtest.h>
+
+#include <bitactor/otp/gen_server.hpp>
+#include <bitactor/otp/report.hpp>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "otp_test_support.hpp"
+
+using namespace bitactor;
+using namespace bitactor::otp;
+using namespace bitactor::otp::test;
+
+namespace {
+
+// --- a key-value server and its requests --------------------------------------------------
+
+struct get {
+  std::string key;
+  using reply = std::optional<int>;
+};
+struct put {
+  std::string key;
+  int value;
+  using reply = ok_t;
+};
+struct slow_get {  // answered later, after a delay (deferred reply)
+  std::string key;
+  std::chrono::milliseconds after;
+  using reply = std::optional<int>;
+};
+struct stop_please {
+  exit_reason reason;
+  using reply = ok_t;
+};
+struct crash_please {
+  using reply = ok_t;
+};
+struct answer_later {
+  from to;
+  std::string key;
+};
+struct remember {
+  std::string key;
+  int value;
+};
+
+enum class init_mode { ok, ignore, stop, throws };
+
+class kv : public gen_server {
+ public:
+  explicit kv(pid observer = {}, init_mode mode = init_mode::ok, bool trap = false)
+      : observer_(observer), mode_(mode), trap_(trap) {}
+
+ protected:
+  void init() override {
+    trap_exit(trap_);
+    switch (mode_) {
+      case init_mode::ok:
+        break;
+      case init_mode::ignore:
+        ignore();
+        break;
+      case init_mode::stop:
+        stop(exit_reason::error("bad_config"));
+        break;
+      case init_mode::throws:
+        throw std::runtime_error("cannot open store");
+    }
+  }
+  void handle_call(call_context& c) override {
+    c.match([&](get& g) -> std::optional<int> { return lookup(g.key); },
+            [&](put& p) {
+              data_[p.key] = p.value;
+              return ok;
+            },
+            [&](slow_get& s) {
+              send_after(self(), s.after, answer_later{c.defer(), s.key});
+            },
+            [&](stop_please& s) {
+              c.reply(ok);
+              stop(s.reason);
+            },
+            [&](crash_please&) -> ok_t { throw std::logic_error("asked to crash"); });
+  }
+  void handle_cast(message& m) override {
+    if (auto* r = m.get_if<remember>()) data_[r->key] = r->value;
+  }
+  void handle_info(message& m) override {
+    if (auto* a = m.get_if<answer_later>()) {
+      reply(a->to, lookup(a->key));
+    } else if (observer_) {
+      send(observer_, note{"info " + m.type_name()});
+    }
+  }
+  void terminate(const exit_reason& r) override {
+    if (observer_) send(observer_, note{"terminate " + r.to_string()});
+  }
+
+ private:
+  std::optional<int> lookup(const std::string& k) const {
+    auto it = data_.find(k);
+    return it == data_.end() ? std::nullopt : std::optional<int>(it->second);
+  }
+  pid observer_;
+  init_mode mode_;
+  bool trap_;
+  std::map<std::string, int> data_;
+};
+
+struct fixture {
+  node n{deterministic()};
+  inbox box{n};
+
+  pid start_kv(init_mode mode = init_mode::ok, std::string name = {}) {
+    auto r = start<kv>(n, {.name = std::move(name)}, box.self(), mode);
+    EXPECT_TRUE(r.ok()) << r.to_string();
+    return r.process;
+  }
+  std::string next_note() {
+    auto m = box.receive<note>(1s);
+    return m ? m->text : "<none>";
+  }
+};
+
+}  // namespace
+
+// --- start and init (gen_server:start/3, Module:init/1) -------------------------------------
+
+TEST(gen_server, start_returns_ok_with_pid_after_init) {
+  fixture f;
+  pid p = f.start_kv();
+  EXPECT_TRUE(f.n.is_alive(p));
+  EXPECT_EQ(call(f.n, p, put{"a", 1}), ok);
+  EXPECT_EQ(call(f.n, p, get{"a"}), 1);
+}
+
+TEST(gen_server, init_returning_ignore_makes_start_return_ignore_and_exit_normally) {
+  fixture f;
+  report_capture reports;
+  auto before = f.n.counters().processes;
+  auto r = start<kv>(f.n, {}, f.box.self(), init_mode::ignore);
+  EXPECT_TRUE(r.ignored());
+  f.n.run_until_idle();
+  EXPECT_EQ(f.n.counters().processes, before);
+  EXPECT_TRUE(reports.reports().empty());
+}
+
+TEST(gen_server, init_stop_makes_start_return_the_error_without_terminate) {
+  fixture f;
+  auto r = start<kv>(f.n, {}, f.box.self(), init_mode::stop);
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.reason.to_string(), "bad_config");
+  EXPECT_FALSE(f.box.receive<note>(100ms));  // terminate is not called when init fails
+}
+
+TEST(gen_server, init_exception_makes_start_return_the_exception_as_error) {
+  fixture f;
+  auto r = start<kv>(f.n, {}, f.box.self(), init_mode::throws);
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.reason.code(), exit_reason::kind::exception);
+  EXPECT_NE(r.reason.detail().find("cannot open store"), std::string::npos);
+}
+
+TEST(gen_server, start_registers_the_name_before_returning) {
+  fixture f;
+  pid p = f.start_kv(init_mode::ok, "kv");
+  EXPECT_EQ(f.n.whereis("kv"), p);
+  EXPECT_EQ(call(f.n, "kv", put{"x", 7}), ok);
+  EXPECT_EQ(call(f.n, "kv", get{"x"}), 7);
+}
+
+TEST(gen_server, start_with_a_taken_name_fails_with_already_started) {
+  fixture f;
+  pid p = f.start_kv(init_mode::ok, "kv");
+  auto r = start<kv>(f.n, {.name = "kv"}, f.box.self());
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.reason.to_string(), "{already_started," + p.to_string() + "}");
+}
+
+// --- call, cast, info ----------------------------------------------------------------------
+
+TEST(gen_server, cast_is_handled_in_order_with_calls_from_the_same_sender) {
+  fixture f;
+  pid p = f.start_kv();
+  cast(f.n, p, remember{"k", 3});
+  EXPECT_EQ(call(f.n, p, get{"k"}), 3);
+}
+
+TEST(gen_server, plain_messages_go_to_handle_info) {
+  fixture f;
+  pid p = f.start_kv();
+  f.n.send(p, std::string("hello"));
+  EXPECT_NE(f.next_note().find("info std::"), std::string::npos);
+}
+
+TEST(gen_server, deferred_reply_reaches_the_caller_later) {
+  fixture f;
+  pid p = f.start_kv();
+  call(f.n, p, put{"a", 5});
+  auto t0 = f.n.now();
+  EXPECT_EQ(call(f.n, p, slow_get{"a", 2s}), 5);
+  EXPECT_GE(f.n.now() - t0, 2s);
+}
+
+TEST(gen_server, call_times_out_with_timeout_error) {
+  fixture f;
+  pid p = f.start_kv();
+  try {
+    call(f.n, p, slow_get{"a", 10s}, 1s);
+    FAIL() << "expected a timeout";
+  } catch (const call_error& e) {
+    EXPECT_TRUE(e.timed_out()) << e.what();
+  }
+  EXPECT_TRUE(f.n.is_alive(p));  // the server is unaffected by the caller giving up
+}
+
+TEST(gen_server, call_to_dead_server_fails_with_noproc) {
+  fixture f;
+  pid p = f.start_kv();
+  f.n.exit(p, exit_reason::kill());
+  f.n.run_until_idle();
+  try {
+    call(f.n, p, get{"a"});
+    FAIL();
+  } catch (const call_error& e) {
+    EXPECT_EQ(e.reason(), exit_reason::noproc());
+  }
+}
+
+TEST(gen_server, call_to_unregistered_name_fails_with_noproc) {
+  fixture f;
+  EXPECT_THROW(call(f.n, "nobody", get{"a"}), call_error);
+}
+
+TEST(gen_server, call_to_server_that_dies_while_handling_fails_with_its_exit_reason) {
+  fixture f;
+  pid p = f.start_kv();
+  try {
+    call(f.n, p, crash_please{});
+    FAIL();
+  } catch (const call_error& e) {
+    EXPECT_EQ(e.reason().code(), exit_reason::kind::exception);
+    EXPECT_NE(e.reason().detail().find("asked to crash"), std::string::npos);
+  }
+}
+
+TEST(gen_server, call_to_server_without_handle_call_crashes_it) {
+  struct unknown {
+    using reply = int;
+  };
+  struct bare : gen_server {};
+  fixture f;
+  auto r = start<bare>(f.n, {});
+  try {
+    call(f.n, r.process, unknown{});
+    FAIL();
+  } catch (const call_error& e) {
+    EXPECT_NE(e.reason().to_string().find("unexpected call"), std::string::npos);
+  }
+}
+
+// --- stop and terminate --------------------------------------------------------------------
+
+TEST(gen_server, stop_from_a_callback_runs_terminate_and_exits_with_the_reason) {
+  fixture f;
+  auto r = start<kv>(f.n, {}, f.box.self(), init_mode::ok, true);
+  ref m = f.box.monitor(r.process);
+  EXPECT_EQ(call(f.n, r.process, stop_please{exit_reason::shutdown("done")}), ok);
+  EXPECT_EQ(f.next_note(), "terminate {shutdown,done}");
+  auto d = f.box.receive<down_msg>(1s);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->monitor, m);
+  EXPECT_EQ(d->reason, exit_reason::shutdown("done"));
+}
+
+TEST(gen_server, exception_in_callback_runs_terminate_and_logs_a_crash_report) {
+  fixture f;
+  report_capture reports;
+  pid p = f.start_kv();
+  EXPECT_THROW(call(f.n, p, crash_please{}), call_error);
+  EXPECT_EQ(f.next_note().rfind("terminate {exception,", 0), 0u);
+  auto crashes = reports.of_kind(report::kind::crash);
+  ASSERT_EQ(crashes.size(), 1u);
+  EXPECT_EQ(crashes[0].get("process"), p.to_string());
+  EXPECT_NE(crashes[0].get("exception").find("asked to crash"), std::string::npos);
+  EXPECT_FALSE(crashes[0].get("messages_handled").empty());
+}
+
+TEST(gen_server, clean_stop_logs_no_crash_report) {
+  fixture f;
+  report_capture reports;
+  pid p = f.start_kv();
+  call(f.n, p, stop_please{exit_reason::normal()});
+  f.n.run_until_idle();
+  EXPECT_TRUE(reports.of_kind(report::kind::crash).empty());
+}
+
+TEST(gen_server, parent_exit_runs_terminate_when_trapping_exits) {
+  fixture f;
+  pid parent = spawn_stepper(f.n);
+  pid observer = f.box.self();
+  f.n.send(parent, run_step{[observer](actor& self) {
+             start_link_fn<kv>(observer, init_mode::ok, true)(self);
+           }});
+  f.n.run_until_idle();
+  f.n.exit(parent, exit_reason::error("parent_died"));
+  EXPECT_EQ(f.next_note(), "terminate parent_died");
+}
+
+// --- continue and inactivity timeout --------------------------------------------------------
+
+namespace {
+struct warmed_up {
+  using reply = std::vector<std::string>;
+};
+class staged : public gen_server {
+ protected:
+  void init() override {
+    log_.push_back("init");
+    continue_with(std::string("load"));
+  }
+  void handle_continue(message& m) override {
+    log_.push_back("continue " + *m.get_if<std::string>());
+    set_timeout(3s);
+  }
+  void handle_call(call_context& c) override {
+    c.match([&](warmed_up&) { return log_; });
+  }
+  void handle_info(message& m) override {
+    if (m.is<inactivity_timeout>()) log_.push_back("timeout");
+  }
+  std::vector<std::string> log_;
+};
+}  // namespace
+
+TEST(gen_server, continue_runs_before_any_message_after_init) {
+  fixture f;
+  auto r = start<staged>(f.n, {});
+  auto log = call(f.n, r.process, warmed_up{});
+  ASSERT_GE(log.size(), 2u);
+  EXPECT_EQ(log[0], "init");
+  EXPECT_EQ(log[1], "continue load");
+}
+
+TEST(gen_server, inactivity_timeout_fires_when_no_message_arrives) {
+  fixture f;
+  auto r = start<staged>(f.n, {});
+  f.n.advance_time(5s);
+  auto log = call(f.n, r.process, warmed_up{});
+  EXPECT_EQ(log.back(), "timeout");
+}
+
+TEST(gen_server, inactivity_timeout_is_cancelled_by_a_message) {
+  fixture f;
+  auto r = start<staged>(f.n, {});
+  f.n.advance_time(1s);
+  auto log = call(f.n, r.process, warmed_up{});  // cancels the timeout set by continue
+  f.n.advance_time(5s);
+  log = call(f.n, r.process, warmed_up{});
+  EXPECT_EQ(log.back(), "continue load");
+}
+
+// --- calls from inside a server (coroutines) -----------------------------------------------
+
+namespace {
+struct relay {  // ask the front server to call the back server
+  std::string key;
+  std::chrono::milliseconds timeout;
+  using reply = std::string;
+};
+class front : public gen_server {
+ public:
+  explicit front(pid back, pid observer) : back_(back), observer_(observer) {}
+
+ protected:
+  void handle_call(call_context& c) override {
+    if (auto* r = c.get_if<relay>()) forward(c.defer(), *r);
+  }
+  async forward(from caller, relay r) {
+    try {
+      slow_get request{r.key, 2s};  // named: see behaviour::call on GCC 12
+      std::optional<int> v = co_await call(back_, std::move(request), r.timeout);
+      reply(caller, v ? std::to_string(*v) : std::string("none"));
+    } catch (const call_error& e) {
+      reply(caller, std::string(e.timed_out() ? "timeout" : "failed"));
+    }
+  }
+  void handle_info(message& m) override { send(observer_, note{"stray " + m.type_name()}); }
+
+ private:
+  pid back_;
+  pid observer_;
+};
+}  // namespace
+
+TEST(gen_server, coroutine_call_from_a_handler_gets_the_reply) {
+  fixture f;
+  pid back = f.start_kv();
+  call(f.n, back, put{"a", 42});
+  auto fr = start<front>(f.n, {}, back, f.box.self());
+  EXPECT_EQ(call(f.n, fr.process, relay{"a", 5s}), "42");
+}
+
+TEST(gen_server, late_reply_after_timeout_is_never_delivered_to_the_callers_handlers) {
+  fixture f;
+  pid back = f.start_kv();
+  auto fr = start<front>(f.n, {}, back, f.box.self());
+  EXPECT_EQ(call(f.n, fr.process, relay{"a", 1s}), "timeout");
+  f.n.advance_time(5s);  // the back server's reply arrives now, late
+  EXPECT_FALSE(f.box.receive<note>(1s)) << "a late reply reached handle_info";
+}
+
+TEST(gen_server, coroutine_call_to_dead_server_fails_with_noproc) {
+  fixture f;
+  pid back = f.start_kv();
+  f.n.exit(back, exit_reason::kill());
+  f.n.run_until_idle();
+  auto fr = start<front>(f.n, {}, back, f.box.self());
+  EXPECT_EQ(call(f.n, fr.process, relay{"a", 1s}), "failed");
+}
+
+TEST(gen_server, messages_arriving_during_a_coroutine_call_are_handled_after_it_in_order) {
+  fixture f;
+  pid back = f.start_kv();
+  auto fr = start<front>(f.n, {}, back, f.box.self());
+  inbox caller(f.n);
+  // Start a relay that waits 2 s on the back server, then send plain messages meanwhile.
+  f.n.send(fr.process, call_request{from{caller.self(), f.n.runtime().make_ref()},
+                                    message_ptr(make_message<relay>(relay{"a", 5s}))});
+  f.n.run_until_idle();
+  f.n.send(fr.process, std::string("one"));
+  f.n.send(fr.process, 2);
+  f.n.run_until_idle();
+  EXPECT_FALSE(f.box.receive<note>(100ms)) << "handled while the call was in progress";
+  auto reply1 = caller.receive<call_reply>(5s);
+  ASSERT_TRUE(reply1);
+  EXPECT_NE(f.next_note().find("std::"), std::string::npos);  // "one" first
+  EXPECT_EQ(f.next_note(), "stray int");
+}
