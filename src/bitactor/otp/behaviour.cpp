@@ -140,9 +140,6 @@ void behaviour::complete(std::size_t index, detail::wait_outcome outcome) {
   pending_wait w = std::move(pending_[index]);
   pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(index));
   if (w.timer) cancel_timer(w.timer);
-  if (w.spec.monitor && outcome.kind != detail::wait_outcome::how::down) {
-    demonitor(w.spec.monitor, true);  // no DOWN of a finished call reaches the handlers
-  }
   *w.out = std::move(outcome);
   w.handle.resume();
   sweep_tasks();

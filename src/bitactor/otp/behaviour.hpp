@@ -40,18 +40,48 @@ namespace bitactor::otp {
 class behaviour;
 
 /// A coroutine run inside a behaviour's process. Starts at once; its frame belongs to the
-/// process. Create one only from a handler of a behaviour (or another such coroutine).
+/// process. Create one only from a handler of a behaviour (or another such coroutine). One
+/// async may co_await another: it resumes when the inner one finishes.
 class async {
  public:
   struct promise_type {
     promise_type();
-    async get_return_object() noexcept { return {}; }
+    async get_return_object() noexcept {
+      return async(std::coroutine_handle<promise_type>::from_promise(*this));
+    }
     std::suspend_never initial_suspend() noexcept { return {}; }
-    std::suspend_always final_suspend() noexcept { return {}; }
+    auto final_suspend() noexcept {
+      struct resume_awaiting {
+        bool await_ready() const noexcept { return false; }
+        std::coroutine_handle<> await_suspend(std::coroutine_handle<promise_type> h) noexcept {
+          auto next = h.promise().continuation;
+          return next ? next : std::noop_coroutine();
+        }
+        void await_resume() const noexcept {}
+      };
+      return resume_awaiting{};
+    }
     void return_void() noexcept {}
     void unhandled_exception() noexcept { error = std::current_exception(); }
     std::exception_ptr error;
+    std::coroutine_handle<> continuation;  // the coroutine awaiting this one
   };
+
+  bool await_ready() const noexcept { return handle_.done(); }
+  void await_suspend(std::coroutine_handle<> awaiting) noexcept {
+    handle_.promise().continuation = awaiting;
+  }
+  /// Rethrows what escaped the awaited coroutine in the awaiting one.
+  void await_resume() const {
+    if (auto e = handle_.promise().error) {
+      handle_.promise().error = nullptr;
+      std::rethrow_exception(e);
+    }
+  }
+
+ private:
+  explicit async(std::coroutine_handle<promise_type> h) noexcept : handle_(h) {}
+  std::coroutine_handle<promise_type> handle_;  // not owning: the process owns the frame
 };
 
 /// How a behaviour's start ended (OTP: {ok, Pid} | ignore | {error, Reason}).
@@ -216,11 +246,14 @@ class behaviour::call_awaiter {
         timeout_(timeout) {}
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h) {
-    ref tag = owner_.monitor(server_);  // the monitor's ref doubles as the call tag (gen.erl)
-    owner_.send(server_, call_request{from{owner_.self(), tag}, std::move(request_)});
-    owner_.park(detail::wait_spec{tag, tag, pid{}, timeout_}, &outcome_, h);
+    tag_ = owner_.monitor(server_);  // the monitor's ref doubles as the call tag (gen.erl)
+    owner_.send(server_, call_request{from{owner_.self(), tag_}, std::move(request_)});
+    owner_.park(detail::wait_spec{tag_, tag_, pid{}, timeout_}, &outcome_, h);
   }
   T await_resume() {
+    if (outcome_.kind != detail::wait_outcome::how::down) {
+      owner_.demonitor(tag_, true);  // no DOWN of a finished call reaches the handlers
+    }
     switch (outcome_.kind) {
       case detail::wait_outcome::how::matched:
         return take_reply<T>(outcome_.matched->get_if<call_reply>()->value, server_);
@@ -237,6 +270,7 @@ class behaviour::call_awaiter {
   message_ptr request_;
   std::string context_;
   std::chrono::milliseconds timeout_;
+  ref tag_;
   detail::wait_outcome outcome_;
 };
 

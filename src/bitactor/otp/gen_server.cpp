@@ -49,7 +49,9 @@ void gen_server::dispatch(message& m) {
       handle_info(*tick);
     }
   } else if (auto* e = m.get_if<exit_msg>();
-             e != nullptr && parent_ && e->from == parent_ && trapping_exits()) {
+             e != nullptr && e->from == parent_ && trapping_exits()) {
+    // Started unlinked from a plain thread, the server's parent is "no process": an exit
+    // signal sent from outside any process (node::exit) stops it like a parent's would.
     stop(e->reason);  // gen_server: {'EXIT', Parent, Reason} terminates with Reason
   } else {
     handle_info(m);

@@ -26,6 +26,8 @@
 //  handle_info(message&)   everything else: plain messages, exit_msg, down_msg, timeouts.
 //                          An exit_msg from the parent (the process that started it linked)
 //                          while trapping exits ends the server with that reason instead.
+//                          (Started with start() from a plain thread, its parent is "no
+//                          process": node::exit(server, R) from outside stops it that way.)
 //  handle_continue(message&)  work requested with continue_with(v), run right after the
 //                          callback that asked, before any other message ({continue, C}).
 //  terminate(reason)       called when the server stops: stop(R) from a callback, an

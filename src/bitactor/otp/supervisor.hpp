@@ -1,0 +1,220 @@
+#pragma once
+// supervisor: a process that starts, watches and restarts children (OTP 25 supervisor(3)).
+//
+// Model. A supervisor holds an ordered list of child specifications. It starts the children
+// in that order when it starts (a child whose start fails stops the supervisor's start with
+// {shutdown,{failed_to_start_child,Id,Reason}}), and stops them in reverse order when it
+// stops. It traps exits; when a child exits it applies the child's restart type:
+//   permanent  always restarted
+//   transient  restarted only after an abnormal exit (not normal, shutdown, {shutdown,_})
+//   temporary  never restarted (and forgotten)
+// and its strategy:
+//   one_for_one         restart the child that exited
+//   one_for_all         stop all the others (reverse order), restart all (in order)
+//   rest_for_one        stop the children started after it (reverse), restart them and it
+//   simple_one_for_one  one child spec as a template; children are added with start_child
+//                       and all restart as one_for_one
+// Restart intensity: more than `intensity` restarts within `period` make the supervisor
+// stop its children and exit with `shutdown`; its own supervisor then reacts. The
+// bookkeeping lives in one function, supervisor::add_restart (supervisor.erl: add_restart/1).
+//
+// Shutdown of a child: brutal_kill (exit(Child, kill)), a timeout (exit(Child, shutdown),
+// then kill if it has not exited in time), or infinity (wait; the default for child
+// supervisors). Significant children (transient or temporary) with auto_shutdown
+// any_significant / all_significant make the supervisor exit with shutdown when any / all of
+// them have exited and are not restarted (OTP 24+).
+//
+//   otp::supervisor_spec spec{
+//       .flags = {.strategy = otp::restart_strategy::one_for_one, .intensity = 3,
+//                 .period = std::chrono::seconds(5)},
+//       .children = {otp::child_spec::worker<kv>("kv"),
+//                    otp::child_spec::worker<cache>("cache").with_restart(
+//                        otp::restart_type::transient)}};
+//   auto sup = otp::start_supervisor(node, spec, "top");
+//
+// Reports: a progress report for each started child, a supervisor report for each abnormal
+// child exit, failed start and intensity overrun (report.hpp).
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "bitactor/otp/gen_server.hpp"
+
+namespace bitactor::otp {
+
+enum class restart_strategy { one_for_one, one_for_all, rest_for_one, simple_one_for_one };
+enum class restart_type { permanent, transient, temporary };
+enum class auto_shutdown_policy { never, any_significant, all_significant };
+enum class child_kind { worker, supervisor };
+
+/// How a child is stopped (supervisor(3): shutdown).
+struct shutdown_policy {
+  enum class how { brutal_kill, timeout, forever } mode = how::timeout;
+  std::chrono::milliseconds timeout = std::chrono::seconds(5);
+
+  static shutdown_policy brutal_kill() { return {how::brutal_kill, {}}; }
+  static shutdown_policy after(std::chrono::milliseconds t) { return {how::timeout, t}; }
+  static shutdown_policy wait_forever() { return {how::forever, {}}; }
+};
+
+struct supervisor_spec;
+
+struct child_spec {
+  std::string id;
+  start_fn start;
+  restart_type restart = restart_type::permanent;
+  shutdown_policy shutdown = shutdown_policy::after(std::chrono::seconds(5));
+  child_kind kind = child_kind::worker;
+  bool significant = false;
+
+  /// A worker running behaviour S(args...) (gen_server, gen_statem).
+  template <class S, class... Args>
+  static child_spec worker(std::string id, Args... args) {
+    return child_spec{std::move(id), start_link_fn<S>(std::move(args)...)};
+  }
+  /// A worker that is a plain actor A(args...) (started as soon as spawned).
+  template <class A, class... Args>
+  static child_spec plain_worker(std::string id, Args... args) {
+    return child_spec{std::move(id), spawn_link_fn<A>(std::move(args)...)};
+  }
+  /// A child supervisor (shutdown infinity, as OTP recommends).
+  static child_spec supervisor(std::string id, supervisor_spec spec);
+
+  child_spec&& with_restart(restart_type r) && {
+    restart = r;
+    return std::move(*this);
+  }
+  child_spec&& with_shutdown(shutdown_policy s) && {
+    shutdown = s;
+    return std::move(*this);
+  }
+  child_spec&& as_significant() && {
+    significant = true;
+    return std::move(*this);
+  }
+};
+
+struct supervisor_flags {
+  restart_strategy strategy = restart_strategy::one_for_one;
+  int intensity = 1;
+  std::chrono::milliseconds period = std::chrono::seconds(5);
+  auto_shutdown_policy auto_shutdown = auto_shutdown_policy::never;
+};
+
+struct supervisor_spec {
+  supervisor_flags flags;
+  std::vector<child_spec> children;
+};
+
+// --- requests (co_await call(sup, which_children{}) inside a behaviour) ------------------------
+
+struct child_info {
+  std::string id;
+  pid process;  // none if not running (or restarting)
+  child_kind kind = child_kind::worker;
+};
+struct child_counts {
+  std::size_t specs = 0, active = 0, supervisors = 0, workers = 0;
+};
+struct which_children_request {
+  using reply = std::vector<child_info>;
+};
+struct count_children_request {
+  using reply = child_counts;
+};
+/// start_child: a new spec, or for simple_one_for_one the template with `start` replaced
+/// by the given start function when it is set (OTP: extra arguments).
+struct start_child_request {
+  child_spec spec;
+  using reply = start_result;
+};
+struct terminate_child_request {
+  std::string id;  // or, for simple_one_for_one, the child's pid
+  pid process;
+  using reply = start_result;
+};
+struct restart_child_request {
+  std::string id;
+  using reply = start_result;
+};
+struct delete_child_request {
+  std::string id;
+  using reply = start_result;
+};
+
+class supervisor : public gen_server {
+ public:
+  explicit supervisor(supervisor_spec spec);
+
+  /// The restart bookkeeping (supervisor.erl add_restart/1): records a restart at `now` in
+  /// `restarts` (newest first), forgets those older than `period`, and says whether the
+  /// intensity still allows it (false: the supervisor must shut down).
+  static bool add_restart(std::deque<std::chrono::milliseconds>& restarts,
+                          std::chrono::milliseconds now, int intensity,
+                          std::chrono::milliseconds period);
+
+ protected:
+  void init() override;
+  void handle_call(call_context& c) override;
+  void handle_info(message& m) override;
+  void terminate(const exit_reason& reason) override;
+
+ private:
+  struct child {
+    child_spec spec;
+    pid process;
+    std::uint64_t key = 0;
+    bool restarting = false;
+  };
+  struct try_again_restart {
+    std::uint64_t key;
+  };
+
+  async start_initial_children();
+  async on_child_exit(pid who, exit_reason reason);
+  async restart_after_exit(std::uint64_t key);
+  async shutdown_all();
+  async do_start_child(from caller, child_spec spec);
+  async do_terminate_child(from caller, std::string id, pid process);
+  async do_restart_child(from caller, std::string id);
+
+  /// Starts the child at `index`; true if it runs (or was ignored), false on error.
+  bool record_start(child& c, const start_result& r);
+  /// Stops children [from, to) in reverse order, per their shutdown policy.
+  async stop_range(std::size_t from, std::size_t to);
+  child* find_by_key(std::uint64_t key);
+  std::ptrdiff_t index_of_pid(const pid& p) const;
+  std::ptrdiff_t index_of_id(const std::string& id) const;
+  bool should_auto_shutdown(const child& exited) const;
+  void supervisor_report(const child& c, const pid& was, const exit_reason& reason,
+                         const char* action);
+  bool simple() const noexcept { return flags_.strategy == restart_strategy::simple_one_for_one; }
+
+  supervisor_flags flags_;
+  std::vector<child_spec> initial_;
+  child_spec template_;  // simple_one_for_one
+  std::vector<child> children_;
+  std::deque<std::chrono::milliseconds> restarts_;
+  std::uint64_t next_key_ = 1;
+  std::size_t pending_restarts_ = 0;
+};
+
+/// Starts a supervisor from a plain thread (supervisor:start_link without the link).
+start_result start_supervisor(node& n, supervisor_spec spec, std::string name = {});
+
+// Client functions for plain threads (supervisor:start_child/2 and friends). Each is a call
+// and throws call_error if the supervisor is not alive.
+start_result start_child(node& n, const pid& sup, child_spec spec);
+/// simple_one_for_one: starts a child from the template with its own start function.
+start_result start_child(node& n, const pid& sup, start_fn start);
+start_result terminate_child(node& n, const pid& sup, const std::string& id);
+start_result terminate_child(node& n, const pid& sup, const pid& child);
+start_result restart_child(node& n, const pid& sup, const std::string& id);
+start_result delete_child(node& n, const pid& sup, const std::string& id);
+std::vector<child_info> which_children(node& n, const pid& sup);
+child_counts count_children(node& n, const pid& sup);
+
+}  // namespace bitactor::otp
