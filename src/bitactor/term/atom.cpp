@@ -1,0 +1,203 @@
+#include <array>
+#include <atomic>
+#include <bitactor/term/atom.hpp>
+#include <bitactor/term/errors.hpp>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+
+namespace bitactor::term {
+namespace {
+
+// Names live in fixed blocks that never move, so name() reads them without a lock: an atom's
+// index can only reach another thread through some synchronisation that also publishes the
+// block pointer (the table mutex, a mailbox, ...).
+constexpr std::size_t kBlockBits = 12;
+constexpr std::size_t kBlockSize = std::size_t{1} << kBlockBits;
+constexpr std::size_t kBlocks = max_atoms / kBlockSize;
+
+struct entry {
+  const char* data;
+  std::uint32_t size;
+  bool latin1;
+};
+
+class atom_table {
+ public:
+  atom_table() { insert_locked(""); }
+
+  std::uint32_t intern(std::string_view name) {
+    {
+      std::shared_lock lock(mutex_);
+      if (auto it = index_.find(name); it != index_.end()) return it->second;
+    }
+    std::unique_lock lock(mutex_);
+    if (auto it = index_.find(name); it != index_.end()) return it->second;
+    return insert_locked(name);
+  }
+
+  std::optional<std::uint32_t> find(std::string_view name) const {
+    std::shared_lock lock(mutex_);
+    if (auto it = index_.find(name); it != index_.end()) return it->second;
+    return std::nullopt;
+  }
+
+  const entry& at(std::uint32_t index) const noexcept {
+    return blocks_[index >> kBlockBits].load(std::memory_order_acquire)[index & (kBlockSize - 1)];
+  }
+
+  std::size_t size() const noexcept { return count_.load(std::memory_order_acquire); }
+
+ private:
+  std::uint32_t insert_locked(std::string_view name) {
+    std::size_t index = count_.load(std::memory_order_relaxed);
+    if (index >= max_atoms) throw term_error("atom table full (" + std::to_string(max_atoms) + ")");
+    std::size_t block = index >> kBlockBits;
+    if (blocks_[block].load(std::memory_order_relaxed) == nullptr) {
+      blocks_[block].store(new entry[kBlockSize], std::memory_order_release);
+    }
+    auto* copy = new char[name.size() + 1];
+    std::memcpy(copy, name.data(), name.size());
+    copy[name.size()] = '\0';
+    bool latin1 = true;
+    // A UTF-8 lead byte above 0xC3 starts a code point >= 256.
+    for (unsigned char c : name) latin1 = latin1 && c <= 0xC3;
+    blocks_[block].load(std::memory_order_relaxed)[index & (kBlockSize - 1)] = {
+        copy, static_cast<std::uint32_t>(name.size()), latin1};
+    index_.emplace(std::string_view(copy, name.size()), static_cast<std::uint32_t>(index));
+    count_.store(index + 1, std::memory_order_release);
+    return static_cast<std::uint32_t>(index);
+  }
+
+  mutable std::shared_mutex mutex_;
+  std::unordered_map<std::string_view, std::uint32_t> index_;
+  std::array<std::atomic<entry*>, kBlocks> blocks_{};
+  std::atomic<std::size_t> count_{0};
+};
+
+atom_table& table() {
+  // Leaked on purpose: atoms may be used from static destructors of other objects.
+  static atom_table* t = new atom_table();
+  return *t;
+}
+
+// Per-thread direct-mapped cache in front of the shared table: decoding a message interns the
+// same few atoms over and over, and this avoids the lock and the map probe for them.
+struct cache_slot {
+  std::size_t hash = 0;
+  std::uint32_t index = 0;
+  bool used = false;
+};
+thread_local std::array<cache_slot, 256> tl_cache{};
+
+std::uint32_t intern_cached(std::string_view name) {
+  std::size_t h = std::hash<std::string_view>{}(name);
+  cache_slot& slot = tl_cache[h & 255];
+  auto& t = table();
+  if (slot.used && slot.hash == h) {
+    const entry& e = t.at(slot.index);
+    if (e.size == name.size() && std::memcmp(e.data, name.data(), name.size()) == 0) {
+      return slot.index;
+    }
+  }
+  std::uint32_t index = t.intern(name);
+  slot = {h, index, true};
+  return index;
+}
+
+std::size_t count_code_points_checked(std::string_view s) noexcept {
+  // Returns SIZE_MAX on invalid UTF-8 (overlong forms, surrogates, > U+10FFFF).
+  std::size_t count = 0;
+  std::size_t i = 0;
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  while (i < s.size()) {
+    unsigned c = p[i];
+    std::size_t len = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) {
+      len = 1;
+      cp = c;
+    } else if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return SIZE_MAX;
+    }
+    if (i + len > s.size()) return SIZE_MAX;
+    for (std::size_t k = 1; k < len; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) return SIZE_MAX;
+      cp = (cp << 6) | (p[i + k] & 0x3F);
+    }
+    static constexpr std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return SIZE_MAX;
+    i += len;
+    ++count;
+  }
+  return count;
+}
+
+}  // namespace
+
+bool valid_atom_name(std::string_view utf8) noexcept {
+  std::size_t n = count_code_points_checked(utf8);
+  return n != SIZE_MAX && n <= 255;
+}
+
+atom::atom(std::string_view name) {
+  if (!valid_atom_name(name)) {
+    throw term_error("invalid atom name (not UTF-8 or longer than 255 characters)");
+  }
+  index_ = intern_cached(name);
+}
+
+std::optional<atom> atom::existing(std::string_view name) noexcept {
+  auto index = table().find(name);
+  if (!index) return std::nullopt;
+  return atom(*index, 0);
+}
+
+atom atom::from_latin1(std::string_view latin1) {
+  bool ascii = true;
+  for (unsigned char c : latin1) ascii = ascii && c < 0x80;
+  if (ascii) return atom(latin1);
+  std::string utf8;
+  utf8.reserve(latin1.size() * 2);
+  for (unsigned char c : latin1) {
+    if (c < 0x80) {
+      utf8.push_back(static_cast<char>(c));
+    } else {
+      utf8.push_back(static_cast<char>(0xC0 | (c >> 6)));
+      utf8.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    }
+  }
+  return atom(utf8);
+}
+
+std::string_view atom::name() const noexcept {
+  const entry& e = table().at(index_);
+  return {e.data, e.size};
+}
+
+bool atom::is_latin1() const noexcept { return table().at(index_).latin1; }
+
+std::strong_ordering operator<=>(atom a, atom b) noexcept {
+  if (a.index_ == b.index_) return std::strong_ordering::equal;
+  std::string_view x = a.name();
+  std::string_view y = b.name();
+  int c = std::memcmp(x.data(), y.data(), std::min(x.size(), y.size()));
+  if (c != 0) return c < 0 ? std::strong_ordering::less : std::strong_ordering::greater;
+  return x.size() <=> y.size();
+}
+
+std::size_t atom_count() noexcept { return table().size(); }
+
+}  // namespace bitactor::term

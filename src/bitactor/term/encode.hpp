@@ -1,0 +1,41 @@
+// term -> external term format (erlang:term_to_binary/2).
+//
+// The bytes are those erl 25 emits for the same term and options: integers as
+// SMALL_INTEGER_EXT / INTEGER_EXT / SMALL_BIG_EXT / LARGE_BIG_EXT by magnitude, floats as
+// NEW_FLOAT_EXT, proper lists of 0..255 shorter than 65536 as STRING_EXT, pids as
+// NEW_PID_EXT, ports as NEW_PORT_EXT (V4_PORT_EXT above 32 bits), references as
+// NEWER_REFERENCE_EXT, and zlib compression only when it makes the result smaller.
+//
+// Maps are written in map-key order, which is what erl writes for maps of up to 32 keys.
+// erl writes larger maps in the order of its internal hash trie, which this encoder does not
+// reproduce: such maps decode to equal terms on both sides but their bytes differ.
+#pragma once
+
+#include <bitactor/term/term.hpp>
+#include <cstdint>
+#include <vector>
+
+namespace bitactor::term {
+
+struct encode_options {
+  /// zlib-compress the payload (tag 80), like term_to_binary(T, [compressed]).
+  bool compressed = false;
+  /// zlib level 0..9 used when compressed ({compressed, Level}); erl's default is 6.
+  int level = 6;
+  /// 2: atoms as SMALL_ATOM_UTF8_EXT / ATOM_UTF8_EXT, as {minor_version, 2} (the default of
+  /// OTP 26 and what distribution uses). 1: Latin-1 atoms as ATOM_EXT, as erl 25's plain
+  /// term_to_binary/1.
+  int minor_version = 2;
+};
+
+/// The external format of `t`, starting with the version byte 131.
+std::vector<std::uint8_t> encode(const term& t, const encode_options& options = {});
+
+/// Appends the external format of `t` (with version byte) to `out`.
+void encode_append(std::vector<std::uint8_t>& out, const term& t,
+                   const encode_options& options = {});
+
+/// Size of the uncompressed encoding of `t`, version byte included.
+std::size_t encoded_size(const term& t, const encode_options& options = {});
+
+}  // namespace bitactor::term

@@ -1,0 +1,324 @@
+#include <array>
+#include <bitactor/term/detail/nodes.hpp>
+#include <bitactor/term/detail/utf8.hpp>
+#include <bitactor/term/print.hpp>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <ostream>
+#include <string_view>
+
+namespace bitactor::term {
+namespace {
+
+// erl_scan:reserved_word/1 of OTP 25.
+constexpr std::array<std::string_view, 27> kReserved = {
+    "after", "and",  "andalso", "band",   "begin",   "bnot", "bor", "bsl",  "bsr",
+    "bxor",  "case", "catch",   "cond",   "div",     "end",  "fun", "if",   "let",
+    "not",   "of",   "or",      "orelse", "receive", "rem",  "try", "when", "xor"};
+
+bool latin1_lower(std::int64_t c) {
+  return (c >= 'a' && c <= 'z') || (c >= 223 && c <= 255 && c != 247);
+}
+bool latin1_alnum(std::int64_t c) {
+  return latin1_lower(c) || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '@' || (c >= 192 && c <= 222 && c != 215);
+}
+
+// io_lib's printable Latin-1 characters (printable_latin1_list/1).
+bool printable_latin1(std::int64_t c) {
+  return (c >= 32 && c <= 126) || (c >= 160 && c <= 255) || c == '\n' || c == '\r' || c == '\t' ||
+         c == '\v' || c == '\b' || c == '\f' || c == 27;
+}
+
+// One character inside "..." or '...', escaped as io_lib does.
+void put_char(std::string& out, std::int64_t c, char quote) {
+  switch (c) {
+    case '\n':
+      out += "\\n";
+      return;
+    case '\r':
+      out += "\\r";
+      return;
+    case '\t':
+      out += "\\t";
+      return;
+    case '\v':
+      out += "\\v";
+      return;
+    case '\b':
+      out += "\\b";
+      return;
+    case '\f':
+      out += "\\f";
+      return;
+    case 27:
+      out += "\\e";
+      return;
+    case '\\':
+      out += "\\\\";
+      return;
+    default:
+      break;
+  }
+  if (c == quote) {
+    out.push_back('\\');
+    out.push_back(quote);
+  } else if (c >= 32 && c <= 126) {
+    out.push_back(static_cast<char>(c));
+  } else if (c < 160) {
+    out.push_back('\\');
+    out.push_back(static_cast<char>('0' + ((c >> 6) & 7)));
+    out.push_back(static_cast<char>('0' + ((c >> 3) & 7)));
+    out.push_back(static_cast<char>('0' + (c & 7)));
+  } else if (c <= 255) {
+    detail::append_utf8(out, static_cast<std::uint32_t>(c));
+  } else {
+    char buf[16];
+    auto r = std::to_chars(buf, buf + sizeof buf, c, 16);
+    out += "\\x{";
+    for (char* p = buf; p != r.ptr; ++p) out.push_back(static_cast<char>(std::toupper(*p)));
+    out += "}";
+  }
+}
+
+void print_term(std::string& out, const term& t);
+
+void print_integer(std::string& out, const term& t) {
+  if (t.is_small()) {
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, t.as_int());
+    out.append(buf, r.ptr);
+  } else {
+    out += t.as_big_integer().to_string();
+  }
+}
+
+void print_list(std::string& out, const term& t) {
+  list_view v = t.as_list();
+  bool printable = v.proper();
+  for (const term& e : v.elements) {
+    if (!printable) break;
+    printable = e.is_small() && printable_latin1(e.as_int());
+  }
+  if (printable) {
+    out.push_back('"');
+    for (const term& e : v.elements) put_char(out, e.as_int(), '"');
+    out.push_back('"');
+    return;
+  }
+  out.push_back('[');
+  bool first = true;
+  for (const term& e : v.elements) {
+    if (!first) out.push_back(',');
+    first = false;
+    print_term(out, e);
+  }
+  if (!v.proper()) {
+    out.push_back('|');
+    print_term(out, *v.tail);
+  }
+  out.push_back(']');
+}
+
+void print_bits(std::string& out, const term& t) {
+  auto bytes = t.as_bytes();
+  std::size_t bits = t.bit_size();
+  out += "<<";
+  bool whole = bits % 8 == 0;
+  bool printable = whole && !bytes.empty();
+  for (std::uint8_t b : bytes) printable = printable && printable_latin1(b);
+  if (printable) {
+    out.push_back('"');
+    for (std::uint8_t b : bytes) put_char(out, b, '"');
+    out.push_back('"');
+  } else {
+    std::size_t full = bits / 8;
+    for (std::size_t i = 0; i < full; ++i) {
+      if (i != 0) out.push_back(',');
+      out += std::to_string(bytes[i]);
+    }
+    if (!whole) {
+      if (full != 0) out.push_back(',');
+      unsigned tail = bits % 8;
+      out += std::to_string(bytes[full] >> (8 - tail));
+      out.push_back(':');
+      out += std::to_string(tail);
+    }
+  }
+  out += ">>";
+}
+
+void print_term(std::string& out, const term& t) {
+  switch (t.kind()) {
+    case type::integer:
+      print_integer(out, t);
+      return;
+    case type::floating:
+      out += format_float(t.as_float());
+      return;
+    case type::atom:
+      print_atom(out, t.as_atom());
+      return;
+    case type::nil:
+      out += "[]";
+      return;
+    case type::list:
+      print_list(out, t);
+      return;
+    case type::tuple: {
+      out.push_back('{');
+      bool first = true;
+      for (const term& e : t.as_tuple()) {
+        if (!first) out.push_back(',');
+        first = false;
+        print_term(out, e);
+      }
+      out.push_back('}');
+      return;
+    }
+    case type::map: {
+      out += "#{";
+      bool first = true;
+      for (const auto& [k, v] : t.as_map()) {
+        if (!first) out.push_back(',');
+        first = false;
+        print_term(out, k);
+        out += " => ";
+        print_term(out, v);
+      }
+      out.push_back('}');
+      return;
+    }
+    case type::bitstring:
+      print_bits(out, t);
+      return;
+    case type::pid: {
+      const pid& p = t.as_pid();
+      out.push_back('<');
+      print_atom(out, p.node);
+      out += "." + std::to_string(p.id) + "." + std::to_string(p.serial) + ">";
+      return;
+    }
+    case type::port: {
+      const port& p = t.as_port();
+      out += "#Port<";
+      print_atom(out, p.node);
+      out += "." + std::to_string(p.id) + ">";
+      return;
+    }
+    case type::reference: {
+      const reference& r = t.as_reference();
+      out += "#Ref<";
+      print_atom(out, r.node);
+      for (std::size_t i = r.size; i-- > 0;) out += "." + std::to_string(r.words[i]);
+      out.push_back('>');
+      return;
+    }
+    case type::fun: {
+      if (t.is_fun() && detail::builder::tag_of(t) == detail::builder::tag::exp) {
+        const export_fun& f = t.as_export();
+        out += "fun ";
+        print_atom(out, f.module);
+        out.push_back(':');
+        print_atom(out, f.function);
+        out += "/" + std::to_string(f.arity);
+      } else {
+        const local_fun& f = t.as_local_fun();
+        out += "#Fun<";
+        print_atom(out, f.module);
+        out.push_back('.');
+        print_term(out, f.old_index);
+        out.push_back('.');
+        print_term(out, f.old_uniq);
+        out.push_back('>');
+      }
+      return;
+    }
+    case type::local:
+      out += "#Local<" + std::to_string(t.as_local().size()) + ">";
+      return;
+  }
+}
+
+}  // namespace
+
+void print_atom(std::string& out, atom a) {
+  std::string_view name = a.name();
+  bool bare = !name.empty();
+  bool first = true;
+  for (std::size_t i = 0; bare && i < name.size();) {
+    std::int64_t c = detail::next_code_point(name, i);
+    bare = first ? latin1_lower(c) : latin1_alnum(c);
+    first = false;
+  }
+  for (std::string_view r : kReserved) bare = bare && name != r;
+  if (bare) {
+    out += name;
+    return;
+  }
+  out.push_back('\'');
+  for (std::size_t i = 0; i < name.size();) put_char(out, detail::next_code_point(name, i), '\'');
+  out.push_back('\'');
+}
+
+std::string format_float(double d) {
+  if (d == 0) return std::signbit(d) ? "-0.0" : "0.0";
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+  std::string_view sci(buf, static_cast<std::size_t>(r.ptr - buf));
+  std::string out;
+  if (sci.front() == '-') {
+    out.push_back('-');
+    sci.remove_prefix(1);
+  }
+  std::size_t e = sci.find('e');
+  std::string digits;
+  for (char c : sci.substr(0, e)) {
+    if (c != '.') digits.push_back(c);
+  }
+  int exp10 = 0;
+  std::string_view exp_text = sci.substr(e + 1);
+  if (exp_text.front() == '+') exp_text.remove_prefix(1);
+  std::from_chars(exp_text.data(), exp_text.data() + exp_text.size(), exp10);
+  // The same choice as io_lib_format: decimal notation unless the exponent form is shorter.
+  int place = exp10 + 1;  // position of the decimal point relative to the digits
+  int len = static_cast<int>(digits.size());
+  std::string exp_digits = std::to_string(place - 1);
+  int exp_cost = static_cast<int>(exp_digits.size()) + 2;
+  auto exp_form = [&] {
+    out.push_back(digits[0]);
+    out.push_back('.');
+    out += len > 1 ? digits.substr(1) : "0";
+    out += "e" + exp_digits;
+  };
+  if (place <= 0) {
+    if (-place < exp_cost) {
+      out += "0." + std::string(static_cast<std::size_t>(-place), '0') + digits;
+    } else {
+      exp_form();
+    }
+  } else if (place >= len) {
+    if (place - len < exp_cost) {
+      out += digits + std::string(static_cast<std::size_t>(place - len), '0') + ".0";
+    } else {
+      exp_form();
+    }
+  } else {
+    out += digits.substr(0, static_cast<std::size_t>(place)) + "." +
+           digits.substr(static_cast<std::size_t>(place));
+  }
+  return out;
+}
+
+void print(std::string& out, const term& t) { print_term(out, t); }
+
+std::string to_string(const term& t) {
+  std::string out;
+  print_term(out, t);
+  return out;
+}
+
+std::ostream& operator<<(std::ostream& os, const term& t) { return os << to_string(t); }
+
+}  // namespace bitactor::term
