@@ -125,8 +125,8 @@ class actor {
 
   /// With trapping on, exit signals arrive as exit_msg instead of ending this process
   /// (except exit(pid, kill), which is untrappable).
-  void trap_exit(bool on) noexcept { proc_->trap_exit = on; }
-  bool trapping_exits() const noexcept { return proc_->trap_exit; }
+  void trap_exit(bool on) noexcept { proc_->trap_exit.store(on, std::memory_order_relaxed); }
+  bool trapping_exits() const noexcept { return proc_->trap_exit.load(std::memory_order_relaxed); }
 
   /// Ends this process now with `reason` (erlang:exit/1). Does not return.
   [[noreturn]] void exit(exit_reason reason) { throw detail::process_exit{std::move(reason)}; }

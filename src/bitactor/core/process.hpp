@@ -55,7 +55,7 @@ class process {
   std::atomic<std::uint64_t> identity{0};  // (serial << 1) | alive
   std::atomic<bool> scheduled{false};      // queued or running: whoever set it owns the turn
   std::atomic<run_phase> phase{run_phase::waiting};
-  bool trap_exit = false;
+  std::atomic<bool> trap_exit{false};  // owner writes; process_info reads
   bool started = false;
   bool on_blocking_pool = false;
   bool exited_this_turn = false;

@@ -105,19 +105,22 @@ pid runtime::spawn(std::unique_ptr<actor> a, std::size_t actor_bytes,
     throw system_limit("spawn: no free process slot");
   }
   std::uint32_t serial = static_cast<std::uint32_t>(p->identity.load() >> 1) + 1;
-  p->behaviour = a.release();
-  p->actor_bytes = static_cast<std::uint32_t>(actor_bytes);
-  p->trap_exit = options.trap_exit;
   p->started = false;
   p->on_blocking_pool = options.blocking;
   p->exited_this_turn = false;
   p->handled.store(0, std::memory_order_relaxed);
   pid self{node_index_, p->slot + 1, serial, config_.creation};
-  if (options.link_to || options.monitored_by) {
+  {
+    // Under the relations lock: process_info may be reading the previous incarnation's view.
     std::lock_guard guard(p->relations_lock);
-    relations& r = p->rel_or_create();
-    if (options.link_to) r.links.emplace(options.link_to, 0);
-    if (options.monitored_by) r.monitored_by.emplace(options.monitor_ref, options.monitored_by);
+    p->behaviour = a.release();
+    p->actor_bytes = static_cast<std::uint32_t>(actor_bytes);
+    p->trap_exit.store(options.trap_exit, std::memory_order_relaxed);
+    if (options.link_to || options.monitored_by) {
+      relations& r = p->rel_or_create();
+      if (options.link_to) r.links.emplace(options.link_to, 0);
+      if (options.monitored_by) r.monitored_by.emplace(options.monitor_ref, options.monitored_by);
+    }
   }
   p->behaviour->attach(p, this);
   p->identity.store((std::uint64_t{serial} << 1) | process::alive_bit, std::memory_order_seq_cst);
@@ -322,7 +325,7 @@ std::optional<exit_reason> runtime::apply(process& p, signal& s) {
       } else if (s.reason.code() == exit_reason::kind::kill) {
         return exit_reason::killed();  // exit(Pid, kill) is untrappable
       }
-      if (p.trap_exit) {
+      if (p.trap_exit.load(std::memory_order_relaxed)) {
         p.delivered.push_back(make_message<exit_msg>(exit_msg{s.from, std::move(s.reason)}));
         p.enqueued.fetch_add(1, std::memory_order_relaxed);
         return std::nullopt;
@@ -394,8 +397,12 @@ void runtime::terminate(process& p, exit_reason reason) {
   // Not alive from here: new sends take the undeliverable path; late ones are drained.
   p.identity.store(std::uint64_t{self.serial} << 1, std::memory_order_seq_cst);
 
-  actor* a = p.behaviour;
-  p.behaviour = nullptr;
+  actor* a = nullptr;
+  {
+    std::lock_guard guard(p.relations_lock);  // process_info reads the actor's type
+    a = p.behaviour;
+    p.behaviour = nullptr;
+  }
   delete a;  // the actor's destructor runs as the process ends
 
   relations* r = nullptr;
@@ -622,13 +629,14 @@ std::optional<process_info> runtime::info(const pid& who) const {
                        (r->links.size() + r->monitoring.size() + r->monitored_by.size()) * 48;
     }
     out.actor_type = p->behaviour != nullptr ? demangle(typeid(*p->behaviour).name()) : "";
+    out.memory_bytes = sizeof(process) + p->actor_bytes + relation_bytes;
   }
   std::sort(out.links.begin(), out.links.end());
   std::uint32_t queued =
       p->enqueued.load(std::memory_order_relaxed) - p->dequeued.load(std::memory_order_relaxed);
   out.message_queue_len = static_cast<std::int32_t>(queued) > 0 ? queued : 0;
   out.messages_handled = p->handled.load(std::memory_order_relaxed);
-  out.trap_exit = p->trap_exit;
+  out.trap_exit = p->trap_exit.load(std::memory_order_relaxed);
   run_phase phase = p->phase.load(std::memory_order_relaxed);
   if (phase == run_phase::running) {
     out.status = process_status::running;
@@ -639,8 +647,7 @@ std::optional<process_info> runtime::info(const pid& who) const {
   } else {
     out.status = process_status::waiting;
   }
-  out.memory_bytes = sizeof(process) + p->actor_bytes + relation_bytes +
-                     out.message_queue_len * (sizeof(message) + 16);
+  out.memory_bytes += out.message_queue_len * (sizeof(message) + 16);
   return out;
 }
 
