@@ -117,3 +117,17 @@ TEST(monitor, monitored_process_lists_its_watchers) {
   EXPECT_EQ(info->monitored_by, std::vector<pid>{box.self()});
   EXPECT_EQ(n.info(box.self())->monitors, std::vector<pid>{target});
 }
+
+TEST(monitor, spawn_monitor_of_a_function_process_reports_its_exit) {
+  node n(deterministic());
+  inbox box(n);
+  pid parent = n.spawn<puppet>(box.self(), false);
+  on(n, parent, [](actor& self) {
+    auto [child, r] =
+        self.spawn_monitor([](actor& c, message&) { c.exit(exit_reason::error("bye")); });
+    self.send(child, 0);
+  });
+  auto s = box.receive<seen>();
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->what, "DOWN bye");
+}

@@ -110,6 +110,9 @@ class actor {
     return {child, opts.monitor_ref};
   }
 
+  template <process_function F>
+  std::pair<pid, ref> spawn_monitor(F&& f);
+
   /// Links this process and `other` (erlang:link/1). Linking a dead pid makes this process
   /// receive an exit signal with reason noproc.
   void link(const pid& other) { rt_->link(*proc_, other); }
@@ -200,6 +203,14 @@ pid actor::spawn(F&& f) {
 template <process_function F>
 pid actor::spawn_link(F&& f) {
   return linked(rt_->spawn_as<function_actor<std::decay_t<F>>>(link_options(), std::forward<F>(f)));
+}
+
+template <process_function F>
+std::pair<pid, ref> actor::spawn_monitor(F&& f) {
+  auto opts = monitor_options();
+  pid child = rt_->spawn_as<function_actor<std::decay_t<F>>>(opts, std::forward<F>(f));
+  rt_->add_monitor_locally(*proc_, opts.monitor_ref, child);
+  return {child, opts.monitor_ref};
 }
 
 template <class A, class... Args>
