@@ -122,7 +122,7 @@ void behaviour::route(message_ptr m) {
     postponed_.push_back(std::move(m));
     return;
   }
-  dispatch(*m);
+  dispatch_owned(std::move(m));
   sweep_tasks();
   settle();
 }

@@ -204,6 +204,9 @@ class behaviour : public actor {
   /// Handles a message that is not part of a wait. Called with the process's messages in
   /// order, except that messages arriving during a wait come after it.
   virtual void dispatch(message& m) = 0;
+  /// Same, handing over the message (a behaviour that keeps messages, e.g. gen_statem's
+  /// postponed events, overrides this one). The default calls dispatch.
+  virtual void dispatch_owned(message_ptr m) { dispatch(*m); }
   /// Runs after each dispatch and after each resumed coroutine step.
   virtual void settle() {}
   /// The process must end with `reason` (an exception or exit() escaped a handler or a
