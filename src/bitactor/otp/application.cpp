@@ -1,0 +1,388 @@
+#include "bitactor/otp/application.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <toml.hpp>
+
+#include "bitactor/otp/report.hpp"
+
+namespace bitactor::otp {
+namespace {
+
+// --- the controller's process (OTP: application_controller + application_master) -----------
+
+struct start_app {
+  running_application app;
+  supervisor_spec spec;
+  using reply = start_result;
+};
+struct stop_app {
+  std::string name;
+  using reply = bool;
+};
+struct which_apps {
+  using reply = std::vector<running_application>;
+};
+struct await_node_stop {
+  using reply = exit_reason;
+};
+
+void application_report(const std::string& app, const char* status, const exit_reason* reason,
+                        start_type type) {
+  report r;
+  r.type = report::kind::application;
+  r.level = spdlog::level::info;
+  r.add("application", app).add("status", status);
+  if (reason != nullptr) r.add("reason", reason->to_string());
+  r.add("type", to_string(type));
+  log_report(r);
+}
+
+class controller_server : public gen_server {
+ protected:
+  void init() override { trap_exit(true); }
+
+  void handle_call(call_context& c) override {
+    c.match([&](start_app& s) { do_start(c.defer(), std::move(s)); },
+            [&](stop_app& s) { do_stop(c.defer(), s.name); }, [&](which_apps&) { return running_; },
+            [&](await_node_stop&) {
+              if (node_stop_) {
+                c.reply(*node_stop_);
+              } else {
+                waiters_.push_back(c.defer());
+              }
+            });
+  }
+
+  void handle_info(message& m) override {
+    auto* e = m.get_if<exit_msg>();
+    if (e == nullptr) return;
+    auto it = std::find_if(running_.begin(), running_.end(), [&](const running_application& a) {
+      return a.top_supervisor == e->from;
+    });
+    if (it == running_.end()) return;  // a top supervisor that failed to start, or stopped
+    running_application app = *it;
+    running_.erase(it);
+    application_report(app.name, "exited", &e->reason, app.type);
+    // application(3), start/2: what an application's exit does to the node.
+    const bool fatal = app.type == start_type::permanent ||
+                       (app.type == start_type::transient && !e->reason.is_normal());
+    if (fatal) shutdown_node(app.name, e->reason);
+  }
+
+ private:
+  async do_start(from caller, start_app s) {
+    start_fn fn = start_link_fn<supervisor>(s.spec);
+    start_result r = co_await start_child_process(fn);
+    if (r.ok()) {
+      s.app.top_supervisor = r.process;
+      running_.push_back(s.app);
+      application_report(s.app.name, "started", nullptr, s.app.type);
+    }
+    reply(caller, r);
+  }
+
+  async do_stop(from caller, std::string name) {
+    auto it = std::find_if(running_.begin(), running_.end(),
+                           [&](const running_application& a) { return a.name == name; });
+    if (it == running_.end()) {
+      reply(caller, false);
+      co_return;
+    }
+    running_application app = *it;
+    running_.erase(it);  // its exit is now expected, not an application exit
+    co_await stop_top(app, exit_reason::error("stopped"));
+    reply(caller, true);
+  }
+
+  async stop_top(running_application app, exit_reason reported) {
+    // The top supervisor's parent is this process: its exit signal makes it shut down its
+    // children in reverse order, then exit.
+    exit(app.top_supervisor, exit_reason::shutdown());
+    detail::wait_spec until_exit{ref{}, ref{}, app.top_supervisor, infinity};
+    co_await wait(until_exit);
+    application_report(app.name, "exited", &reported, app.type);
+  }
+
+  async shutdown_node(std::string app, exit_reason why) {
+    exit_reason reason =
+        exit_reason::error("{application_terminated," + app + "," + why.to_string() + "}");
+    while (!running_.empty()) {
+      running_application last = running_.back();
+      running_.pop_back();
+      co_await stop_top(last, exit_reason::shutdown());
+    }
+    node_stop_ = reason;
+    for (const auto& w : waiters_) reply(w, reason);
+    waiters_.clear();
+  }
+
+  std::vector<running_application> running_;  // in start order
+  std::optional<exit_reason> node_stop_;
+  std::vector<from> waiters_;
+};
+
+// --- config files -----------------------------------------------------------------------------
+
+std::size_t line_of(const toml::value& v) { return v.location().line(); }
+
+void flatten(const toml::value& table, const std::string& prefix, const std::string& app,
+             const std::string& source, environment& out) {
+  for (const auto& [key, v] : table.as_table()) {
+    const std::string name = prefix.empty() ? key : prefix + "." + key;
+    switch (v.type()) {
+      case toml::value_t::boolean:
+        out[name] = v.as_boolean();
+        break;
+      case toml::value_t::integer:
+        out[name] = static_cast<std::int64_t>(v.as_integer());
+        break;
+      case toml::value_t::floating:
+        out[name] = static_cast<double>(v.as_floating());
+        break;
+      case toml::value_t::string:
+        out[name] = static_cast<std::string>(v.as_string());
+        break;
+      case toml::value_t::table:
+        flatten(v, name, app, source, out);
+        break;
+      default:
+        throw config_file_error(source, line_of(v),
+                                "value of '" + app + "." + name +
+                                    "' is not a boolean, integer, float, string or table");
+    }
+  }
+}
+
+std::string first_line(std::string text) {
+  if (auto nl = text.find('\n'); nl != std::string::npos) text.resize(nl);
+  const std::string tag = "[error] ";
+  if (text.rfind(tag, 0) == 0) text.erase(0, tag.size());
+  return text;
+}
+
+}  // namespace
+
+std::string to_string(const env_value& v) {
+  return std::visit(
+      [](const auto& x) -> std::string {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, bool>) {
+          return x ? "true" : "false";
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          return "\"" + x + "\"";
+        } else {
+          std::ostringstream os;
+          os << x;
+          return os.str();
+        }
+      },
+      v);
+}
+
+const char* to_string(start_type t) noexcept {
+  switch (t) {
+    case start_type::temporary:
+      return "temporary";
+    case start_type::transient:
+      return "transient";
+    case start_type::permanent:
+      return "permanent";
+  }
+  return "unknown";
+}
+
+config_file_error::config_file_error(std::string file, std::size_t line, const std::string& what)
+    : application_error(file + (line != 0 ? ":" + std::to_string(line) : std::string()) + ": " +
+                        what),
+      file_(std::move(file)),
+      line_(line) {}
+
+config parse_config(std::string_view text, const std::string& source_name) {
+  std::istringstream in{std::string(text)};
+  toml::value root;
+  try {
+    root = toml::parse(in, source_name);
+  } catch (const toml::syntax_error& e) {
+    throw config_file_error(source_name, e.location().line(), first_line(e.what()));
+  }
+  config out;
+  for (const auto& [app, v] : root.as_table()) {
+    if (!v.is_table()) {
+      throw config_file_error(
+          source_name, line_of(v),
+          "top-level key '" + app + "' is not an application table (write [" + app + "])");
+    }
+    flatten(v, "", app, source_name, out[app]);
+  }
+  return out;
+}
+
+config read_config_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw config_file_error(path, 0, "cannot open the config file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path);
+}
+
+// --- the controller, for plain threads ------------------------------------------------------
+
+application_controller::application_controller(node& n) : node_(n) {
+  start_result r = otp::start<controller_server>(n, {});
+  if (!r.ok()) throw application_error("application controller did not start: " + r.to_string());
+  server_ = r.process;
+}
+
+application_controller::~application_controller() {
+  if (!node_.is_alive(server_)) return;  // the node has stopped
+  try {
+    stop_all();
+  } catch (const std::exception& e) {
+    report_logger()->error("application controller: stopping applications failed: {}", e.what());
+  }
+  node_.exit(server_, exit_reason::shutdown());
+}
+
+void application_controller::load(application_spec spec) {
+  if (spec.name.empty()) throw application_error("application spec without a name");
+  if (!spec.top) throw application_error("application '" + spec.name + "' has no top function");
+  std::lock_guard guard(lock_);
+  if (specs_.count(spec.name) != 0) {
+    throw application_error("application '" + spec.name + "' is already loaded");
+  }
+  // Defaults go under what a config file or set_env may already have given.
+  environment& env = env_[spec.name];
+  for (const auto& [k, v] : spec.env) env.try_emplace(k, v);
+  const std::string name = spec.name;
+  specs_.emplace(name, std::move(spec));
+}
+
+bool application_controller::is_loaded(const std::string& name) const {
+  std::lock_guard guard(lock_);
+  return specs_.count(name) != 0;
+}
+
+void application_controller::load_config(const std::string& path) {
+  load_config(read_config_file(path));
+}
+
+void application_controller::load_config(const config& c) {
+  std::lock_guard guard(lock_);
+  for (const auto& [app, env] : c) {
+    for (const auto& [k, v] : env) env_[app][k] = v;
+  }
+}
+
+std::vector<std::string> application_controller::start(const std::string& name,
+                                                       app_start_options opts) {
+  std::vector<std::string> started;
+  std::vector<std::string> path;
+  start_one(name, opts, started, path);
+  return started;
+}
+
+void application_controller::start_one(const std::string& name, const app_start_options& opts,
+                                       std::vector<std::string>& started,
+                                       std::vector<std::string>& path) {
+  if (std::find(path.begin(), path.end(), name) != path.end()) {
+    std::string cycle;
+    for (const auto& p : path) cycle += p + " -> ";
+    throw application_error("applications depend on each other in a cycle: " + cycle + name);
+  }
+  if (is_running(name)) return;
+  application_spec spec;
+  {
+    std::lock_guard guard(lock_);
+    auto it = specs_.find(name);
+    if (it == specs_.end()) {
+      if (path.empty()) throw application_error("application '" + name + "' is not loaded");
+      throw application_error("cannot start application '" + path.back() + "': it depends on '" +
+                              name + "', which is not loaded");
+    }
+    spec = it->second;
+  }
+  path.push_back(name);
+  for (const auto& dep : spec.dependencies) start_one(dep, {opts.type, {}}, started, path);
+  path.pop_back();
+
+  environment env;
+  {
+    std::lock_guard guard(lock_);
+    for (const auto& [k, v] : opts.overrides) env_[name][k] = v;
+    env = env_[name];
+  }
+  supervisor_spec top;
+  try {
+    top = spec.top(env);
+  } catch (const std::exception& e) {
+    throw application_error("application '" + name + "': its top function failed: " + e.what());
+  }
+  start_app request{{name, spec.description, spec.version, opts.type, pid{}}, std::move(top)};
+  start_result r = call(node_, server_, std::move(request), infinity);
+  if (!r.ok()) {
+    throw application_error("application '" + name + "' failed to start: " + r.to_string());
+  }
+  started.push_back(name);
+}
+
+void application_controller::stop(const std::string& name) {
+  if (!call(node_, server_, stop_app{name}, infinity)) {
+    throw application_error("application '" + name + "' is not running");
+  }
+}
+
+void application_controller::stop_all() {
+  auto apps = which_applications();
+  for (auto it = apps.rbegin(); it != apps.rend(); ++it) {
+    call(node_, server_, stop_app{it->name}, infinity);  // one that exited meanwhile: false
+  }
+}
+
+std::vector<running_application> application_controller::which_applications() const {
+  return call(node_, server_, which_apps{});
+}
+
+bool application_controller::is_running(const std::string& name) const {
+  auto apps = which_applications();
+  return std::any_of(apps.begin(), apps.end(),
+                     [&](const running_application& a) { return a.name == name; });
+}
+
+std::optional<env_value> application_controller::get_env(const std::string& app,
+                                                         const std::string& key) const {
+  std::lock_guard guard(lock_);
+  auto a = env_.find(app);
+  if (a == env_.end()) return std::nullopt;
+  auto v = a->second.find(key);
+  if (v == a->second.end()) return std::nullopt;
+  return v->second;
+}
+
+environment application_controller::get_all_env(const std::string& app) const {
+  std::lock_guard guard(lock_);
+  auto a = env_.find(app);
+  return a == env_.end() ? environment{} : a->second;
+}
+
+void application_controller::set_env(const std::string& app, const std::string& key,
+                                     env_value value) {
+  std::lock_guard guard(lock_);
+  env_[app][key] = std::move(value);
+}
+
+std::optional<exit_reason> application_controller::run_until_stopped(
+    std::chrono::milliseconds timeout) {
+  exit_reason why;
+  try {
+    why = call(node_, server_, await_node_stop{}, timeout);
+  } catch (const call_error& e) {
+    if (e.timed_out()) return std::nullopt;
+    why = e.reason();  // the controller itself died
+  }
+  node_.stop();
+  return why;
+}
+
+}  // namespace bitactor::otp
