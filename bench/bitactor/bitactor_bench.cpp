@@ -1,0 +1,548 @@
+// BitActor's side of the side-by-side benchmarks (bench/run drives it). The same workloads,
+// sizes and output as the Erlang peer (bench/peers/erlang) and the CAF peer (bench/peers/caf):
+//
+//   bitactor_bench <workload> workers=N [key=value ...]
+//
+// Processes are written as a user of the public API would write them: actor subclasses or
+// lambdas dispatching on message type, an inbox for main(), gen_server and supervisor from
+// the OTP layer for the call and restart workloads.
+
+#include <bitactor/core/inbox.hpp>
+#include <bitactor/core/node.hpp>
+#include <bitactor/otp/gen_server.hpp>
+#include <bitactor/otp/report.hpp>
+#include <bitactor/otp/supervisor.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "measure.hpp"
+
+using namespace std::chrono_literals;
+using bitactor::actor;
+using bitactor::message;
+using bitactor::pid;
+namespace otp = bitactor::otp;
+
+namespace {
+
+struct stop_msg {};
+struct go {};
+struct done {
+  std::int64_t value = 0;
+};
+
+constexpr auto patience = std::chrono::minutes(10);  // an inbox wait that means "hung"
+
+bitactor::node_config config(const bench::arguments& args) {
+  bitactor::node_config c;
+  c.workers = static_cast<std::size_t>(
+      args.integer("workers", static_cast<std::int64_t>(bitactor::node_config::default_workers())));
+  return c;
+}
+
+template <class T>
+T await(bitactor::inbox& box, const char* what) {
+  auto v = box.receive<T>(patience);
+  if (!v) throw std::runtime_error(std::string("timed out waiting for ") + what);
+  return std::move(*v);
+}
+
+// Waits until only `alive` processes remain (after asking the others to stop).
+void wait_processes(bitactor::node& n, std::uint64_t alive) {
+  while (n.counters().processes > alive) std::this_thread::sleep_for(1ms);
+}
+
+// --- 1. spawn ------------------------------------------------------------------------------
+
+class idle_process : public actor {
+ public:
+  void handle(message& m) override {
+    if (m.is<stop_msg>()) exit(bitactor::exit_reason::normal());
+  }
+};
+
+void bench_spawn(const bench::arguments& args) {
+  const auto n = args.integer("n", 1'000'000);
+  bitactor::node node(config(args));
+  const auto base = node.counters().processes;
+  std::vector<pid> pids;
+  pids.reserve(static_cast<std::size_t>(n));
+  const auto rss0 = bench::rss_bytes();
+  auto t0 = bench::clock_type::now();
+  for (std::int64_t i = 0; i < n; ++i) pids.push_back(node.spawn<idle_process>());
+  const double seconds = bench::seconds_since(t0);
+  const auto bytes =
+      bench::rss_bytes() - rss0 - static_cast<std::int64_t>(pids.capacity() * sizeof(pid));
+  auto t1 = bench::clock_type::now();
+  for (const pid& p : pids) node.send(p, stop_msg{});
+  wait_processes(node, base);
+  bench::report("spawn", "bitactor", node.config().workers)
+      .add("n", static_cast<double>(n))
+      .add("seconds", seconds)
+      .add("spawns_per_s", static_cast<double>(n) / seconds)
+      .add("bytes_per_process", static_cast<double>(bytes) / static_cast<double>(n))
+      .add("rss_bytes_per_process", static_cast<double>(bytes) / static_cast<double>(n))
+      .add("stop_seconds", bench::seconds_since(t1));
+}
+
+// --- 2. ping-pong --------------------------------------------------------------------------
+
+struct ping {
+  pid from;
+};
+struct pong {};
+
+class pinger : public actor {
+ public:
+  pinger(pid pong_to, std::int64_t round_trips, pid done_to)
+      : pong_(pong_to), left_(round_trips), done_to_(done_to) {}
+  void handle(message& m) override {
+    if (m.is<go>()) {
+      send(pong_, ping{self()});
+    } else if (m.is<pong>()) {
+      if (--left_ == 0) {
+        send(done_to_, done{});
+      } else {
+        send(pong_, ping{self()});
+      }
+    }
+  }
+
+ private:
+  pid pong_;
+  std::int64_t left_;
+  pid done_to_;
+};
+
+void bench_ping_pong(const bench::arguments& args) {
+  const auto round_trips = args.integer("round_trips", 2'000'000);
+  bitactor::node node(config(args));
+  bitactor::inbox box(node);
+  pid ponger = node.spawn([](actor& self, message& m) {
+    if (auto* p = m.get_if<ping>()) self.send(p->from, pong{});
+  });
+  pid pinger_pid = node.spawn<pinger>(ponger, round_trips, box.self());
+  auto t0 = bench::clock_type::now();
+  node.send(pinger_pid, go{});
+  await<done>(box, "ping_pong");
+  const double s = bench::seconds_since(t0);
+  bench::report("ping_pong", "bitactor", node.config().workers)
+      .add("round_trips", static_cast<double>(round_trips))
+      .add("seconds", s)
+      .add("round_trips_per_s", static_cast<double>(round_trips) / s)
+      .add("msgs_per_s", 2.0 * static_cast<double>(round_trips) / s);
+}
+
+// --- 3. thread ring ------------------------------------------------------------------------
+
+struct token {
+  std::int64_t left;
+};
+struct next_is {
+  pid next;
+};
+
+class ring_member : public actor {
+ public:
+  explicit ring_member(pid reporter) : reporter_(reporter) {}
+  void handle(message& m) override {
+    if (auto* t = m.get_if<token>()) {
+      if (t->left == 0) {
+        send(reporter_, done{});
+      } else {
+        send(next_, token{t->left - 1});
+      }
+    } else if (auto* n = m.get_if<next_is>()) {
+      next_ = n->next;
+    }
+  }
+
+ private:
+  pid reporter_;
+  pid next_;
+};
+
+void bench_ring(const bench::arguments& args) {
+  const auto size = args.integer("processes", 1000);
+  const auto hops = args.integer("hops", 1'000'000);
+  bitactor::node node(config(args));
+  bitactor::inbox box(node);
+  std::vector<pid> ring;
+  for (std::int64_t i = 0; i < size; ++i) ring.push_back(node.spawn<ring_member>(box.self()));
+  for (std::size_t i = 0; i < ring.size(); ++i) {
+    node.send(ring[i], next_is{ring[(i + 1) % ring.size()]});
+  }
+  auto t0 = bench::clock_type::now();
+  node.send(ring[0], token{hops});
+  await<done>(box, "ring");
+  const double s = bench::seconds_since(t0);
+  bench::report("ring", "bitactor", node.config().workers)
+      .add("processes", static_cast<double>(size))
+      .add("hops", static_cast<double>(hops))
+      .add("seconds", s)
+      .add("hops_per_s", static_cast<double>(hops) / s);
+}
+
+// --- 4. fan-out / fan-in -------------------------------------------------------------------
+
+struct work {
+  pid from;
+  std::int64_t value;
+};
+struct result {
+  std::int64_t value;
+};
+
+class coordinator : public actor {
+ public:
+  coordinator(std::vector<pid> workers, std::int64_t per_worker, pid done_to)
+      : workers_(std::move(workers)), per_worker_(per_worker), done_to_(done_to) {}
+  void handle(message& m) override {
+    if (auto* r = m.get_if<result>()) {
+      sum_ += r->value;
+      if (--pending_ == 0) send(done_to_, done{sum_});
+    } else if (m.is<go>()) {
+      pending_ = static_cast<std::int64_t>(workers_.size()) * per_worker_;
+      for (const pid& w : workers_) {
+        for (std::int64_t i = 0; i < per_worker_; ++i) send(w, work{self(), 1});
+      }
+    }
+  }
+
+ private:
+  std::vector<pid> workers_;
+  std::int64_t per_worker_;
+  pid done_to_;
+  std::int64_t pending_ = 0;
+  std::int64_t sum_ = 0;
+};
+
+void bench_fan_out(const bench::arguments& args) {
+  const auto n = args.integer("processes", 10'000);
+  const auto per_worker = args.integer("messages", 100);
+  bitactor::node node(config(args));
+  bitactor::inbox box(node);
+  std::vector<pid> workers;
+  for (std::int64_t i = 0; i < n; ++i) {
+    workers.push_back(node.spawn([](actor& self, message& m) {
+      if (auto* w = m.get_if<work>()) self.send(w->from, result{w->value});
+    }));
+  }
+  pid coord = node.spawn<coordinator>(workers, per_worker, box.self());
+  auto t0 = bench::clock_type::now();
+  node.send(coord, go{});
+  auto sum = await<done>(box, "fan_out").value;
+  const double s = bench::seconds_since(t0);
+  if (sum != n * per_worker) throw std::runtime_error("fan_out: wrong sum");
+  bench::report("fan_out", "bitactor", node.config().workers)
+      .add("processes", static_cast<double>(n))
+      .add("messages", static_cast<double>(per_worker))
+      .add("seconds", s)
+      .add("msgs_per_s", 2.0 * static_cast<double>(n * per_worker) / s);
+}
+
+// --- 5. skynet -----------------------------------------------------------------------------
+
+struct partial_sum {
+  std::int64_t value;
+};
+
+class skynet_node : public actor {
+ public:
+  skynet_node(pid parent, std::int64_t num, std::int64_t size, std::int64_t div)
+      : parent_(parent), num_(num), size_(size), div_(div) {}
+  void on_start() override {
+    if (size_ == 1) {
+      send(parent_, partial_sum{num_});
+      exit(bitactor::exit_reason::normal());
+    }
+    const auto sub = size_ / div_;
+    for (std::int64_t i = 0; i < div_; ++i) spawn<skynet_node>(self(), num_ + i * sub, sub, div_);
+    pending_ = div_;
+  }
+  void handle(message& m) override {
+    if (auto* p = m.get_if<partial_sum>()) {
+      sum_ += p->value;
+      if (--pending_ == 0) {
+        send(parent_, partial_sum{sum_});
+        exit(bitactor::exit_reason::normal());
+      }
+    }
+  }
+
+ private:
+  pid parent_;
+  std::int64_t num_, size_, div_;
+  std::int64_t pending_ = 0;
+  std::int64_t sum_ = 0;
+};
+
+void bench_skynet(const bench::arguments& args) {
+  const auto leaves = args.integer("leaves", 1'000'000);
+  const auto div = args.integer("branching", 10);
+  bitactor::node node(config(args));
+  bitactor::inbox box(node);
+  auto t0 = bench::clock_type::now();
+  node.spawn<skynet_node>(box.self(), std::int64_t{0}, leaves, div);
+  const auto sum = await<partial_sum>(box, "skynet").value;
+  const double s = bench::seconds_since(t0);
+  if (sum != leaves * (leaves - 1) / 2) throw std::runtime_error("skynet: wrong sum");
+  bench::report("skynet", "bitactor", node.config().workers)
+      .add("leaves", static_cast<double>(leaves))
+      .add("branching", static_cast<double>(div))
+      .add("seconds", s)
+      .add("sum", static_cast<double>(sum));
+}
+
+// --- 6. call latency (gen_server) ----------------------------------------------------------
+
+struct ping_request {
+  using reply = int;
+};
+
+class echo_server : public otp::gen_server {
+ protected:
+  void handle_call(otp::call_context& c) override {
+    c.match([](ping_request&) { return 1; });
+  }
+};
+
+struct run_calls {
+  std::int64_t calls;
+};
+
+// A gen_server that, on run_calls, makes that many calls one after the other, each waited for
+// with co_await (the process equivalent of a sequence of gen_server:call).
+class call_client : public otp::gen_server {
+ public:
+  call_client(pid server, std::vector<std::int64_t>* samples, pid done_to)
+      : server_(server), samples_(samples), done_to_(done_to) {}
+
+ protected:
+  void handle_info(message& m) override {
+    if (auto* r = m.get_if<run_calls>()) calls(r->calls);
+  }
+
+ private:
+  otp::async calls(std::int64_t n) {
+    for (std::int64_t i = 0; i < n; ++i) {
+      auto sent = bench::clock_type::now();
+      ping_request req;
+      co_await call(server_, std::move(req), otp::infinity);
+      samples_->push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              bench::clock_type::now() - sent)
+                              .count());
+    }
+    send(done_to_, done{});
+  }
+
+  pid server_;
+  std::vector<std::int64_t>* samples_;
+  pid done_to_;
+};
+
+otp::start_result must_start(otp::start_result r, const char* what) {
+  if (!r.ok()) throw std::runtime_error(std::string(what) + ": " + r.to_string());
+  return r;
+}
+
+void bench_call_latency(const bench::arguments& args) {
+  const auto calls = args.integer("calls", 200'000);
+  const auto mode = args.text("mode", "process");
+  const auto warmup = std::max<std::int64_t>(1, calls / 100);
+  bitactor::node node(config(args));
+  bitactor::inbox box(node);
+  pid server = must_start(otp::start<echo_server>(node, {}), "echo server").process;
+  std::vector<std::int64_t> samples;
+  samples.reserve(static_cast<std::size_t>(calls + warmup));
+  double s = 0;
+  if (mode == "process") {
+    pid client = must_start(otp::start<call_client>(node, {}, server, &samples, box.self()),
+                            "call client")
+                     .process;
+    auto run = [&](std::int64_t n) {
+      samples.clear();
+      auto t0 = bench::clock_type::now();
+      node.send(client, run_calls{n});
+      await<done>(box, "call_latency");
+      return bench::seconds_since(t0);
+    };
+    run(warmup);
+    s = run(calls);
+  } else {
+    auto run = [&](std::int64_t n) {
+      samples.clear();
+      auto t0 = bench::clock_type::now();
+      for (std::int64_t i = 0; i < n; ++i) {
+        auto sent = bench::clock_type::now();
+        otp::call(node, server, ping_request{}, otp::infinity);
+        samples.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              bench::clock_type::now() - sent)
+                              .count());
+      }
+      return bench::seconds_since(t0);
+    };
+    run(warmup);
+    s = run(calls);
+  }
+  bench::report r("call_latency", "bitactor", node.config().workers);
+  r.add("mode", mode).add("calls", static_cast<double>(calls));
+  bench::add_latency(r, samples, s);
+}
+
+// --- 7. supervisor restarts ----------------------------------------------------------------
+
+struct started {
+  pid child;
+};
+struct crash {};
+
+// A supervised gen_server that tells the driver it started and crashes on any message.
+class crasher : public otp::gen_server {
+ public:
+  explicit crasher(pid driver) : driver_(driver) {}
+
+ protected:
+  void init() override { send(driver_, started{self()}); }
+  void handle_info(message&) override { throw std::runtime_error("crash"); }
+
+ private:
+  pid driver_;
+};
+
+class restart_driver : public actor {
+ public:
+  restart_driver(std::int64_t restarts, pid done_to) : left_(restarts + 1), done_to_(done_to) {}
+  void handle(message& m) override {
+    auto* s = m.get_if<started>();
+    if (!s) return;
+    if (--left_ == 0) {
+      send(done_to_, done{});
+    } else {
+      if (first_) send(done_to_, go{});  // the first start is not a restart: time from here
+      first_ = false;
+      send(s->child, crash{});
+    }
+  }
+
+ private:
+  std::int64_t left_;
+  pid done_to_;
+  bool first_ = true;
+};
+
+void bench_supervisor(const bench::arguments& args) {
+  const auto restarts = args.integer("restarts", 100'000);
+  // Crash and supervisor reports would otherwise be printed for every restart; the
+  // measurement is of the restart machinery, not of the console.
+  otp::report_logger()->set_level(spdlog::level::off);
+  bitactor::node node(config(args));
+  bitactor::inbox box(node);
+  pid driver = node.spawn<restart_driver>(restarts, box.self());
+  otp::supervisor_spec spec{
+      .flags = {.strategy = otp::restart_strategy::one_for_one,
+                .intensity = 1'000'000'000,
+                .period = std::chrono::seconds(1)},
+      .children = {otp::child_spec::worker<crasher>("crasher", driver).with_shutdown(
+          otp::shutdown_policy::brutal_kill())}};
+  must_start(otp::start_supervisor(node, spec), "supervisor");
+  await<go>(box, "the first child");
+  auto t0 = bench::clock_type::now();
+  await<done>(box, "supervisor restarts");
+  const double s = bench::seconds_since(t0);
+  bench::report("supervisor", "bitactor", node.config().workers)
+      .add("restarts", static_cast<double>(restarts))
+      .add("seconds", s)
+      .add("restarts_per_s", static_cast<double>(restarts) / s);
+}
+
+// --- 8. mailbox under contention -----------------------------------------------------------
+
+struct item {
+  std::int64_t value;
+};
+
+void bench_contention(const bench::arguments& args) {
+  const auto senders = args.integer("senders", 1);
+  const auto per_sender = args.integer("messages", 2'000'000) / senders;
+  const auto total = per_sender * senders;
+  bitactor::node node(config(args));
+  bitactor::inbox box(node);
+  pid receiver = node.spawn([left = total, to = box.self()](actor& self, message& m) mutable {
+    if (m.is<item>() && --left == 0) self.send(to, done{});
+  });
+  std::vector<pid> flooders;
+  for (std::int64_t i = 0; i < senders; ++i) {
+    flooders.push_back(node.spawn([receiver, per_sender](actor& self, message& m) {
+      if (m.is<go>()) {
+        for (std::int64_t k = 0; k < per_sender; ++k) self.send(receiver, item{k});
+      }
+    }));
+  }
+  auto t0 = bench::clock_type::now();
+  for (const pid& f : flooders) node.send(f, go{});
+  await<done>(box, "contention");
+  const double s = bench::seconds_since(t0);
+  bench::report("contention", "bitactor", node.config().workers)
+      .add("senders", static_cast<double>(senders))
+      .add("messages", static_cast<double>(total))
+      .add("seconds", s)
+      .add("msgs_per_s", static_cast<double>(total) / s);
+}
+
+// --- 9. idle cost --------------------------------------------------------------------------
+
+void bench_idle(const bench::arguments& args) {
+  const auto n = args.integer("processes", 100'000);
+  const auto millis = args.integer("millis", 5000);
+  bitactor::node node(config(args));
+  const auto base = node.counters().processes;
+  std::vector<pid> pids;
+  for (std::int64_t i = 0; i < n; ++i) pids.push_back(node.spawn<idle_process>());
+  std::this_thread::sleep_for(200ms);  // let the spawn burst settle
+  const double cpu0 = bench::cpu_seconds();
+  auto t0 = bench::clock_type::now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(millis));
+  const double cpu = bench::cpu_seconds() - cpu0;
+  const double wall = bench::seconds_since(t0);
+  for (const pid& p : pids) node.send(p, stop_msg{});
+  wait_processes(node, base);
+  bench::report("idle", "bitactor", node.config().workers)
+      .add("processes", static_cast<double>(n))
+      .add("seconds", wall)
+      .add("cpu_seconds", cpu)
+      .add("cpu_percent", 100.0 * cpu / wall);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: bitactor_bench <workload> workers=N [key=value ...]\n");
+    return 2;
+  }
+  const std::string workload = argv[1];
+  bench::arguments args(argc, argv, 2);
+  try {
+    if (workload == "spawn") bench_spawn(args);
+    else if (workload == "ping_pong") bench_ping_pong(args);
+    else if (workload == "ring") bench_ring(args);
+    else if (workload == "fan_out") bench_fan_out(args);
+    else if (workload == "skynet") bench_skynet(args);
+    else if (workload == "call_latency") bench_call_latency(args);
+    else if (workload == "supervisor") bench_supervisor(args);
+    else if (workload == "contention") bench_contention(args);
+    else if (workload == "idle") bench_idle(args);
+    else throw std::runtime_error("unknown workload " + workload);
+  } catch (const std::exception& e) {
+    std::printf("bench=%s impl=bitactor workers=%lld status=failed reason=%s\n", workload.c_str(),
+                static_cast<long long>(args.integer("workers", 0)), e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,24 @@
+%% The gen_server of the call-latency and supervisor workloads (see otp_bench.erl).
+%%  echo             answers every call `ping` with `pong`.
+%%  {crasher, Pid}   tells Pid {started, self()} from init, and crashes on any message.
+-module(otp_bench_server).
+-behaviour(gen_server).
+-export([start_link/1, init/1, handle_call/3, handle_cast/2, handle_info/2]).
+
+start_link(Arg) ->
+    gen_server:start_link(?MODULE, Arg, []).
+
+init(echo) ->
+    {ok, echo};
+init({crasher, Driver}) ->
+    Driver ! {started, self()},
+    {ok, Driver}.
+
+handle_call(ping, _From, State) ->
+    {reply, pong, State}.
+
+handle_cast(_Msg, State) ->
+    {noreply, State}.
+
+handle_info(crash, _Driver) ->
+    error(crash).
