@@ -1,0 +1,198 @@
+// Tasks as Elixir's Task and Task.Supervisor define them: async/await, await timeouts that
+// kill the task, crashes that reach the awaiter, tasks awaited inside a behaviour, and a
+// task supervisor's temporary children and async_nolink.
+#include <gtest/gtest.h>
+
+#include <bitactor/otp/report.hpp>
+#include <bitactor/otp/task.hpp>
+#include <future>
+#include <stdexcept>
+#include <string>
+
+#include "otp_test_support.hpp"
+
+using namespace bitactor;
+using namespace bitactor::otp;
+using namespace bitactor::otp::test;
+
+namespace {
+
+/// A server that computes a sum with a task and answers the call when the task finishes.
+struct sum_with_task {
+  int a, b;
+  bool crash = false;
+  using reply = std::string;
+};
+class delegating : public gen_server {
+ public:
+  explicit delegating(bool trap = true) : trap_(trap) {}
+
+ protected:
+  void init() override { trap_exit(trap_); }  // trapping: a crashing task does not kill it
+  void handle_call(call_context& c) override {
+    if (auto* s = c.get_if<sum_with_task>()) compute(c.defer(), *s);
+  }
+
+ private:
+  async compute(from caller, sum_with_task s) {
+    auto t = async_task(*this, [s] {
+      if (s.crash) throw std::runtime_error("bad sum");
+      return s.a + s.b;
+    });
+    try {
+      int v = co_await await(*this, t, 1s);
+      reply(caller, std::to_string(v));
+    } catch (const call_error& e) {
+      reply(caller, std::string("failed: ") + e.reason().to_string());
+    }
+  }
+  bool trap_;
+};
+
+}  // namespace
+
+TEST(task, await_returns_the_value_of_the_function) {
+  node n{deterministic()};
+  auto t = async_task(n, [] { return 6 * 7; });
+  EXPECT_EQ(await(t, 1s), 42);
+  n.run_until_idle();
+  EXPECT_FALSE(n.is_alive(t.process()));  // the task exited normally
+}
+
+TEST(task, function_returning_void_gives_ok) {
+  node n{deterministic()};
+  int ran = 0;
+  auto t = async_task(n, [&ran] { ++ran; });
+  EXPECT_EQ(await(t, 1s), ok);
+  EXPECT_EQ(ran, 1);
+}
+
+TEST(task, crashing_task_propagates_its_reason_to_the_awaiter) {
+  node n{deterministic()};
+  report_capture quiet;
+  auto t = async_task(n, []() -> int { throw std::runtime_error("division by zero"); });
+  try {
+    await(t, 1s);
+    FAIL() << "await returned";
+  } catch (const call_error& e) {
+    EXPECT_EQ(e.reason().code(), exit_reason::kind::exception);
+    EXPECT_NE(e.reason().detail().find("division by zero"), std::string::npos);
+  }
+}
+
+TEST(task, await_timeout_throws_and_kills_the_task) {
+  // A task that does not finish needs a function that blocks, which only the production
+  // policy allows (it would stall the deterministic one). The 20 ms is the await timeout
+  // under test, not a wait for synchronisation.
+  node_config cfg;
+  cfg.workers = 2;
+  node n{cfg};
+  inbox watcher{n};
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  auto t = async_task(n, [released] {
+    released.wait();
+    return 1;
+  });
+  watcher.monitor(t.process());
+  try {
+    await(t, 20ms);
+    FAIL() << "await returned";
+  } catch (const call_error& e) {
+    EXPECT_TRUE(e.timed_out()) << e.what();
+  }
+  release.set_value();
+  auto down = watcher.receive<down_msg>(5s);  // the killed task is gone
+  ASSERT_TRUE(down);
+}
+
+TEST(task, task_dies_with_its_caller) {
+  node n{deterministic()};
+  pid task_pid;
+  {
+    auto t = async_task(n, [] { return 1; });
+    task_pid = t.process();
+  }  // the handle (the caller's mailbox) is gone unawaited: the link kills the task
+  n.run_until_idle();
+  EXPECT_FALSE(n.is_alive(task_pid));
+}
+
+TEST(task, behaviour_awaits_a_task_without_blocking) {
+  node n{deterministic()};
+  auto s = start<delegating>(n, {});
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(call(n, s.process, sum_with_task{2, 3}), "5");
+}
+
+TEST(task, crashing_task_reaches_a_behaviour_that_awaits_it) {
+  node n{deterministic()};
+  report_capture quiet;
+  auto s = start<delegating>(n, {});
+  ASSERT_TRUE(s.ok());
+  auto answer = call(n, s.process, sum_with_task{1, 1, true});
+  EXPECT_NE(answer.find("failed: {exception,"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("bad sum"), std::string::npos) << answer;
+  EXPECT_TRUE(n.is_alive(s.process));  // it traps exits: the link told it, did not kill it
+}
+
+TEST(task, crashing_task_takes_down_a_linked_behaviour_that_does_not_trap_exits) {
+  node n{deterministic()};
+  report_capture quiet;
+  auto s = start<delegating>(n, {}, false);
+  ASSERT_TRUE(s.ok());
+  try {
+    call(n, s.process, sum_with_task{1, 1, true});
+    FAIL() << "call returned";
+  } catch (const call_error& e) {
+    EXPECT_NE(e.reason().detail().find("bad sum"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(n.is_alive(s.process));
+}
+
+// --- task supervisor ---------------------------------------------------------------------------
+
+TEST(task_supervisor, start_task_runs_a_temporary_child) {
+  node n{deterministic()};
+  inbox box{n};
+  auto sup = start_task_supervisor(n, "tasks");
+  ASSERT_TRUE(sup.ok());
+  pid observer = box.self();
+  auto r = start_task(n, sup.process, [&n, observer] { n.send(observer, note{"ran"}); });
+  ASSERT_TRUE(r.ok()) << r.to_string();
+  auto got = box.receive<note>(1s);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->text, "ran");
+  n.run_until_idle();
+  EXPECT_EQ(count_children(n, sup.process).active, 0u);  // finished and forgotten
+}
+
+TEST(task_supervisor, crashed_task_is_reported_and_not_restarted) {
+  node n{deterministic()};
+  report_capture reports;
+  auto sup = start_task_supervisor(n);
+  ASSERT_TRUE(sup.ok());
+  auto r = start_task(n, sup.process, [] { throw std::runtime_error("task failed"); });
+  ASSERT_TRUE(r.ok());
+  n.run_until_idle();
+  EXPECT_EQ(count_children(n, sup.process).active, 0u);
+  EXPECT_TRUE(n.is_alive(sup.process));
+  EXPECT_FALSE(reports.of_kind(report::kind::supervisor).empty());
+}
+
+TEST(task_supervisor, async_nolink_result_is_awaited) {
+  node n{deterministic()};
+  auto sup = start_task_supervisor(n);
+  ASSERT_TRUE(sup.ok());
+  auto t = async_nolink(n, sup.process, [] { return std::string("done"); });
+  EXPECT_EQ(await(t, 1s), "done");
+}
+
+TEST(task_supervisor, async_nolink_crash_reaches_the_awaiter_only_through_await) {
+  node n{deterministic()};
+  report_capture quiet;
+  auto sup = start_task_supervisor(n);
+  ASSERT_TRUE(sup.ok());
+  auto t = async_nolink(n, sup.process, []() -> int { throw std::runtime_error("nope"); });
+  EXPECT_THROW(await(t, 1s), call_error);
+  EXPECT_TRUE(n.is_alive(sup.process));
+}
