@@ -371,6 +371,11 @@ class decoder {
     return builder::make_list(std::move(elems), term());
   }
 
+  // Room for `more` elements; geometric so a chain of short LIST_EXTs stays linear.
+  static void grow(std::vector<term>& v, std::size_t more) {
+    if (v.capacity() - v.size() < more) v.reserve(std::max(v.size() + more, 2 * v.capacity()));
+  }
+
   term decode_list(std::size_t at, std::size_t depth) {
     constexpr std::uint8_t tag = etf::list_ext;
     check_depth(depth, tag, at);
@@ -383,7 +388,7 @@ class decoder {
       std::size_t n = u32();
       plausible_count(n, 1, tag, here);
       charge(n * sizeof(term), tag, here);
-      elems.reserve(elems.size() + n);
+      grow(elems, n);
       for (std::size_t i = 0; i < n; ++i) elems.push_back(decode_term(depth + 1));
       need(1, tag);
       if (*p_ == etf::list_ext) {
@@ -397,7 +402,7 @@ class decoder {
         std::size_t len = u16();
         need(len, etf::string_ext);
         charge(len * sizeof(term), etf::string_ext, sat);
-        elems.reserve(elems.size() + len);
+        grow(elems, len);
         for (std::size_t i = 0; i < len; ++i) elems.emplace_back(std::int64_t{p_[i]});
         p_ += len;
         return builder::make_list(std::move(elems), term());

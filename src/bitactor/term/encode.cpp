@@ -23,6 +23,9 @@ bool is_external_string(const detail::list_node& n) noexcept {
   return true;
 }
 
+// erts writes NEW_PORT_EXT only for port numbers of at most 28 bits (the pre-OTP-24 limit).
+bool wide_port(std::uint64_t id) noexcept { return id > 0x0FFFFFFF; }
+
 std::size_t atom_size(atom a, int minor) noexcept {
   std::string_view name = a.name();
   if (minor < 2 && a.is_latin1()) {
@@ -92,7 +95,7 @@ class encoder {
         return 1 + atom_size(t.as_pid().node, minor_) + 12;
       case tag::port: {
         const port& p = t.as_port();
-        return 1 + atom_size(p.node, minor_) + (p.id > UINT32_MAX ? 12 : 8);
+        return 1 + atom_size(p.node, minor_) + (wide_port(p.id) ? 12 : 8);
       }
       case tag::ref: {
         const reference& r = t.as_reference();
@@ -182,7 +185,7 @@ class encoder {
       }
       case tag::port: {
         const port& v = t.as_port();
-        bool wide = v.id > UINT32_MAX;
+        bool wide = wide_port(v.id);
         *p++ = wide ? etf::v4_port_ext : etf::new_port_ext;
         p = write_atom(p, v.node);
         p = wide ? put64(p, v.id) : put32(p, static_cast<std::uint32_t>(v.id));

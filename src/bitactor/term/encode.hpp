@@ -3,7 +3,7 @@
 // The bytes are those erl 25 emits for the same term and options: integers as
 // SMALL_INTEGER_EXT / INTEGER_EXT / SMALL_BIG_EXT / LARGE_BIG_EXT by magnitude, floats as
 // NEW_FLOAT_EXT, proper lists of 0..255 shorter than 65536 as STRING_EXT, pids as
-// NEW_PID_EXT, ports as NEW_PORT_EXT (V4_PORT_EXT above 32 bits), references as
+// NEW_PID_EXT, ports as NEW_PORT_EXT (V4_PORT_EXT above 28 bits), references as
 // NEWER_REFERENCE_EXT, and zlib compression only when it makes the result smaller.
 //
 // Maps are written in map-key order, which is what erl writes for maps of up to 32 keys.

@@ -281,32 +281,35 @@ std::string format_float(double d) {
   std::string_view exp_text = sci.substr(e + 1);
   if (exp_text.front() == '+') exp_text.remove_prefix(1);
   std::from_chars(exp_text.data(), exp_text.data() + exp_text.size(), exp10);
-  // The same choice as io_lib_format: decimal notation unless the exponent form is shorter.
-  int place = exp10 + 1;  // position of the decimal point relative to the digits
+  // io_lib_format:insert_decimal/3: the shorter of plain and exponent notation (plain on a
+  // tie), except that magnitudes from 2^53 up always use the exponent to hint at lost precision.
   int len = static_cast<int>(digits.size());
-  std::string exp_digits = std::to_string(place - 1);
+  std::string exp_digits = std::to_string(exp10);
   int exp_cost = static_cast<int>(exp_digits.size()) + 2;
+  int dot = len == 1 ? 1 : 0;  // "1.0e3" spends a character on the ".0"
   auto exp_form = [&] {
     out.push_back(digits[0]);
     out.push_back('.');
     out += len > 1 ? digits.substr(1) : "0";
     out += "e" + exp_digits;
   };
-  if (place <= 0) {
-    if (-place < exp_cost) {
-      out += "0." + std::string(static_cast<std::size_t>(-place), '0') + digits;
-    } else {
-      exp_form();
-    }
-  } else if (place >= len) {
-    if (place - len < exp_cost) {
-      out += digits + std::string(static_cast<std::size_t>(place - len), '0') + ".0";
+  if (exp10 >= 0 && exp10 < len - 1) {
+    auto point = static_cast<std::size_t>(exp10 + 1);
+    out += digits.substr(0, point) + "." + digits.substr(point);
+  } else if (exp10 < 0) {
+    int zeros = -exp10 - 1;
+    if (zeros + 2 <= exp_cost + dot) {
+      out += "0." + std::string(static_cast<std::size_t>(zeros), '0') + digits;
     } else {
       exp_form();
     }
   } else {
-    out += digits.substr(0, static_cast<std::size_t>(place)) + "." +
-           digits.substr(static_cast<std::size_t>(place));
+    int zeros = exp10 - (len - 1);
+    if (zeros + 2 <= exp_cost + dot && std::fabs(d) < 9007199254740992.0) {
+      out += digits + std::string(static_cast<std::size_t>(zeros), '0') + ".0";
+    } else {
+      exp_form();
+    }
   }
   return out;
 }

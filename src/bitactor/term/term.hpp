@@ -174,6 +174,8 @@ class term {
   [[nodiscard]] bool is_port() const noexcept { return tag_ == tag::port; }
   [[nodiscard]] bool is_reference() const noexcept { return tag_ == tag::ref; }
   [[nodiscard]] bool is_fun() const noexcept { return tag_ == tag::fun || tag_ == tag::exp; }
+  /// `fun M:F/A` (EXPORT_EXT); other funs are local_fun (NEW_FUN_EXT).
+  [[nodiscard]] bool is_export() const noexcept { return tag_ == tag::exp; }
 
   // Accessors throw bad_term_access when the term has another type.
   [[nodiscard]] std::int64_t as_int() const;

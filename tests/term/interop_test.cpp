@@ -1,0 +1,226 @@
+// The codec and the term order checked against a real erl (Debian's erlang-base, OTP 25).
+// One erl process serves the whole suite (see erl_peer.hpp and term_peer.erl).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <bitactor/term/decode.hpp>
+#include <bitactor/term/encode.hpp>
+#include <bitactor/term/order.hpp>
+#include <bitactor/term/print.hpp>
+#include <memory>
+
+#include "erl_peer.hpp"
+#include "term_gen.hpp"
+
+using namespace bitactor::term;
+using bitactor::term::testing::erl_peer;
+using bitactor::term::testing::gen_options;
+using bitactor::term::testing::term_generator;
+using bytes = std::vector<std::uint8_t>;
+
+namespace {
+
+class interop : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { peer_ = std::make_unique<erl_peer>(TERM_PEER_BEAM_DIR); }
+  static void TearDownTestSuite() { peer_.reset(); }
+  void SetUp() override {
+    if (!peer_->ok()) GTEST_SKIP() << "erl is not on PATH";
+  }
+
+  static bytes call(std::uint8_t op, const bytes& payload) {
+    auto reply = peer_->call(op, payload);
+    if (!reply) ADD_FAILURE() << "erl raised: " << peer_->last_error();
+    return reply.value_or(bytes{});
+  }
+
+  static std::unique_ptr<erl_peer> peer_;
+};
+std::unique_ptr<erl_peer> interop::peer_;
+
+bool has_large_map(const term& t) {
+  switch (t.kind()) {
+    case type::map:
+      if (t.size() > 32) return true;
+      for (const auto& [k, v] : t.as_map()) {
+        if (has_large_map(k) || has_large_map(v)) return true;
+      }
+      return false;
+    case type::tuple:
+      for (const term& e : t.as_tuple()) {
+        if (has_large_map(e)) return true;
+      }
+      return false;
+    case type::list:
+      for (const term& e : t.as_list().elements) {
+        if (has_large_map(e)) return true;
+      }
+      return has_large_map(*t.as_list().tail);
+    case type::fun:
+      if (t.is_export()) return false;
+      for (const term& e : t.as_local_fun().free_vars) {
+        if (has_large_map(e)) return true;
+      }
+      return false;
+    default:
+      return false;
+  }
+}
+
+// Where two encodings first differ, for readable failures.
+std::string first_difference(const bytes& theirs, const bytes& mine) {
+  std::size_t i = 0;
+  while (i < theirs.size() && i < mine.size() && theirs[i] == mine[i]) ++i;
+  if (i == theirs.size() && i == mine.size()) return "identical";
+  auto window = [i](const bytes& b) {
+    std::string s;
+    for (std::size_t k = i; k < b.size() && k < i + 12; ++k) s += std::to_string(b[k]) + " ";
+    return s;
+  };
+  return "first difference at byte " + std::to_string(i) + ": erl [" + window(theirs) + "] mine [" +
+         window(mine) + "] sizes " + std::to_string(theirs.size()) + "/" +
+         std::to_string(mine.size());
+}
+
+std::vector<bytes> frames(const bytes& b) {
+  std::vector<bytes> out;
+  std::size_t i = 0;
+  while (i + 4 <= b.size()) {
+    std::size_t n = (std::size_t{b[i]} << 24) | (std::size_t{b[i + 1]} << 16) |
+                    (std::size_t{b[i + 2]} << 8) | b[i + 3];
+    out.emplace_back(b.begin() + static_cast<std::ptrdiff_t>(i + 4),
+                     b.begin() + static_cast<std::ptrdiff_t>(i + 4 + n));
+    i += 4 + n;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_F(interop, cpp_encoding_matches_erl_byte_for_byte) {
+  term_generator gen(1, gen_options{.large_maps = false});
+  for (int i = 0; i < 1500; ++i) {
+    term t = gen.any(5);
+    bytes mine = encode(t);
+    bytes theirs = call(1, mine);
+    ASSERT_TRUE(theirs == mine) << first_difference(theirs, mine) << "\n" << to_string(t);
+  }
+}
+
+TEST_F(interop, cpp_encoding_with_erl_25_defaults_matches_byte_for_byte) {
+  term_generator gen(2, gen_options{.large_maps = false});
+  for (int i = 0; i < 1000; ++i) {
+    term t = gen.any(5);
+    bytes mine = encode(t, {.minor_version = 1});
+    bytes theirs = call(2, mine);
+    ASSERT_TRUE(theirs == mine) << first_difference(theirs, mine) << "\n" << to_string(t);
+  }
+}
+
+TEST_F(interop, compressed_encoding_matches_erl_at_every_level) {
+  term_generator gen(3, gen_options{.large_maps = false});
+  for (int i = 0; i < 400; ++i) {
+    term t = gen.any(5);
+    auto level = static_cast<std::uint8_t>(i % 10);
+    bytes mine = encode(t, {.compressed = true, .level = level});
+    bytes request = {level};
+    request.insert(request.end(), mine.begin(), mine.end());
+    bytes theirs = call(3, request);
+    ASSERT_TRUE(theirs == mine) << "level " << int{level} << ": " << first_difference(theirs, mine)
+                                << "\n"
+                                << to_string(t);
+  }
+}
+
+TEST_F(interop, large_maps_decode_to_the_same_term_on_both_sides) {
+  // erl writes maps over 32 keys in hash-trie order; only the value must survive.
+  term_generator gen(4);
+  int large = 0;
+  for (int i = 0; i < 400; ++i) {
+    term t = gen.any(4);
+    large += has_large_map(t);
+    decode_result back = decode(call(1, encode(t)));
+    ASSERT_TRUE(back.ok()) << back.error().to_string();
+    ASSERT_EQ(back.value(), t) << to_string(t);
+  }
+  EXPECT_GT(large, 10);
+}
+
+TEST_F(interop, erl_generated_terms_decode_and_re_encode_identically) {
+  int compared = 0;
+  for (std::uint32_t seed = 1; seed <= 1500; ++seed) {
+    bytes request = {static_cast<std::uint8_t>(seed >> 24), static_cast<std::uint8_t>(seed >> 16),
+                     static_cast<std::uint8_t>(seed >> 8), static_cast<std::uint8_t>(seed)};
+    std::vector<bytes> encodings = frames(call(5, request));
+    ASSERT_EQ(encodings.size(), 3u);
+    decode_result v2 = decode(encodings[0]);
+    ASSERT_TRUE(v2.ok()) << seed << ": " << v2.error().to_string();
+    decode_result v1 = decode(encodings[1]);
+    ASSERT_TRUE(v1.ok()) << seed << ": " << v1.error().to_string();
+    decode_result packed = decode(encodings[2]);
+    ASSERT_TRUE(packed.ok()) << seed << ": " << packed.error().to_string();
+    EXPECT_EQ(v1.value(), v2.value()) << seed;
+    EXPECT_EQ(packed.value(), v2.value()) << seed;
+    if (has_large_map(v2.value())) {
+      EXPECT_EQ(decode(encode(v2.value())).value(), v2.value());
+      continue;
+    }
+    ++compared;
+    bytes mine = encode(v2.value());
+    ASSERT_TRUE(mine == encodings[0])
+        << seed << ": " << first_difference(encodings[0], mine) << "\n"
+        << to_string(v2.value());
+    mine = encode(v1.value(), {.minor_version = 1});
+    ASSERT_TRUE(mine == encodings[1]) << seed << ": " << first_difference(encodings[1], mine);
+    mine = encode(v2.value(), {.compressed = true});
+    ASSERT_TRUE(mine == encodings[2]) << seed << ": " << first_difference(encodings[2], mine);
+  }
+  EXPECT_GT(compared, 1000);
+}
+
+TEST_F(interop, sorting_agrees_with_lists_sort) {
+  term_generator gen(5);
+  for (int round = 0; round < 100; ++round) {
+    std::vector<term> items;
+    for (int i = 0; i < 60; ++i) items.push_back(gen.any(3));
+    // Near-ties across types and numbers.
+    items.emplace_back(1);
+    items.emplace_back(1.5);
+    items.emplace_back(std::int64_t{9007199254740993});
+    items.emplace_back(9007199254740992.0);
+    std::vector<term> sorted = items;
+    std::stable_sort(sorted.begin(), sorted.end(), erlang_less{});
+    decode_result theirs = decode(call(4, encode(list_from(items))));
+    ASSERT_TRUE(theirs.ok());
+    auto elems = theirs.value().as_list().elements;
+    ASSERT_EQ(elems.size(), sorted.size());
+    for (std::size_t i = 0; i < sorted.size(); ++i) {
+      ASSERT_TRUE(equal(elems[i], sorted[i]))
+          << "round " << round << " index " << i << ": erl " << to_string(elems[i]) << " vs "
+          << to_string(sorted[i]);
+    }
+  }
+}
+
+TEST_F(interop, equality_and_less_than_agree_with_erl) {
+  term_generator gen(6);
+  for (int i = 0; i < 1500; ++i) {
+    term a = gen.any(2);
+    term b = i % 3 == 0 ? a : gen.any(2);
+    if (i % 5 == 0 && a.is_integer() && a.is_small()) b = term(static_cast<double>(a.as_int()));
+    bytes r = call(7, encode(tuple(a, b)));
+    ASSERT_EQ(r.size(), 3u);
+    EXPECT_EQ(r[0] == 1, equal(a, b)) << to_string(a) << " == " << to_string(b);
+    EXPECT_EQ(r[1] == 1, exact_equal(a, b)) << to_string(a) << " =:= " << to_string(b);
+    EXPECT_EQ(r[2] == 1, compare(a, b) < 0) << to_string(a) << " < " << to_string(b);
+  }
+}
+
+TEST_F(interop, printing_matches_io_lib_print) {
+  term_generator gen(7, gen_options{.identifiers = false, .large_maps = false});
+  for (int i = 0; i < 1500; ++i) {
+    term t = gen.any(4);
+    bytes theirs = call(6, encode(t));
+    EXPECT_EQ(to_string(t), std::string(theirs.begin(), theirs.end()));
+  }
+}
