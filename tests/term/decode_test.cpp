@@ -117,3 +117,14 @@ TEST(decode, binary_to_term_throws_with_the_error) {
     EXPECT_EQ(e.error().offset, 1u);
   }
 }
+
+TEST(decode, compressed_local_ext_is_kept_opaque) {
+  bytes payload(200, 7);
+  payload[0] = 121;
+  bytes b = {131};
+  b.insert(b.end(), payload.begin(), payload.end());
+  term t = dec(b);
+  bytes packed = encode(t, {.compressed = true});
+  ASSERT_EQ(packed[1], 80);
+  EXPECT_EQ(dec(packed), t);
+}

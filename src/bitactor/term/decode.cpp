@@ -541,6 +541,9 @@ decode_result decode_compressed(std::span<const std::uint8_t> bytes,
     return decode_result(decode_error{decode_errc::trailing_bytes, 0, used, false,
                                       "bytes after the compressed term"});
   }
+  if (buf[0] == etf::local_ext) {
+    return decode_result(local_term(std::vector<std::uint8_t>(buf.get(), buf.get() + size)), used);
+  }
   decoder dec(std::span<const std::uint8_t>(buf.get(), size), options, true);
   try {
     dec.set_spent(size);

@@ -1,0 +1,29 @@
+// libFuzzer target for the external term format decoder.
+//
+// Any input must either fail with a decode_error or produce a term that re-encodes to bytes
+// which decode to an equal term (and print without crashing). Run via scripts/fuzz-term.
+#include <bitactor/term/decode.hpp>
+#include <bitactor/term/encode.hpp>
+#include <bitactor/term/print.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <span>
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace bitactor::term;
+  // A small budget keeps each run fast and exercises the too_large paths.
+  decode_options options{.max_depth = 200, .max_bytes = 16u << 20};
+  decode_result r = decode(std::span<const std::uint8_t>(data, size), options);
+  if (!r.ok()) {
+    (void)r.error().to_string();
+    return 0;
+  }
+  const term& t = r.value();
+  (void)to_string(t);
+  decode_result again = decode(encode(t), options);
+  if (!again.ok() || !(again.value() == t)) std::abort();
+  decode_result packed = decode(encode(t, {.compressed = true, .level = 1}), options);
+  if (!packed.ok() || !(packed.value() == t)) std::abort();
+  return 0;
+}
