@@ -119,10 +119,9 @@ TEST(decode, binary_to_term_throws_with_the_error) {
 }
 
 TEST(decode, compressed_local_ext_is_kept_opaque) {
-  bytes payload(200, 7);
-  payload[0] = 121;
-  bytes b = {131};
-  b.insert(b.end(), payload.begin(), payload.end());
+  bytes b(201, 7);
+  b[0] = 131;
+  b[1] = 121;
   term t = dec(b);
   bytes packed = encode(t, {.compressed = true});
   ASSERT_EQ(packed[1], 80);
