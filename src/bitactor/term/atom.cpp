@@ -148,6 +148,12 @@ std::size_t count_code_points_checked(std::string_view s) noexcept {
 }  // namespace
 
 bool valid_atom_name(std::string_view utf8) noexcept {
+  // Fast path: almost every atom is short ASCII.
+  if (utf8.size() <= 255) {
+    bool ascii = true;
+    for (unsigned char c : utf8) ascii = ascii && c < 0x80;
+    if (ascii) return true;
+  }
   std::size_t n = count_code_points_checked(utf8);
   return n != SIZE_MAX && n <= 255;
 }

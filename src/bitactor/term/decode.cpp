@@ -124,6 +124,20 @@ class decoder {
     return (hi << 32) | u32();
   }
 
+  // Element of a container: small integers, the bulk of most lists and tuples, skip the
+  // dispatch of decode_term.
+  term decode_elem(std::size_t depth) {
+    if (remaining() >= 5 && *p_ == etf::integer_ext) {
+      ++p_;
+      return term(static_cast<std::int32_t>(u32()));
+    }
+    if (remaining() >= 2 && *p_ == etf::small_integer_ext) {
+      p_ += 2;
+      return term(std::int64_t{p_[-1]});
+    }
+    return decode_term(depth);
+  }
+
   term decode_term(std::size_t depth) {
     std::size_t at = offset();
     need(1, 0);
@@ -324,7 +338,7 @@ class decoder {
     charge(sizeof(detail::tuple_node) + n * sizeof(term), tag, at);
     auto* node = builder::new_tuple(n);
     term result = builder::adopt(ntag::tuple, node);  // owns the node if an element throws
-    for (std::size_t i = 0; i < n; ++i) node->elements()[i] = decode_term(depth + 1);
+    for (std::size_t i = 0; i < n; ++i) node->elements()[i] = decode_elem(depth + 1);
     return result;
   }
 
@@ -389,7 +403,7 @@ class decoder {
       plausible_count(n, 1, tag, here);
       charge(n * sizeof(term), tag, here);
       grow(elems, n);
-      for (std::size_t i = 0; i < n; ++i) elems.push_back(decode_term(depth + 1));
+      for (std::size_t i = 0; i < n; ++i) elems.push_back(decode_elem(depth + 1));
       need(1, tag);
       if (*p_ == etf::list_ext) {
         ++p_;

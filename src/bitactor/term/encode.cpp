@@ -37,7 +37,7 @@ std::size_t atom_size(atom a, int minor) noexcept {
   return name.size() < 256 ? 2 + name.size() : 3 + name.size();
 }
 
-std::size_t integer_size(const term& t) noexcept {
+inline std::size_t integer_size(const term& t) noexcept {
   if (builder::tag_of(t) == tag::small) {
     std::int64_t v = builder::small(t);
     if (v >= 0 && v <= 255) return 2;
@@ -58,6 +58,16 @@ class encoder {
  public:
   explicit encoder(int minor) : minor_(minor) {}
 
+  // Element of a container: integers, the bulk of most lists and tuples, skip the dispatch.
+  std::size_t elem_size(const term& t) const {
+    if (builder::tag_of(t) == tag::small) return integer_size(t);
+    return size(t);
+  }
+  std::uint8_t* write_elem(std::uint8_t* p, const term& t) const {
+    if (builder::tag_of(t) == tag::small) return write_integer(p, t);
+    return write(p, t);
+  }
+
   std::size_t size(const term& t) const {
     switch (builder::tag_of(t)) {
       case tag::small:
@@ -72,14 +82,14 @@ class encoder {
       case tag::tuple: {
         auto elems = t.as_tuple();
         std::size_t n = elems.size() < 256 ? 2 : 5;
-        for (const term& e : elems) n += size(e);
+        for (const term& e : elems) n += elem_size(e);
         return n;
       }
       case tag::list: {
         const auto& node = builder::as<detail::list_node>(t);
         if (is_external_string(node)) return 3 + node.elements.size();
         std::size_t n = 5 + size(node.tail);
-        for (const term& e : node.elements) n += size(e);
+        for (const term& e : node.elements) n += elem_size(e);
         return n;
       }
       case tag::map: {
@@ -139,7 +149,7 @@ class encoder {
           *p++ = etf::large_tuple_ext;
           p = put32(p, static_cast<std::uint32_t>(elems.size()));
         }
-        for (const term& e : elems) p = write(p, e);
+        for (const term& e : elems) p = write_elem(p, e);
         return p;
       }
       case tag::list: {
@@ -152,7 +162,7 @@ class encoder {
         }
         *p++ = etf::list_ext;
         p = put32(p, static_cast<std::uint32_t>(node.elements.size()));
-        for (const term& e : node.elements) p = write(p, e);
+        for (const term& e : node.elements) p = write_elem(p, e);
         return write(p, node.tail);
       }
       case tag::map: {
@@ -292,6 +302,22 @@ class encoder {
   }
 
   static std::uint8_t* write_integer(std::uint8_t* p, const term& t) {
+    if (builder::tag_of(t) == tag::small) {
+      std::int64_t v = builder::small(t);
+      if (v >= 0 && v <= 255) {
+        p[0] = etf::small_integer_ext;
+        p[1] = static_cast<std::uint8_t>(v);
+        return p + 2;
+      }
+      if (v >= INT32_MIN && v <= INT32_MAX) {
+        *p++ = etf::integer_ext;
+        return put32(p, static_cast<std::uint32_t>(v));
+      }
+    }
+    return write_wide_integer(p, t);
+  }
+
+  static std::uint8_t* write_wide_integer(std::uint8_t* p, const term& t) {
     if (builder::tag_of(t) == tag::small) {
       std::int64_t v = builder::small(t);
       if (v >= 0 && v <= 255) {

@@ -102,12 +102,9 @@ void destroy(builder::tag t, node* n) noexcept {
 
 using detail::builder;
 
-void term::retain() const noexcept {
-  if (boxed()) node_->refs.fetch_add(1, std::memory_order_relaxed);
-}
+void term::retain_node() const noexcept { node_->refs.fetch_add(1, std::memory_order_relaxed); }
 
-void term::release() noexcept {
-  if (!boxed()) return;
+void term::release_node() noexcept {
   // A count of 1 means no other owner exists that could race with us, so skip the RMW.
   if (node_->refs.load(std::memory_order_acquire) != 1 &&
       node_->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) {

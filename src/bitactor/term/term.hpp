@@ -235,8 +235,16 @@ class term {
     local,
   };
   [[nodiscard]] bool boxed() const noexcept { return tag_ >= tag::big; }
-  void retain() const noexcept;
-  void release() noexcept;
+  // Immediates (integers, floats, atoms, []) never touch a reference count; keep that test
+  // inline so copying and destroying them costs nothing more.
+  void retain() const noexcept {
+    if (boxed()) retain_node();
+  }
+  void release() noexcept {
+    if (boxed()) release_node();
+  }
+  void retain_node() const noexcept;
+  void release_node() noexcept;
   void init_big(big_integer v);
   void expect(tag t, const char* what) const;
 

@@ -1,0 +1,50 @@
+%% term_to_binary/binary_to_term throughput on the workloads of bench/term/term_codec_bench:
+%%   small  - {call, counter, 42, incr, 1234567}
+%%   binary - a 1 MiB binary
+%%   list   - lists:seq(1, 100000)
+%% Prints: bench=term_<encode|decode>_<name> impl=erlang workers=1 terms_per_s=N mb_per_s=M
+%% (median of 5 runs of at least 0.2 s; MB = 10^6 encoded bytes).
+%% Encoding uses {minor_version, 2}, the atom encoding BitActor writes by default.
+%% Run: erlc term_codec.erl && erl -noshell -s term_codec main [quick] -s init stop
+-module(term_codec).
+-export([main/0, main/1]).
+
+main() -> main([]).
+
+main(Args) ->
+    Quick = lists:member(quick, Args),
+    {MinUs, Runs} = case Quick of true -> {20000, 1}; false -> {200000, 5} end,
+    Workloads = [{small, {call, counter, 42, incr, 1234567}},
+                 {binary, binary:copy(<<"x">>, 1 bsl 20)},
+                 {list, lists:seq(1, 100000)}],
+    lists:foreach(
+      fun({Name, T}) ->
+              Bin = term_to_binary(T, [{minor_version, 2}]),
+              Enc = median(fun() -> term_to_binary(T, [{minor_version, 2}]) end, MinUs, Runs),
+              report(encode, Name, Enc, byte_size(Bin)),
+              Dec = median(fun() -> binary_to_term(Bin) end, MinUs, Runs),
+              report(decode, Name, Dec, byte_size(Bin))
+      end, Workloads).
+
+report(Op, Name, Rate, Bytes) ->
+    io:format("bench=term_~s_~s impl=erlang workers=1 terms_per_s=~w mb_per_s=~.1f~n",
+              [Op, Name, round(Rate), Rate * Bytes / 1.0e6]).
+
+median(F, MinUs, Runs) ->
+    Rates = lists:sort([rate(F, MinUs) || _ <- lists:seq(1, Runs)]),
+    lists:nth(length(Rates) div 2 + 1, Rates).
+
+rate(F, MinUs) ->
+    Start = erlang:monotonic_time(microsecond),
+    rate(F, MinUs, Start, 0).
+
+rate(F, MinUs, Start, N) ->
+    loop(F, 16),
+    Elapsed = erlang:monotonic_time(microsecond) - Start,
+    case Elapsed >= MinUs of
+        true -> (N + 16) * 1.0e6 / Elapsed;
+        false -> rate(F, MinUs, Start, N + 16)
+    end.
+
+loop(_, 0) -> ok;
+loop(F, K) -> F(), loop(F, K - 1).
