@@ -198,6 +198,17 @@ TEST(gen_statem, event_timeout_is_cancelled_by_any_event) {
   EXPECT_EQ(f.notes(), (strings{"handle_event a cast arm", "handle_event a info poke"}));
 }
 
+TEST(gen_statem, event_timeout_does_not_start_while_inserted_events_are_queued) {
+  fixture f;
+  f.notes();
+  f.script("arm", [](probe& p, event&) {
+    p.event_timeout(100ms, std::string("idle"));
+    p.next_event(std::string("inserted"));  // an event already queued cancels it at once
+  });
+  f.n.advance_time(500ms);
+  EXPECT_EQ(f.notes(), (strings{"handle_event a cast arm", "handle_event a internal inserted"}));
+}
+
 TEST(gen_statem, state_timeout_fires_despite_other_events_in_the_same_state) {
   fixture f;
   f.notes();

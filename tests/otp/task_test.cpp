@@ -106,14 +106,17 @@ TEST(task, await_timeout_throws_and_kills_the_task) {
   ASSERT_TRUE(down);
 }
 
-TEST(task, task_dies_with_its_caller) {
+TEST(task, dropped_task_handle_leaves_no_process_behind) {
   node n{deterministic()};
+  inbox watcher{n};
   pid task_pid;
   {
     auto t = async_task(n, [] { return 1; });
     task_pid = t.process();
-  }  // the handle (the caller's mailbox) is gone unawaited: the link kills the task
-  n.run_until_idle();
+    watcher.monitor(task_pid);
+  }  // the handle (the caller's mailbox) is dropped unawaited
+  auto down = watcher.receive<down_msg>(1s);
+  ASSERT_TRUE(down);
   EXPECT_FALSE(n.is_alive(task_pid));
 }
 
