@@ -10,7 +10,7 @@ namespace bitactor::term {
 namespace {
 
 // Nesting limit: the parser is recursive, and text is often untrusted (config, consoles).
-constexpr int kMaxDepth = 10000;
+constexpr int kMaxDepth = 1000;
 
 class parser {
  public:

@@ -3,8 +3,8 @@
 // Accepted: atoms (bare and 'quoted'), integers (-12, 16#FF, 2#1010, $a, 1_000), big integers,
 // floats (1.5, -2.0e-3), strings ("a\n" with erl's escapes; adjacent strings concatenate),
 // binaries and bitstrings (<<1,2>>, <<"abc">>, <<1,5:3>>), lists ([1,2|T]), tuples ({a,b}),
-// maps (#{k => v}). An optional final '.' is allowed. Identifiers (pids, refs, ports) and funs
-// have no literal syntax and are rejected.
+// maps (#{k => v}), nested at most 1000 deep. An optional final '.' is allowed. Identifiers (pids,
+// refs, ports) and funs have no literal syntax and are rejected.
 #pragma once
 
 #include <bitactor/term/errors.hpp>
