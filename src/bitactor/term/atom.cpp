@@ -10,24 +10,27 @@
 #include <unordered_map>
 
 namespace bitactor::term {
+
+namespace {
+// Block 0 is static so '' (index 0) has a name before the table is first used.
+detail::atom_entry g_block0[detail::atom_block_size] = {{"", 0, true}};
+}  // namespace
+
+std::atomic<detail::atom_entry*> detail::atom_table_blocks[detail::atom_blocks] = {g_block0};
+
 namespace {
 
-// Names live in fixed blocks that never move, so name() reads them without a lock: an atom's
-// index can only reach another thread through some synchronisation that also publishes the
-// block pointer (the table mutex, a mailbox, ...).
-constexpr std::size_t kBlockBits = 12;
-constexpr std::size_t kBlockSize = std::size_t{1} << kBlockBits;
-constexpr std::size_t kBlocks = max_atoms / kBlockSize;
-
-struct entry {
-  const char* data;
-  std::uint32_t size;
-  bool latin1;
-};
+using entry = detail::atom_entry;
+constexpr std::size_t kBlockBits = detail::atom_block_bits;
+constexpr std::size_t kBlockSize = detail::atom_block_size;
 
 class atom_table {
  public:
-  atom_table() { insert_locked(""); }
+  atom_table() {
+    // '' is pre-filled in block 0; register it in the index.
+    index_.emplace(std::string_view(), 0);
+    count_.store(1, std::memory_order_release);
+  }
 
   std::uint32_t intern(std::string_view name) {
     {
@@ -46,7 +49,8 @@ class atom_table {
   }
 
   const entry& at(std::uint32_t index) const noexcept {
-    return blocks_[index >> kBlockBits].load(std::memory_order_acquire)[index & (kBlockSize - 1)];
+    return detail::atom_table_blocks[index >> kBlockBits].load(
+        std::memory_order_acquire)[index & (kBlockSize - 1)];
   }
 
   std::size_t size() const noexcept { return count_.load(std::memory_order_acquire); }
@@ -56,8 +60,9 @@ class atom_table {
     std::size_t index = count_.load(std::memory_order_relaxed);
     if (index >= max_atoms) throw term_error("atom table full (" + std::to_string(max_atoms) + ")");
     std::size_t block = index >> kBlockBits;
-    if (blocks_[block].load(std::memory_order_relaxed) == nullptr) {
-      blocks_[block].store(new entry[kBlockSize], std::memory_order_release);
+    auto& blocks = detail::atom_table_blocks;
+    if (blocks[block].load(std::memory_order_relaxed) == nullptr) {
+      blocks[block].store(new entry[kBlockSize], std::memory_order_release);
     }
     auto* copy = new char[name.size() + 1];
     std::memcpy(copy, name.data(), name.size());
@@ -65,7 +70,7 @@ class atom_table {
     bool latin1 = true;
     // A UTF-8 lead byte above 0xC3 starts a code point >= 256.
     for (unsigned char c : name) latin1 = latin1 && c <= 0xC3;
-    blocks_[block].load(std::memory_order_relaxed)[index & (kBlockSize - 1)] = {
+    blocks[block].load(std::memory_order_relaxed)[index & (kBlockSize - 1)] = {
         copy, static_cast<std::uint32_t>(name.size()), latin1};
     index_.emplace(std::string_view(copy, name.size()), static_cast<std::uint32_t>(index));
     count_.store(index + 1, std::memory_order_release);
@@ -74,7 +79,6 @@ class atom_table {
 
   mutable std::shared_mutex mutex_;
   std::unordered_map<std::string_view, std::uint32_t> index_;
-  std::array<std::atomic<entry*>, kBlocks> blocks_{};
   std::atomic<std::size_t> count_{0};
 };
 
@@ -94,7 +98,9 @@ struct cache_slot {
 thread_local std::array<cache_slot, 256> tl_cache{};
 
 std::uint32_t intern_cached(std::string_view name) {
-  std::size_t h = std::hash<std::string_view>{}(name);
+  // FNV-1a: atom names are short, and this runs for every atom decoded.
+  std::size_t h = 14695981039346656037ull;
+  for (unsigned char c : name) h = (h ^ c) * 1099511628211ull;
   cache_slot& slot = tl_cache[h & 255];
   auto& t = table();
   if (slot.used && slot.hash == h) {
@@ -187,13 +193,6 @@ atom atom::from_latin1(std::string_view latin1) {
   }
   return atom(utf8);
 }
-
-std::string_view atom::name() const noexcept {
-  const entry& e = table().at(index_);
-  return {e.data, e.size};
-}
-
-bool atom::is_latin1() const noexcept { return table().at(index_).latin1; }
 
 std::strong_ordering operator<=>(atom a, atom b) noexcept {
   if (a.index_ == b.index_) return std::strong_ordering::equal;

@@ -6,6 +6,7 @@
 // (decode_options::safe rejects unknown atoms from untrusted input).
 #pragma once
 
+#include <atomic>
 #include <compare>
 #include <cstdint>
 #include <functional>
@@ -13,6 +14,21 @@
 #include <string_view>
 
 namespace bitactor::term {
+
+namespace detail {
+// The atom table's storage, exposed so name() is an inline load: fixed blocks of entries that
+// never move once published. Block 0 is static and holds '' at index 0, so even the default
+// atom has a name before anything is interned.
+struct atom_entry {
+  const char* data;
+  std::uint32_t size;
+  bool latin1;
+};
+inline constexpr std::size_t atom_block_bits = 12;
+inline constexpr std::size_t atom_block_size = std::size_t{1} << atom_block_bits;
+inline constexpr std::size_t atom_blocks = (std::size_t{1} << 20) / atom_block_size;
+extern std::atomic<atom_entry*> atom_table_blocks[atom_blocks];
+}  // namespace detail
 
 class atom {
  public:
@@ -30,11 +46,14 @@ class atom {
   static constexpr atom from_index(std::uint32_t index) noexcept { return atom(index, 0); }
 
   /// UTF-8 bytes of the name; valid for the life of the program.
-  [[nodiscard]] std::string_view name() const noexcept;
+  [[nodiscard]] std::string_view name() const noexcept {
+    const detail::atom_entry& e = entry();
+    return {e.data, e.size};
+  }
   /// Table index; stable for the life of the program, not across runs.
   [[nodiscard]] std::uint32_t index() const noexcept { return index_; }
   /// True when every code point is below 256, i.e. the name can be written as ATOM_EXT.
-  [[nodiscard]] bool is_latin1() const noexcept;
+  [[nodiscard]] bool is_latin1() const noexcept { return entry().latin1; }
 
   friend bool operator==(atom a, atom b) noexcept { return a.index_ == b.index_; }
   /// Erlang's atom order: by name, code point by code point (UTF-8 bytes compare the same way).
@@ -42,6 +61,12 @@ class atom {
 
  private:
   explicit constexpr atom(std::uint32_t index, int /*tag*/) noexcept : index_(index) {}
+  // Acquire pairs with the release that published the block: an index reaches this thread
+  // only after its entry was written.
+  [[nodiscard]] const detail::atom_entry& entry() const noexcept {
+    return detail::atom_table_blocks[index_ >> detail::atom_block_bits].load(
+        std::memory_order_acquire)[index_ & (detail::atom_block_size - 1)];
+  }
   std::uint32_t index_ = 0;
 };
 
@@ -49,7 +74,7 @@ class atom {
 std::size_t atom_count() noexcept;
 
 /// Upper bound on the number of atoms, like erl's +t default (1,048,576). Creating more throws.
-inline constexpr std::size_t max_atoms = 1u << 20;
+inline constexpr std::size_t max_atoms = detail::atom_blocks * detail::atom_block_size;
 
 /// Checks an atom name: valid UTF-8 and at most 255 code points.
 bool valid_atom_name(std::string_view utf8) noexcept;

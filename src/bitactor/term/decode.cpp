@@ -243,17 +243,17 @@ class decoder {
   }
 
   atom make_atom(std::string_view utf8, std::uint8_t tag, std::size_t at) const {
-    if (!valid_atom_name(utf8)) {
-      fail(decode_errc::bad_value, tag, at, "atom is not valid UTF-8 of at most 255 characters");
-    }
     if (options_.safe) {
-      auto existing = atom::existing(utf8);
+      auto existing = valid_atom_name(utf8) ? atom::existing(utf8) : std::nullopt;
       if (!existing) fail(decode_errc::unknown_atom, tag, at, "atom does not exist (safe mode)");
       return *existing;
     }
     try {
-      return atom(utf8);
+      return atom(utf8);  // validates the name
     } catch (const term_error& e) {
+      if (!valid_atom_name(utf8)) {
+        fail(decode_errc::bad_value, tag, at, "atom is not valid UTF-8 of at most 255 characters");
+      }
       fail(decode_errc::too_large, tag, at, e.what());
     }
   }

@@ -76,7 +76,7 @@ class encoder {
       case tag::flt:
         return 9;
       case tag::atom:
-        return atom_size(t.as_atom(), minor_);
+        return atom_size(atom::from_index(builder::atom_index(t)), minor_);
       case tag::nil:
         return 1;
       case tag::tuple: {
@@ -136,7 +136,7 @@ class encoder {
         return put64(p, bits);
       }
       case tag::atom:
-        return write_atom(p, t.as_atom());
+        return write_atom(p, atom::from_index(builder::atom_index(t)));
       case tag::nil:
         *p++ = etf::nil_ext;
         return p;
