@@ -190,6 +190,52 @@ TEST(task_supervisor, async_nolink_result_is_awaited) {
   EXPECT_EQ(await(t, 1s), "done");
 }
 
+namespace {
+/// A server that does not trap exits and runs its work under a task supervisor, unlinked.
+struct risky_sum {
+  int a, b;
+  bool crash = false;
+  using reply = std::string;
+};
+class careful : public gen_server {
+ public:
+  explicit careful(pid tasks) : tasks_(tasks) {}
+
+ protected:
+  void handle_call(call_context& c) override {
+    if (auto* r = c.get_if<risky_sum>()) compute(c.defer(), *r);
+  }
+
+ private:
+  async compute(from caller, risky_sum r) {
+    try {
+      auto t = co_await async_nolink(*this, tasks_, [r] {
+        if (r.crash) throw std::runtime_error("bad input");
+        return r.a + r.b;
+      });
+      int v = co_await await(*this, t, 1s);
+      reply(caller, std::to_string(v));
+    } catch (const call_error& e) {
+      reply(caller, std::string("failed: ") + e.reason().to_string());
+    }
+  }
+  pid tasks_;
+};
+}  // namespace
+
+TEST(task_supervisor, behaviour_awaits_an_unlinked_task_and_survives_its_crash) {
+  node n{deterministic()};
+  report_capture quiet;
+  auto sup = start_task_supervisor(n);
+  ASSERT_TRUE(sup.ok());
+  auto s = start<careful>(n, {}, sup.process);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(call(n, s.process, risky_sum{20, 22}), "42");
+  auto answer = call(n, s.process, risky_sum{1, 1, true});
+  EXPECT_NE(answer.find("bad input"), std::string::npos) << answer;
+  EXPECT_TRUE(n.is_alive(s.process));  // not linked: the crash reached it only through await
+}
+
 TEST(task_supervisor, async_nolink_crash_reaches_the_awaiter_only_through_await) {
   node n{deterministic()};
   report_capture quiet;

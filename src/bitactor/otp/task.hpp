@@ -25,7 +25,8 @@
 // A task supervisor (Task.Supervisor) is a simple_one_for_one supervisor of temporary
 // tasks: start_task(node, sup, fn) runs a fire-and-forget task under it (a crash is
 // reported and not restarted); async_nolink(node, sup, fn) runs an awaitable task under it
-// that is not linked to the caller: its crash reaches the caller only through await.
+// that is not linked to the caller: its crash reaches the caller only through await. Inside
+// a behaviour: `auto t = co_await async_nolink(*this, sup, fn);` then co_await await(...).
 //
 // (The coroutine type of behaviours is called otp::async, hence async_task here.)
 
@@ -73,6 +74,8 @@ class task {
   friend task<task_result_t<F>> async_task(behaviour& self, F fn);
   template <class F>
   friend task<task_result_t<F>> async_nolink(node& n, const pid& sup, F fn);
+  template <class U>
+  friend class nolink_awaiter;
 
   pid process_;
   ref tag_;      // the tag of the result's call_reply
@@ -241,6 +244,48 @@ task<task_result_t<F>> async_nolink(node& n, const pid& sup, F fn) {
   t.monitor_ = t.box_->monitor(t.process_);
   n.send(t.process_, detail::task_go{});
   return t;
+}
+
+/// co_await async_nolink(self, sup, fn) inside a behaviour: asks the task supervisor for the
+/// task (a call), then monitors it; the result is a task to co_await await(self, task, t).
+/// Throws call_error if the supervisor is not alive or refuses the child.
+template <class T>
+class nolink_awaiter {
+ public:
+  nolink_awaiter(behaviour& self, const pid& sup, start_fn start, ref tag)
+      : self_(self),
+        sup_(sup),
+        tag_(tag),
+        call_(self.call(sup, start_child_request{child_spec{{}, std::move(start)}}, infinity)) {}
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) { call_.await_suspend(h); }
+  task<T> await_resume() {
+    start_result r = call_.await_resume();
+    if (!r.ok()) throw call_error(r.reason, "async_nolink under " + sup_.to_string());
+    task<T> t;
+    t.node_ = &self_.this_node();
+    t.tag_ = tag_;
+    t.process_ = r.process;
+    t.monitor_ = self_.monitor(t.process_);
+    self_.send(t.process_, detail::task_go{});
+    return t;
+  }
+
+ private:
+  behaviour& self_;
+  pid sup_;
+  ref tag_;
+  behaviour::call_awaiter<start_result> call_;
+};
+
+/// Task.Supervisor.async_nolink/2 from inside a behaviour (see nolink_awaiter).
+template <class F>
+nolink_awaiter<task_result_t<F>> async_nolink(behaviour& self, const pid& sup, F fn) {
+  ref tag = self.make_ref();
+  start_fn start = [fn, to = self.self(), tag](actor& parent) -> child_start {
+    return child_start{parent.spawn_link<detail::task_process<F>>(fn, to, tag), ref{}};
+  };
+  return nolink_awaiter<task_result_t<F>>(self, sup, std::move(start), tag);
 }
 
 }  // namespace bitactor::otp
