@@ -85,9 +85,11 @@ void set_report_logger(std::shared_ptr<spdlog::logger> logger) {
 
 void log_report(const report& r) {
   auto logger = report_logger();
-  logging_now = &r;
-  logger->log(r.level, "{}", format_report(r));
-  logging_now = nullptr;
+  if (logger->should_log(r.level)) {  // formatting costs more than a restart: skip it if off
+    logging_now = &r;
+    logger->log(r.level, "{}", format_report(r));
+    logging_now = nullptr;
+  }
   std::vector<std::function<void(const report&)>> copy;
   {
     auto& h = registry();
