@@ -2,7 +2,10 @@
 
 #include <bitactor/term/errors.hpp>
 #include <bitactor/term/term.hpp>
+#include <atomic>
+#include <thread>
 #include <unordered_set>
+#include <vector>
 
 using namespace bitactor::term;
 
@@ -132,4 +135,22 @@ TEST(term, hash_is_consistent_with_equality) {
   set.insert(term(1));
   set.insert(term(1.0));
   EXPECT_EQ(set.size(), 4u);
+}
+
+TEST(term, copies_shared_across_threads_are_safe) {
+  term shared = tuple(binary("payload"), list(1, 2, 3), map({{atom("k"), binary("v")}}));
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&shared, &ok] {
+      for (int i = 0; i < 20000; ++i) {
+        term copy = shared;
+        term inner = copy[2];
+        if (inner.find(atom("k"))->as_binary_view() == "v") ok.fetch_add(1);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), 80000);
+  EXPECT_EQ(shared[0].as_binary_view(), "payload");
 }
