@@ -134,3 +134,19 @@ TEST(send, message_for_an_earlier_incarnation_of_a_slot_is_not_delivered_to_the_
   EXPECT_EQ(*r, 2);
   EXPECT_FALSE(box.receive<int>(10ms));
 }
+
+// Regression: a server that is monitored and called by a fresh mailbox each time, from a plain
+// thread, under the threaded policy. A racing push could once hide behind the mailbox's stub
+// node, so the server went idle with messages queued and a reply never came.
+TEST(send, no_message_is_stranded_when_sends_race_with_the_end_of_a_turn) {
+  node n(threaded(2));
+  pid server = n.spawn([](actor& self, message& m) {
+    if (auto* from = m.get_if<pid>()) self.send(*from, 1);
+  });
+  for (int i = 0; i < 20000; ++i) {
+    inbox box(n);
+    box.monitor(server);
+    n.send(server, box.self());
+    ASSERT_TRUE(box.receive<int>(10s)) << "reply lost at call " << i;
+  }
+}

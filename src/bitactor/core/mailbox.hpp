@@ -54,9 +54,15 @@ class mpsc_queue {
     return nullptr;
   }
 
-  /// Any thread; exact only for the consumer. After every pushed node has been popped the
-  /// stub is the head again, so "head is the stub" means empty.
-  bool empty() const noexcept { return head_.load(std::memory_order_seq_cst) == &stub_; }
+  /// Consumer only. Empty means: nothing left to pop (tail_ is the stub and nothing follows
+  /// it) and no producer has started a push (head_ is the stub). Checking head_ alone is not
+  /// enough: pop() re-pushes the stub, and a producer racing with that leaves a real node
+  /// queued *before* the stub while head_ is the stub again. The seq_cst load of head_ pairs
+  /// with the producer's exchange (see runtime::deliver and end_turn).
+  bool empty() const noexcept {
+    if (tail_ != &stub_ || stub_.next.load(std::memory_order_acquire) != nullptr) return false;
+    return head_.load(std::memory_order_seq_cst) == &stub_;
+  }
 
  private:
   std::atomic<mailbox_node*> head_;  // producers' end (no padding: bytes per process matter more)

@@ -169,6 +169,12 @@ process* work_stealing_scheduler::find_work(worker& self, std::size_t index) {
     if (process* p = take_injected()) return p;
   }
   if (self.next != nullptr) {
+    // The cap matters only when something else is waiting; otherwise pushing the process out
+    // would just wake another worker to steal it and bounce a chain across cores.
+    if (self.next_streak >= max_next_streak && self.size.load(std::memory_order_relaxed) == 0 &&
+        injected_size_.load(std::memory_order_relaxed) == 0) {
+      self.next_streak = 0;
+    }
     if (self.next_streak < max_next_streak) {
       ++self.next_streak;
       process* p = self.next;
