@@ -61,8 +61,12 @@ class mpsc_queue {
   /// with the producer's exchange (see runtime::deliver and end_turn).
   bool empty() const noexcept {
     if (tail_ != &stub_ || stub_.next.load(std::memory_order_acquire) != nullptr) return false;
-    return head_.load(std::memory_order_seq_cst) == &stub_;
+    return !push_started();
   }
+
+  /// Any thread: a producer has pushed (or is pushing) since the consumer last found the queue
+  /// empty(). Only head_ is read, so this is safe after the consumer gave up its turn.
+  bool push_started() const noexcept { return head_.load(std::memory_order_seq_cst) != &stub_; }
 
  private:
   std::atomic<mailbox_node*> head_;  // producers' end (no padding: bytes per process matter more)

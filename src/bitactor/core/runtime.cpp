@@ -129,11 +129,12 @@ pid runtime::spawn(std::unique_ptr<actor> a, std::size_t actor_bytes,
     p->phase.store(run_phase::runnable, std::memory_order_relaxed);
     scheduler_->schedule(p);  // the first turn runs on_start(); we hold `scheduled`
   } else {
-    p->started = true;  // nothing to run until a message arrives: release `scheduled`
+    p->started = true;  // nothing to run until a message arrives: give up the turn
     p->phase.store(run_phase::waiting, std::memory_order_relaxed);
-    p->scheduled.store(false, std::memory_order_seq_cst);
-    if (!p->mailbox.empty() && !p->scheduled.exchange(true, std::memory_order_seq_cst)) {
-      scheduler_->schedule(p);
+    if (p->mailbox.empty()) {
+      release_turn(*p);
+    } else {
+      scheduler_->schedule(p);  // late messages to the slot's earlier incarnation
     }
   }
   // A spawn racing with stop(): stop() may have scanned the table before we published the
@@ -269,33 +270,27 @@ void runtime::take_in(process& p, std::optional<exit_reason>& dies) {
 }
 
 void runtime::end_turn(process& p) {
-  if (p.exited_this_turn) {
-    p.exited_this_turn = false;
+  const bool exited = p.exited_this_turn;
+  p.exited_this_turn = false;
+  // Decided while we still own the turn: only the owner may look at the consumer's end.
+  const bool more = !p.delivered.empty() || !p.mailbox.empty();
+  if (more) {
+    // Batch used up (go behind the other runnable processes), or late messages to a dead
+    // incarnation to drain.
+    p.phase.store(p.alive() ? run_phase::runnable : run_phase::waiting, std::memory_order_relaxed);
+    scheduler_->yield(&p);
+  } else {
     p.phase.store(run_phase::waiting, std::memory_order_relaxed);
-    p.scheduled.store(false, std::memory_order_seq_cst);
-    if (!p.mailbox.empty() && !p.scheduled.exchange(true, std::memory_order_seq_cst)) {
-      scheduler_->yield(&p);  // late messages to the dead incarnation: drain them
-    }
-    table_.release(&p);
-    return;
+    release_turn(p);
   }
-  if (!p.alive()) {  // a drain turn of a dead slot
-    p.phase.store(run_phase::waiting, std::memory_order_relaxed);
-    p.scheduled.store(false, std::memory_order_seq_cst);
-    if (!p.mailbox.empty() && !p.scheduled.exchange(true, std::memory_order_seq_cst)) {
-      scheduler_->yield(&p);
-    }
-    return;
-  }
-  if (!p.delivered.empty() || !p.mailbox.empty()) {
-    p.phase.store(run_phase::runnable, std::memory_order_relaxed);
-    scheduler_->yield(&p);  // batch used up: go behind the other runnable processes
-    return;
-  }
-  p.phase.store(run_phase::waiting, std::memory_order_relaxed);
+  if (exited) table_.release(&p);  // spawn claims it once no drain turn is pending
+}
+
+void runtime::release_turn(process& p) {
+  // seq_cst store, then a seq_cst look at the producers' end: pairs with deliver()'s push and
+  // load, so either the sender sees `scheduled` clear and schedules, or we see its push.
   p.scheduled.store(false, std::memory_order_seq_cst);
-  if (!p.mailbox.empty() && !p.scheduled.exchange(true, std::memory_order_seq_cst)) {
-    p.phase.store(run_phase::runnable, std::memory_order_relaxed);
+  if (p.mailbox.push_started() && !p.scheduled.exchange(true, std::memory_order_seq_cst)) {
     scheduler_->yield(&p);
   }
 }

@@ -147,6 +147,7 @@ class runtime final : public turn_runner {
   std::optional<exit_reason> apply(process& p, signal& s);
   void terminate(process& p, exit_reason reason);
   void end_turn(process& p);
+  void release_turn(process& p);
   void take_in(process& p, std::optional<exit_reason>& dies);
 
   node& owner_;
