@@ -10,6 +10,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "bitactor/core/message_pool.hpp"
 #include "bitactor/core/type_id.hpp"
 
 namespace bitactor {
@@ -37,6 +38,13 @@ class message : public detail::mailbox_node {
   message(const message&) = delete;
   message& operator=(const message&) = delete;
   virtual ~message() = default;
+
+  // Envelopes come from the runtime's message pool (see message_pool.hpp); the virtual
+  // destructor passes the concrete type's size back.
+  static void* operator new(std::size_t size) { return detail::message_pool::allocate(size); }
+  static void operator delete(void* block, std::size_t size) noexcept {
+    detail::message_pool::deallocate(block, size);
+  }
 
   type_id type() const noexcept { return type_; }
   std::string type_name() const { return bitactor::type_name(type_); }
