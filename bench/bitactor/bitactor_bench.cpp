@@ -62,7 +62,7 @@ void wait_processes(bitactor::node& n, std::uint64_t alive) {
 class idle_process : public actor {
  public:
   void handle(message& m) override {
-    if (m.is<stop_msg>()) exit(bitactor::exit_reason::normal());
+    if (m.is<stop_msg>()) stop(bitactor::exit_reason::normal());
   }
 };
 
@@ -259,7 +259,8 @@ class skynet_node : public actor {
   void on_start() override {
     if (size_ == 1) {
       send(parent_, partial_sum{num_});
-      exit(bitactor::exit_reason::normal());
+      stop(bitactor::exit_reason::normal());
+      return;
     }
     const auto sub = size_ / div_;
     for (std::int64_t i = 0; i < div_; ++i) spawn<skynet_node>(self(), num_ + i * sub, sub, div_);
@@ -270,7 +271,7 @@ class skynet_node : public actor {
       sum_ += p->value;
       if (--pending_ == 0) {
         send(parent_, partial_sum{sum_});
-        exit(bitactor::exit_reason::normal());
+        stop(bitactor::exit_reason::normal());
       }
     }
   }

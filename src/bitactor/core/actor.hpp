@@ -133,6 +133,10 @@ class actor {
 
   /// Ends this process now with `reason` (erlang:exit/1). Does not return.
   [[noreturn]] void exit(exit_reason reason) { throw detail::process_exit{std::move(reason)}; }
+  /// Ends this process with `reason` as soon as the running handler (or on_start) returns:
+  /// the same end as exit(reason), without unwinding the stack. Prefer it when the handler
+  /// has nothing left to do; it costs nanoseconds where a throw costs microseconds.
+  void stop(exit_reason reason) { rt_->request_stop(*proc_, std::move(reason)); }
   /// Sends an exit signal to `to` (erlang:exit/2).
   void exit(const pid& to, exit_reason reason) { rt_->send_exit(self(), to, std::move(reason)); }
 

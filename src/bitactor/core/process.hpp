@@ -60,6 +60,7 @@ class process {
   bool on_blocking_pool = false;
   bool exited_this_turn = false;
   bool kept_current = false;  // the actor took ownership of the message it is handling
+  bool stop_requested = false;  // stop() was called this turn (reason: runtime::requested_exit)
   spinlock relations_lock;
   std::uint32_t slot = 0;
   std::atomic<std::uint32_t> next_free{0};  // free-list link (slot index + 1)

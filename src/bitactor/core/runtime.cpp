@@ -108,6 +108,7 @@ pid runtime::spawn(std::unique_ptr<actor> a, std::size_t actor_bytes,
   p->started = false;
   p->on_blocking_pool = options.blocking;
   p->exited_this_turn = false;
+  p->stop_requested = false;
   p->handled.store(0, std::memory_order_relaxed);
   pid self{node_index_, p->slot + 1, serial, config_.creation};
   {
@@ -208,6 +209,25 @@ void runtime::undeliverable(message* m, const pid& to) {
 // ---------------------------------------------------------------------------------------
 // Turns
 
+namespace {
+// The reason given to actor::stop(), kept until the running handler returns. A turn runs on
+// one thread from start to end, so one slot per thread is enough (and keeps it off the pcb).
+thread_local std::optional<exit_reason> requested_exit;
+
+std::optional<exit_reason> take_requested_exit(process& p) {
+  p.stop_requested = false;
+  std::optional<exit_reason> r = std::move(requested_exit);
+  requested_exit.reset();
+  return r;
+}
+}  // namespace
+
+void runtime::request_stop(process& self, exit_reason reason) {
+  if (self.stop_requested) return;  // the first stop() wins, as the first exit() would
+  self.stop_requested = true;
+  requested_exit = std::move(reason);
+}
+
 void runtime::run_turn(process* p) {
   p->phase.store(run_phase::running, std::memory_order_relaxed);
   if (!p->alive()) {
@@ -220,8 +240,9 @@ void runtime::run_turn(process* p) {
     if (!p->started) {
       p->started = true;
       p->behaviour->on_start();
+      if (p->stop_requested) dies = take_requested_exit(*p);
     }
-    take_in(*p, dies);
+    if (!dies) take_in(*p, dies);
     for (std::size_t i = 0; !dies && i < config_.batch; ++i) {
       message* raw = p->delivered.pop_front();
       if (raw == nullptr) break;
@@ -237,10 +258,13 @@ void runtime::run_turn(process* p) {
         throw;
       }
       if (!p->kept_current) delete raw;
+      if (p->stop_requested) dies = take_requested_exit(*p);
     }
   } catch (process_exit& e) {
+    if (p->stop_requested) take_requested_exit(*p);  // exit() after stop(): exit() wins
     dies = std::move(e.reason);
   } catch (...) {
+    if (p->stop_requested) take_requested_exit(*p);
     dies = exit_reason::exception(describe_current_exception());
     crashed_.add();
   }

@@ -102,6 +102,9 @@ class runtime final : public turn_runner {
   void link_on_behalf(const pid& self, const pid& other);
   ref monitor_on_behalf(const pid& self, const pid& other);
 
+  /// actor::stop(): `self` (running on this thread) ends with `reason` once its handler returns.
+  void request_stop(process& self, exit_reason reason);
+
   /// exit/2: sends an exit signal; `from` may be no pid (a plain thread).
   void send_exit(const pid& from, const pid& to, exit_reason reason);
 
