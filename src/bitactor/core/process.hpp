@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "bitactor/core/mailbox.hpp"
+#include "bitactor/core/message_pool.hpp"
 #include "bitactor/core/pid.hpp"
 #include "bitactor/core/spinlock.hpp"
 
@@ -23,14 +24,36 @@ class actor;
 
 namespace bitactor::detail {
 
+/// Node allocator for the relation maps: every call monitors and demonitors its server, so
+/// their nodes come and go as often as messages do; take them from the message pool too.
+template <class T>
+struct pooled_allocator {
+  using value_type = T;
+  pooled_allocator() = default;
+  template <class U>
+  pooled_allocator(const pooled_allocator<U>&) noexcept {}
+  T* allocate(std::size_t n) {
+    return static_cast<T*>(message_pool::allocate(n * sizeof(T)));
+  }
+  void deallocate(T* p, std::size_t n) noexcept { message_pool::deallocate(p, n * sizeof(T)); }
+  template <class U>
+  friend bool operator==(const pooled_allocator&, const pooled_allocator<U>&) noexcept {
+    return true;
+  }
+};
+
+template <class K, class V>
+using relation_map =
+    std::unordered_map<K, V, std::hash<K>, std::equal_to<K>, pooled_allocator<std::pair<const K, V>>>;
+
 /// Links, monitors and the registered name: allocated on first use, so a process that has
 /// none (most of a million idle ones) pays 8 bytes for the pointer only.
 struct relations {
   // peer -> 0 when the link is active, or the id of an unlink in progress (OTP 23+ protocol:
   // exit signals from a peer we are unlinking from are ignored until its ack arrives).
-  std::unordered_map<pid, std::uint64_t> links;
-  std::unordered_map<ref, pid> monitoring;    // monitors this process holds: ref -> target
-  std::unordered_map<ref, pid> monitored_by;  // monitors on this process: ref -> watcher
+  relation_map<pid, std::uint64_t> links;
+  relation_map<ref, pid> monitoring;    // monitors this process holds: ref -> target
+  relation_map<ref, pid> monitored_by;  // monitors on this process: ref -> watcher
   std::string registered_name;
   std::uint64_t next_unlink_id = 0;
 };

@@ -240,12 +240,11 @@ class behaviour : public actor {
 template <class T>
 class behaviour::call_awaiter {
  public:
-  call_awaiter(behaviour& b, pid server, message_ptr req, std::string context,
-               std::chrono::milliseconds timeout)
+  call_awaiter(behaviour& b, pid server, message_ptr req, std::chrono::milliseconds timeout)
       : owner_(b),
         server_(server),
+        request_type_(req->type()),
         request_(std::move(req)),
-        context_(std::move(context)),
         timeout_(timeout) {}
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h) {
@@ -261,17 +260,22 @@ class behaviour::call_awaiter {
       case detail::wait_outcome::how::matched:
         return take_reply<T>(outcome_.matched->get_if<call_reply>()->value, server_);
       case detail::wait_outcome::how::timeout:
-        throw call_error(otp::detail::timeout_reason(), context_);
+        throw call_error(otp::detail::timeout_reason(), context());
       default:
-        throw call_error(outcome_.reason, context_);
+        throw call_error(outcome_.reason, context());
     }
   }
 
  private:
+  // Built only when the call fails: a successful call formats nothing.
+  std::string context() const {
+    return otp::detail::describe_call(server_, type_name(request_type_));
+  }
+
   behaviour& owner_;
   pid server_;
+  type_id request_type_;
   message_ptr request_;
-  std::string context_;
   std::chrono::milliseconds timeout_;
   ref tag_;
   detail::wait_outcome outcome_;
@@ -297,10 +301,8 @@ class behaviour::start_awaiter {
 template <class R, request Req>
 behaviour::call_awaiter<reply_t<Req>> behaviour::call(const pid& server, R&& req,
                                                       std::chrono::milliseconds timeout) {
-  std::string context = otp::detail::describe_call(server, type_name(type_id_of<Req>()));
   return call_awaiter<reply_t<Req>>(*this, server,
-                                    message_ptr(make_message<Req>(std::forward<R>(req))),
-                                    std::move(context), timeout);
+                                    message_ptr(make_message<Req>(std::forward<R>(req))), timeout);
 }
 
 template <class R, request Req>

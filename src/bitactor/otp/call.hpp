@@ -143,12 +143,12 @@ reply_t<Req> call(node& n, const pid& server, Req req,
   ref tag = box.monitor(server);
   n.send(server,
          call_request{from{box.self(), tag}, message_ptr(make_message<Req>(std::move(req)))});
-  const std::string context = detail::describe_call(server, type_name(type_id_of<Req>()));
+  auto context = [&] { return detail::describe_call(server, type_name(type_id_of<Req>())); };
   message_ptr answer = box.receive_any(timeout);
-  if (!answer) throw call_error(detail::timeout_reason(), context);
+  if (!answer) throw call_error(detail::timeout_reason(), context());
   if (auto* r = answer->get_if<call_reply>()) return take_reply<reply_t<Req>>(r->value, server);
-  if (auto* d = answer->get_if<down_msg>()) throw call_error(d->reason, context);
-  throw call_error(exit_reason::error("unexpected message " + answer->type_name()), context);
+  if (auto* d = answer->get_if<down_msg>()) throw call_error(d->reason, context());
+  throw call_error(exit_reason::error("unexpected message " + answer->type_name()), context());
 }
 
 /// Calls a registered server; a name nobody holds fails with noproc (as gen_server:call).
