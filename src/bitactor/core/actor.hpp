@@ -137,6 +137,8 @@ class actor {
   /// the same end as exit(reason), without unwinding the stack. Prefer it when the handler
   /// has nothing left to do; it costs nanoseconds where a throw costs microseconds.
   void stop(exit_reason reason) { rt_->request_stop(*proc_, std::move(reason)); }
+  /// Whether stop() was called in the running handler (the process ends when it returns).
+  bool stop_pending() const noexcept { return proc_->stop_requested; }
   /// Sends an exit signal to `to` (erlang:exit/2).
   void exit(const pid& to, exit_reason reason) { rt_->send_exit(self(), to, std::move(reason)); }
 

@@ -251,13 +251,18 @@ void runtime::run_turn(process* p) {
       // Whether the handler kept the message is recorded on the process, not read back from
       // the message: once kept, another thread may already own (and free) it.
       p->kept_current = false;
-      try {
+      {
+        // Frees the message on the way out, thrown or not; a guard rather than catch and
+        // rethrow, which would make a crash pay for a second exception search.
+        struct unless_kept {
+          process& p;
+          message* m;
+          ~unless_kept() {
+            if (!p.kept_current) delete m;
+          }
+        } release{*p, raw};
         p->behaviour->handle(*raw);
-      } catch (...) {
-        if (!p->kept_current) delete raw;
-        throw;
       }
-      if (!p->kept_current) delete raw;
       if (p->stop_requested) dies = take_requested_exit(*p);
     }
   } catch (process_exit& e) {

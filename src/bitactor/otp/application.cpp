@@ -30,6 +30,7 @@ struct await_node_stop {
 
 void application_report(const std::string& app, const char* status, const exit_reason* reason,
                         start_type type) {
+  if (!report_wanted(spdlog::level::info)) return;
   report r;
   r.type = report::kind::application;
   r.level = spdlog::level::info;

@@ -63,7 +63,7 @@ void behaviour::handle(message& m) {
     route(keep(m));
     // Messages that waited behind a finished wait are handled now, in arrival order, until
     // a new wait begins.
-    while (pending_.empty() && !postponed_.empty()) {
+    while (pending_.empty() && !postponed_.empty() && !stop_pending()) {
       message_ptr next = std::move(postponed_.front());
       postponed_.pop_front();
       route(std::move(next));
@@ -73,7 +73,7 @@ void behaviour::handle(message& m) {
   } catch (...) {
     ends = describe_current_exception();
   }
-  if (ends) on_exit(std::move(*ends));
+  if (ends) on_exit(std::move(*ends));  // the last step: on_exit may stop() the process
 }
 
 void behaviour::route(message_ptr m) {

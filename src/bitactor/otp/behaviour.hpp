@@ -210,8 +210,9 @@ class behaviour : public actor {
   /// Runs after each dispatch and after each resumed coroutine step.
   virtual void settle() {}
   /// The process must end with `reason` (an exception or exit() escaped a handler or a
-  /// coroutine). The default ends it at once; gen_server runs terminate first.
-  virtual void on_exit(exit_reason reason) { actor::exit(std::move(reason)); }
+  /// coroutine). Called as the handler's last step, so it ends the process with stop()
+  /// (no second throw). The default ends it at once; gen_server runs terminate first.
+  virtual void on_exit(exit_reason reason) { actor::stop(std::move(reason)); }
 
  private:
   // Behaviours own the messages they handle (to keep them during waits); a handler taking a

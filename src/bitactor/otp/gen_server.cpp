@@ -67,7 +67,8 @@ void gen_server::settle() {
   if (stop_) {
     exit_reason r = std::move(*stop_);
     stop_.reset();
-    actor::exit(std::move(r));  // caught by behaviour: on_exit runs terminate
+    on_exit(std::move(r));  // runs terminate, then ends the process
+    return;
   }
   if (initialising_) {
     initialising_ = false;
@@ -96,9 +97,13 @@ void gen_server::on_exit(exit_reason reason) {
     // init failed ({stop, R} or an exception): the starter gets {error, R}; no terminate.
     initialising_ = false;
     send(starter_, init_ack{start_tag_, start_result::failed(reason)});
-    actor::exit(std::move(reason));
+    actor::stop(std::move(reason));
+    return;
   }
-  if (terminating_) actor::exit(std::move(reason));  // failed again while terminating
+  if (terminating_) {  // failed again while terminating
+    actor::stop(std::move(reason));
+    return;
+  }
   terminating_ = true;
   exit_reason_ = std::move(reason);
   try {
@@ -113,7 +118,7 @@ void gen_server::on_exit(exit_reason reason) {
 
 void gen_server::finish_exit() {
   if (!exit_reason_.is_clean()) log_crash_report(*this, exit_reason_);
-  actor::exit(exit_reason_);
+  actor::stop(exit_reason_);  // callers return straight to the end of the handler
 }
 
 }  // namespace bitactor::otp

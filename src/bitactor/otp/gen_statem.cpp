@@ -271,9 +271,13 @@ void gen_statem::on_exit(exit_reason reason) {
     // init failed (an exception or exit): the starter gets {error, R}; no terminate.
     initialising_ = false;
     send(starter_, init_ack{start_tag_, start_result::failed(reason)});
-    actor::exit(std::move(reason));
+    actor::stop(std::move(reason));
+    return;
   }
-  if (!started_ || terminating_) actor::exit(std::move(reason));
+  if (!started_ || terminating_) {
+    actor::stop(std::move(reason));
+    return;
+  }
   terminating_ = true;
   exit_reason_ = std::move(reason);
   try {
@@ -288,7 +292,7 @@ void gen_statem::on_exit(exit_reason reason) {
 
 void gen_statem::finish_exit() {
   if (!exit_reason_.is_clean()) log_crash_report(*this, exit_reason_);
-  actor::exit(exit_reason_);
+  actor::stop(exit_reason_);  // callers return straight to the end of the handler
 }
 
 }  // namespace bitactor::otp

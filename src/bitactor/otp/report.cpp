@@ -2,6 +2,7 @@
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 
+#include <atomic>
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -15,6 +16,7 @@ namespace {
 struct handlers {
   std::mutex lock;
   std::map<std::size_t, std::function<void(const report&)>> by_id;
+  std::atomic<std::size_t> count{0};  // by_id.size(), readable without the lock
   std::size_t next = 1;
   std::shared_ptr<spdlog::logger> logger;
 };
@@ -104,6 +106,7 @@ std::size_t add_report_handler(std::function<void(const report&)> handler) {
   std::lock_guard guard(h.lock);
   std::size_t id = h.next++;
   h.by_id.emplace(id, std::move(handler));
+  h.count.store(h.by_id.size(), std::memory_order_release);
   return id;
 }
 
@@ -111,6 +114,12 @@ void remove_report_handler(std::size_t id) {
   auto& h = registry();
   std::lock_guard guard(h.lock);
   h.by_id.erase(id);
+  h.count.store(h.by_id.size(), std::memory_order_release);
+}
+
+bool report_wanted(spdlog::level::level_enum level) {
+  return registry().count.load(std::memory_order_acquire) > 0 ||
+         report_logger()->should_log(level);
 }
 
 report_capture::report_capture()
@@ -161,6 +170,7 @@ void json_lines_sink::sink_it_(const spdlog::details::log_msg& msg) {
 void json_lines_sink::flush_() { std::fflush(file_); }
 
 void log_crash_report(actor& who, const exit_reason& reason) {
+  if (!report_wanted(spdlog::level::err)) return;
   report r;
   r.type = report::kind::crash;
   r.level = spdlog::level::err;

@@ -59,6 +59,10 @@ std::string report_to_json(const report& r);
 /// Sends a report to the logger and to the report handlers. Any thread.
 void log_report(const report& r);
 
+/// Whether a report of `level` would reach anyone (the logger at that level, or a handler).
+/// Report sites ask first: building a report's fields costs more than a restart.
+bool report_wanted(spdlog::level::level_enum level);
+
 /// The spdlog logger reports go to ("bitactor.otp"); created with a console sink on first use.
 std::shared_ptr<spdlog::logger> report_logger();
 /// Replaces it (e.g. with one whose sinks are a file and json_lines_sink).

@@ -67,6 +67,7 @@ async supervisor::start_initial_children() {
 bool supervisor::record_start(child& c, const start_result& r) {
   if (r.ok()) {
     c.process = r.process;
+    if (!report_wanted(spdlog::level::info)) return true;
     report rep;
     rep.type = report::kind::progress;
     rep.level = spdlog::level::info;
@@ -311,6 +312,7 @@ std::ptrdiff_t supervisor::index_of_id(const std::string& id) const {
 
 void supervisor::supervisor_report(const child& c, const pid& was, const exit_reason& reason,
                                    const char* action) {
+  if (!report_wanted(spdlog::level::err)) return;
   report rep;
   rep.type = report::kind::supervisor;
   rep.level = spdlog::level::err;
