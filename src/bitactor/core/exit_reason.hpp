@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <ostream>
+#include <exception>
 #include <string>
 
 namespace bitactor {
@@ -34,6 +35,11 @@ class exit_reason {
   static exit_reason exception(std::string type_and_message) {
     return exit_reason(kind::exception, std::move(type_and_message));
   }
+  /// An exception that ended a process: "<demangled type>: <what()>". Catch it by
+  /// `const std::exception&` and pass it here (no rethrow needed to learn its type).
+  static exit_reason from_exception(const std::exception& e);
+  /// Same for an exception not derived from std::exception; call inside `catch (...)`.
+  static exit_reason from_unknown_exception();
   /// Any other reason; the text is what Erlang would print for the reason term.
   static exit_reason error(std::string text) { return exit_reason(kind::other, std::move(text)); }
 

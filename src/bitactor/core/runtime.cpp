@@ -1,6 +1,5 @@
 #include "bitactor/core/runtime.hpp"
 
-#include <cxxabi.h>
 
 #include <algorithm>
 #include <exception>
@@ -23,17 +22,6 @@ std::uint32_t table_slots(const node_config& c) {
   // Headroom over max_processes: slots of exited processes may still be draining.
   std::size_t slots = c.max_processes + c.max_processes / 8 + 1024;
   return static_cast<std::uint32_t>(std::min<std::size_t>(slots, UINT32_MAX - 1));
-}
-
-std::string describe_current_exception() {
-  try {
-    throw;
-  } catch (const std::exception& e) {
-    return demangle(typeid(e).name()) + ": " + e.what();
-  } catch (...) {
-    const std::type_info* type = abi::__cxa_current_exception_type();
-    return type != nullptr ? demangle(type->name()) : std::string("unknown exception");
-  }
 }
 
 }  // namespace
@@ -268,9 +256,13 @@ void runtime::run_turn(process* p) {
   } catch (process_exit& e) {
     if (p->stop_requested) take_requested_exit(*p);  // exit() after stop(): exit() wins
     dies = std::move(e.reason);
+  } catch (const std::exception& e) {
+    if (p->stop_requested) take_requested_exit(*p);
+    dies = exit_reason::from_exception(e);
+    crashed_.add();
   } catch (...) {
     if (p->stop_requested) take_requested_exit(*p);
-    dies = exit_reason::exception(describe_current_exception());
+    dies = exit_reason::from_unknown_exception();
     crashed_.add();
   }
   if (dies) terminate(*p, std::move(*dies));

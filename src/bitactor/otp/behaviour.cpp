@@ -1,8 +1,5 @@
 #include "bitactor/otp/behaviour.hpp"
 
-#include <cxxabi.h>
-
-#include <typeinfo>
 
 namespace bitactor::otp {
 namespace {
@@ -18,18 +15,6 @@ struct current_scope {
   current_scope(const current_scope&) = delete;
   current_scope& operator=(const current_scope&) = delete;
 };
-
-exit_reason describe_current_exception() {
-  try {
-    throw;
-  } catch (const std::exception& e) {
-    return exit_reason::exception(demangle(typeid(e).name()) + ": " + e.what());
-  } catch (...) {
-    const std::type_info* type = abi::__cxa_current_exception_type();
-    return exit_reason::exception(type != nullptr ? demangle(type->name())
-                                                  : std::string("unknown exception"));
-  }
-}
 
 }  // namespace
 
@@ -70,8 +55,10 @@ void behaviour::handle(message& m) {
     }
   } catch (bitactor::detail::process_exit& e) {
     ends = std::move(e.reason);
+  } catch (const std::exception& e) {
+    ends = exit_reason::from_exception(e);
   } catch (...) {
-    ends = describe_current_exception();
+    ends = exit_reason::from_unknown_exception();
   }
   if (ends) on_exit(std::move(*ends));  // the last step: on_exit may stop() the process
 }
