@@ -402,6 +402,7 @@ struct started {
   pid child;
 };
 struct crash {};
+struct crash_by_stop {};
 
 // A supervised gen_server that tells the driver it started and crashes on any message.
 class crasher : public otp::gen_server {
@@ -410,7 +411,13 @@ class crasher : public otp::gen_server {
 
  protected:
   void init() override { send(driver_, started{self()}); }
-  void handle_info(message&) override { throw std::runtime_error("crash"); }
+  void handle_info(message& m) override {
+    if (m.is<crash_by_stop>()) {
+      stop(bitactor::exit_reason::error("crash"));  // gen_server {stop, crash, State}
+      return;
+    }
+    throw std::runtime_error("crash");
+  }
 
  private:
   pid driver_;
@@ -418,7 +425,8 @@ class crasher : public otp::gen_server {
 
 class restart_driver : public actor {
  public:
-  restart_driver(std::int64_t restarts, pid done_to) : left_(restarts + 1), done_to_(done_to) {}
+  restart_driver(std::int64_t restarts, pid done_to, bool by_stop)
+      : left_(restarts + 1), done_to_(done_to), by_stop_(by_stop) {}
   void handle(message& m) override {
     auto* s = m.get_if<started>();
     if (!s) return;
@@ -427,24 +435,30 @@ class restart_driver : public actor {
     } else {
       if (first_) send(done_to_, go{});  // the first start is not a restart: time from here
       first_ = false;
-      send(s->child, crash{});
+      if (by_stop_) {
+        send(s->child, crash_by_stop{});
+      } else {
+        send(s->child, crash{});
+      }
     }
   }
 
  private:
   std::int64_t left_;
   pid done_to_;
+  bool by_stop_;
   bool first_ = true;
 };
 
 void bench_supervisor(const bench::arguments& args) {
   const auto restarts = args.integer("restarts", 100'000);
+  const auto crash = args.text("crash", "throw");
   // Crash and supervisor reports would otherwise be printed for every restart; the
   // measurement is of the restart machinery, not of the console.
   otp::report_logger()->set_level(spdlog::level::off);
   bitactor::node node(config(args));
   bitactor::inbox box(node);
-  pid driver = node.spawn<restart_driver>(restarts, box.self());
+  pid driver = node.spawn<restart_driver>(restarts, box.self(), crash == "stop");
   otp::supervisor_spec spec{
       .flags = {.strategy = otp::restart_strategy::one_for_one,
                 .intensity = 1'000'000'000,
@@ -457,6 +471,7 @@ void bench_supervisor(const bench::arguments& args) {
   await<done>(box, "supervisor restarts");
   const double s = bench::seconds_since(t0);
   bench::report("supervisor", "bitactor", node.config().workers)
+      .add("crash", crash)
       .add("restarts", static_cast<double>(restarts))
       .add("seconds", s)
       .add("restarts_per_s", static_cast<double>(restarts) / s);

@@ -32,6 +32,7 @@ using token_atom = atom_constant<atom("token")>;
 using work_atom = atom_constant<atom("work")>;
 using go_atom = atom_constant<atom("go")>;
 using crash_atom = atom_constant<atom("crash")>;
+using quit_atom = atom_constant<atom("quit")>;
 using start_atom = atom_constant<atom("started")>;
 using msg_atom = atom_constant<atom("msg")>;
 
@@ -330,7 +331,8 @@ behavior crasher(event_based_actor* self, actor driver) {
   self->set_exception_handler(
       [](scheduled_actor*, std::exception_ptr&) -> error { return sec::runtime_error; });
   self->send(driver, start_atom::value, actor_cast<actor>(self));
-  return {[](crash_atom) -> void { throw std::runtime_error("crash"); }};
+  return {[](crash_atom) -> void { throw std::runtime_error("crash"); },
+          [=](quit_atom) { self->quit(sec::runtime_error); }};
 }
 
 // Stands in for a one_for_one supervisor with one permanent child: it monitors the child and
@@ -346,7 +348,8 @@ struct driver_state {
   std::int64_t left = 0;
 };
 
-behavior restart_driver(stateful_actor<driver_state>* self, std::int64_t restarts, actor done_to) {
+behavior restart_driver(stateful_actor<driver_state>* self, std::int64_t restarts, actor done_to,
+                        bool by_quit) {
   self->state.left = restarts + 1;  // the first start is not a restart
   return {[=](start_atom, const actor& child) {
     if (--self->state.left == 0) {
@@ -354,15 +357,20 @@ behavior restart_driver(stateful_actor<driver_state>* self, std::int64_t restart
       self->quit();
     } else {
       if (self->state.left == restarts) self->send(done_to, go_atom::value);
-      self->send(child, crash_atom::value);
+      if (by_quit) {
+        self->send(child, quit_atom::value);
+      } else {
+        self->send(child, crash_atom::value);
+      }
     }
   }};
 }
 
 void bench_supervisor(actor_system& sys, const bench::arguments& args) {
   const auto restarts = args.integer("restarts", 100'000);
+  const auto crash = args.text("crash", "throw");
   scoped_actor main{sys};
-  auto driver = sys.spawn(restart_driver, restarts, actor{main});
+  auto driver = sys.spawn(restart_driver, restarts, actor{main}, crash == "stop");
   auto sup = sys.spawn(respawner, driver);
   main->receive([](go_atom) {});  // the first child is up: restarts begin now
   auto t0 = bench::clock_type::now();
@@ -370,6 +378,7 @@ void bench_supervisor(actor_system& sys, const bench::arguments& args) {
   const double s = bench::seconds_since(t0);
   anon_send(sup, stop_atom::value);
   bench::report("supervisor", "caf", workers_of(sys))
+      .add("crash", crash)
       .add("restarts", static_cast<double>(restarts))
       .add("seconds", s)
       .add("restarts_per_s", static_cast<double>(restarts) / s)

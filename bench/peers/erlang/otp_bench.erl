@@ -32,7 +32,7 @@ run("ring", O) -> ring(int(O, "processes", 1000), int(O, "hops", 1000000));
 run("fan_out", O) -> fan_out(int(O, "processes", 10000), int(O, "messages", 100));
 run("skynet", O) -> skynet(int(O, "leaves", 1000000), int(O, "branching", 10));
 run("call_latency", O) -> call_latency(int(O, "calls", 200000), str(O, "mode", "process"));
-run("supervisor", O) -> supervisor_restarts(int(O, "restarts", 100000));
+run("supervisor", O) -> supervisor_restarts(int(O, "restarts", 100000), str(O, "crash", "throw"));
 run("contention", O) -> contention(int(O, "senders", 1), int(O, "messages", 2000000));
 run("idle", O) -> idle(int(O, "processes", 100000), int(O, "millis", 5000));
 run(Other, _) -> error({unknown_workload, Other}).
@@ -209,7 +209,7 @@ percentile(Sorted, Q) ->
 
 %% --- 7. supervisor restarts: a one_for_one child that crashes on every message -----------------
 
-supervisor_restarts(Restarts) ->
+supervisor_restarts(Restarts, Crash) ->
     %% Crash and supervisor reports would otherwise be formatted and printed for every
     %% restart; the measurement is of the restart machinery, not of the logger.
     logger:set_primary_config(level, none),
@@ -217,16 +217,20 @@ supervisor_restarts(Restarts) ->
     {ok, Sup} = otp_bench_sup:start_link(self()),
     First = receive {started, P} -> P end,
     T0 = now_ns(),
-    crash_loop(First, Restarts),
+    crash_loop(First, Restarts, crash_message(Crash)),
     S = since(T0),
     exit(Sup, shutdown),
     receive {'EXIT', Sup, _} -> ok end,
-    report("supervisor", [{restarts, Restarts}, {seconds, S}, {restarts_per_s, Restarts / S}]).
+    report("supervisor", [{crash, list_to_atom(Crash)}, {restarts, Restarts}, {seconds, S},
+                          {restarts_per_s, Restarts / S}]).
 
-crash_loop(_Child, 0) -> ok;
-crash_loop(Child, K) ->
-    Child ! crash,
-    receive {started, Next} -> crash_loop(Next, K - 1) end.
+crash_message("throw") -> crash;
+crash_message("stop") -> stop.
+
+crash_loop(_Child, 0, _Msg) -> ok;
+crash_loop(Child, K, Msg) ->
+    Child ! Msg,
+    receive {started, Next} -> crash_loop(Next, K - 1, Msg) end.
 
 %% --- 8. mailbox under contention: N senders, one receiver --------------------------------------
 

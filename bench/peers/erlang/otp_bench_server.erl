@@ -1,6 +1,7 @@
 %% The gen_server of the call-latency and supervisor workloads (see otp_bench.erl).
 %%  echo             answers every call `ping` with `pong`.
-%%  {crasher, Pid}   tells Pid {started, self()} from init, and crashes on any message.
+%%  {crasher, Pid}   tells Pid {started, self()} from init; `crash` raises an error, `stop`
+%%                   stops it with reason crash (no exception).
 -module(otp_bench_server).
 -behaviour(gen_server).
 -export([start_link/1, init/1, handle_call/3, handle_cast/2, handle_info/2]).
@@ -21,4 +22,6 @@ handle_cast(_Msg, State) ->
     {noreply, State}.
 
 handle_info(crash, _Driver) ->
-    error(crash).
+    error(crash);
+handle_info(stop, Driver) ->
+    {stop, crash, Driver}.
