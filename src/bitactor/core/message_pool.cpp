@@ -93,7 +93,7 @@ void deallocate(void* block, std::size_t size) noexcept {
       p.reaper_armed = true;
       pool_reaper.arm();  // constructs this thread's reaper, so the pool is emptied at exit
     }
-    if (!p.closed && p.counts[c] < blocks_per_class) {
+    if (!p.closed && p.counts[c] < bytes_per_class / ((c + 1) * granule)) {
       auto* b = static_cast<free_block*>(block);
       b->next = p.heads[c];
       p.heads[c] = b;

@@ -2,7 +2,7 @@
 // Internal: where message envelopes come from. Every send allocates one envelope and every
 // handled message frees one, so the allocator sits on the hottest path of the runtime. glibc's
 // per-thread cache holds only 7 blocks per size, which a burst of sends empties at once; this
-// pool keeps up to `blocks_per_class` freed envelopes per 16-byte size class per thread and
+// pool keeps up to `bytes_per_class` of freed envelopes per 16-byte size class per thread and
 // hands them back without a locked instruction. A block freed on another thread than the one
 // that allocated it simply joins the freeing thread's pool (or goes back to malloc when that
 // pool is full). Under AddressSanitizer the pool is bypassed so use-after-free stays visible.
@@ -12,8 +12,9 @@
 namespace bitactor::detail::message_pool {
 
 /// The largest envelope (in bytes) the pool keeps; larger ones go straight to malloc.
-inline constexpr std::size_t largest_pooled = 256;
-inline constexpr std::size_t blocks_per_class = 256;
+inline constexpr std::size_t largest_pooled = 512;
+/// What one thread keeps per size class (so at most 1 MiB per thread in all).
+inline constexpr std::size_t bytes_per_class = 32 * 1024;
 
 /// Memory for an envelope of `size` bytes (aligned for any scalar type). Throws bad_alloc.
 void* allocate(std::size_t size);

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "bitactor/core/actor.hpp"
+#include "bitactor/core/message_pool.hpp"
 #include "bitactor/core/node.hpp"
 #include "bitactor/otp/call.hpp"
 
@@ -46,6 +47,14 @@ class async {
  public:
   struct promise_type {
     promise_type();
+    // Frames come from the runtime's message pool: a supervisor starts one or two of these
+    // coroutines per restart, and a server one per awaited call.
+    static void* operator new(std::size_t size) {
+      return bitactor::detail::message_pool::allocate(size);
+    }
+    static void operator delete(void* frame, std::size_t size) noexcept {
+      bitactor::detail::message_pool::deallocate(frame, size);
+    }
     async get_return_object() noexcept {
       return async(std::coroutine_handle<promise_type>::from_promise(*this));
     }
