@@ -66,22 +66,59 @@ class idle_process : public actor {
   }
 };
 
+// An idle gen_server with empty state (the `kind=gen_server` variant).
+class idle_server : public otp::gen_server {};
+
+// Starts n idle gen_servers, keeping up to `window` inits in flight rather than waiting for
+// each (the figure is about the servers, not about start round trips). The window also keeps
+// the handshake messages in flight few, so they do not inflate the RSS the servers are
+// measured by.
+std::vector<pid> start_idle_servers(bitactor::node& node, std::int64_t n) {
+  constexpr std::int64_t window = 256;
+  bitactor::inbox box(node);
+  std::vector<pid> pids;
+  pids.reserve(static_cast<std::size_t>(n));
+  auto await_ack = [&] {
+    bitactor::message_ptr m = box.receive_any(std::chrono::seconds(60));
+    auto* ack = m ? m->get_if<otp::init_ack>() : nullptr;
+    if (ack == nullptr || !ack->result.ok()) throw std::runtime_error("gen_server init failed");
+  };
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (i >= window) await_ack();
+    pid p = node.spawn<idle_server>();
+    node.send(p, otp::init_request{box.self(), node.runtime().make_ref(), pid{}, {}});
+    pids.push_back(p);
+  }
+  for (std::int64_t i = 0; i < std::min(n, window); ++i) await_ack();
+  return pids;
+}
+
 void bench_spawn(const bench::arguments& args) {
   const auto n = args.integer("n", 1'000'000);
+  const auto kind = args.text("kind", "process");
   bitactor::node node(config(args));
   const auto base = node.counters().processes;
   std::vector<pid> pids;
   pids.reserve(static_cast<std::size_t>(n));
   const auto rss0 = bench::rss_bytes();
   auto t0 = bench::clock_type::now();
-  for (std::int64_t i = 0; i < n; ++i) pids.push_back(node.spawn<idle_process>());
+  if (kind == "gen_server") {
+    pids = start_idle_servers(node, n);
+  } else {
+    for (std::int64_t i = 0; i < n; ++i) pids.push_back(node.spawn<idle_process>());
+  }
   const double seconds = bench::seconds_since(t0);
   const auto bytes =
       bench::rss_bytes() - rss0 - static_cast<std::int64_t>(pids.capacity() * sizeof(pid));
   auto t1 = bench::clock_type::now();
-  for (const pid& p : pids) node.send(p, stop_msg{});
+  if (kind == "gen_server") {
+    for (const pid& p : pids) node.exit(p, bitactor::exit_reason::shutdown());
+  } else {
+    for (const pid& p : pids) node.send(p, stop_msg{});
+  }
   wait_processes(node, base);
   bench::report("spawn", "bitactor", node.config().workers)
+      .add("kind", kind)
       .add("n", static_cast<double>(n))
       .add("seconds", seconds)
       .add("spawns_per_s", static_cast<double>(n) / seconds)

@@ -47,14 +47,24 @@ behavior idle_actor(event_based_actor* self, std::atomic<std::int64_t>* ready) {
   return {[=](stop_atom) { self->quit(); }};
 }
 
+// CAF has no gen_server: its equivalent is an event-based actor that answers requests.
+behavior idle_server(event_based_actor*, std::atomic<std::int64_t>* ready) {
+  ready->fetch_add(1, std::memory_order_relaxed);
+  return {[](ping_atom, std::int64_t n) { return make_message(pong_atom::value, n); }};
+}
+
 void bench_spawn(actor_system& sys, const bench::arguments& args) {
   const auto n = args.integer("n", 1'000'000);
+  const auto kind = args.text("kind", "process");
+  const bool server = kind == "gen_server";
   std::atomic<std::int64_t> ready{0};
   std::vector<actor> actors;
   actors.reserve(static_cast<std::size_t>(n));
   const auto rss0 = bench::rss_bytes();
   auto t0 = bench::clock_type::now();
-  for (std::int64_t i = 0; i < n; ++i) actors.push_back(sys.spawn(idle_actor, &ready));
+  for (std::int64_t i = 0; i < n; ++i) {
+    actors.push_back(server ? sys.spawn(idle_server, &ready) : sys.spawn(idle_actor, &ready));
+  }
   const double seconds = bench::seconds_since(t0);
   // CAF runs each actor's initialisation on a worker after spawn returns; measure memory
   // once every actor has its behaviour.
@@ -63,10 +73,17 @@ void bench_spawn(actor_system& sys, const bench::arguments& args) {
   const auto bytes = bench::rss_bytes() - rss0 -
                      static_cast<std::int64_t>(actors.capacity() * sizeof(actor));
   auto t1 = bench::clock_type::now();
-  for (auto& a : actors) anon_send(a, stop_atom::value);
+  for (auto& a : actors) {
+    if (server) {
+      anon_send_exit(a, exit_reason::user_shutdown);
+    } else {
+      anon_send(a, stop_atom::value);
+    }
+  }
   actors.clear();
   sys.await_all_actors_done();
   bench::report("spawn", "caf", workers_of(sys))
+      .add("kind", kind)
       .add("n", static_cast<double>(n))
       .add("seconds", seconds)
       .add("spawns_per_s", static_cast<double>(n) / seconds)

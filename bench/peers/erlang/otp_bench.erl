@@ -26,7 +26,7 @@ main([Workload | Args]) ->
            end,
     erlang:halt(Code).
 
-run("spawn", O) -> spawn_idle(int(O, "n", 1000000));
+run("spawn", O) -> spawn_workload(int(O, "n", 1000000), str(O, "kind", "process"));
 run("ping_pong", O) -> ping_pong(int(O, "round_trips", 2000000));
 run("ring", O) -> ring(int(O, "processes", 1000), int(O, "hops", 1000000));
 run("fan_out", O) -> fan_out(int(O, "processes", 10000), int(O, "messages", 100));
@@ -39,25 +39,37 @@ run(Other, _) -> error({unknown_workload, Other}).
 
 %% --- 1. spawn: N idle processes, each waiting for one message --------------------------------
 
-spawn_idle(N) ->
+spawn_workload(N, Kind) ->
     Base = erlang:system_info(process_count),
     erlang:garbage_collect(),
     Mem0 = erlang:memory(total),
     Rss0 = os_rss(),
     Own0 = own_memory(),
     T0 = now_ns(),
-    Pids = spawn_idle(N, []),
+    Pids = start_idle(Kind, N),
     Seconds = since(T0),
     %% The pid list lives on this process's heap; it is not part of what is being measured.
     Own = own_memory() - Own0,
     Mem = erlang:memory(total) - Mem0 - Own,
     Rss = os_rss() - Rss0 - Own,
     T1 = now_ns(),
-    [P ! stop || P <- Pids],
+    stop_idle(Kind, Pids),
     wait_process_count(Base),
-    report("spawn", [{n, N}, {seconds, Seconds}, {spawns_per_s, N / Seconds},
+    report("spawn", [{kind, list_to_atom(Kind)}, {n, N}, {seconds, Seconds},
+                     {spawns_per_s, N / Seconds},
                      {bytes_per_process, Mem / N}, {rss_bytes_per_process, Rss / N},
                      {stop_seconds, since(T1)}]).
+
+start_idle("process", N) -> spawn_idle(N, []);
+start_idle("gen_server", N) -> start_servers(N, []).
+
+stop_idle("process", Pids) -> [P ! stop || P <- Pids];
+stop_idle("gen_server", Pids) -> [exit(P, shutdown) || P <- Pids].
+
+start_servers(0, Acc) -> Acc;
+start_servers(N, Acc) ->
+    {ok, P} = gen_server:start(otp_bench_server, idle, []),
+    start_servers(N - 1, [P | Acc]).
 
 spawn_idle(0, Acc) -> Acc;
 spawn_idle(N, Acc) -> spawn_idle(N - 1, [spawn(fun idle_process/0) | Acc]).

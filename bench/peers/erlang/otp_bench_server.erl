@@ -1,5 +1,6 @@
 %% The gen_server of the call-latency and supervisor workloads (see otp_bench.erl).
 %%  echo             answers every call `ping` with `pong`.
+%%  idle             an idle server with empty state (the spawn workload's gen_server kind).
 %%  {crasher, Pid}   tells Pid {started, self()} from init; `crash` raises an error, `stop`
 %%                   stops it with reason crash (no exception).
 -module(otp_bench_server).
@@ -11,6 +12,8 @@ start_link(Arg) ->
 
 init(echo) ->
     {ok, echo};
+init(idle) ->
+    {ok, []};
 init({crasher, Driver}) ->
     Driver ! {started, self()},
     {ok, Driver}.

@@ -49,9 +49,7 @@ void behaviour::handle(message& m) {
     // Messages that waited behind a finished wait are handled now, in arrival order, until
     // a new wait begins.
     while (pending_.empty() && !postponed_.empty() && !stop_pending()) {
-      message_ptr next = std::move(postponed_.front());
-      postponed_.pop_front();
-      route(std::move(next));
+      route(postponed_.pop_front());
     }
   } catch (bitactor::detail::process_exit& e) {
     ends = std::move(e.reason);

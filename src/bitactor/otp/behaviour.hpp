@@ -24,7 +24,6 @@
 
 #include <coroutine>
 #include <cstdint>
-#include <deque>
 #include <exception>
 #include <functional>
 #include <optional>
@@ -35,6 +34,7 @@
 #include "bitactor/core/message_pool.hpp"
 #include "bitactor/core/node.hpp"
 #include "bitactor/otp/call.hpp"
+#include "bitactor/otp/message_queue.hpp"
 
 namespace bitactor::otp {
 
@@ -243,7 +243,7 @@ class behaviour : public actor {
   void sweep_tasks();
 
   std::vector<pending_wait> pending_;
-  std::deque<message_ptr> postponed_;
+  detail::message_queue postponed_;
   std::vector<std::coroutine_handle<async::promise_type>> tasks_;
 };
 

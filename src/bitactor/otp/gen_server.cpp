@@ -34,9 +34,9 @@ void gen_server::dispatch(message& m) {
       return;
     }
   }
-  if (inactivity_) {
-    cancel_timer(inactivity_);
-    inactivity_ = {};
+  if (extras_ && extras_->inactivity) {
+    cancel_timer(extras_->inactivity);
+    extras_->inactivity = {};
   }
   if (auto* c = m.get_if<call_request>()) {
     call_context ctx(*this, c->caller, *c->request);
@@ -44,7 +44,7 @@ void gen_server::dispatch(message& m) {
   } else if (auto* k = m.get_if<cast_request>()) {
     handle_cast(*k->request);
   } else if (auto* t = m.get_if<timeout_msg<inactivity_tick>>()) {
-    if (t->message.tag == inactivity_tag_) {
+    if (extras_ && t->message.tag == extras_->inactivity_tag) {
       message_ptr tick(make_message<inactivity_timeout>());
       handle_info(*tick);
     }
@@ -64,32 +64,40 @@ void gen_server::settle() {
     finish_exit();
     return;
   }
-  if (stop_) {
-    exit_reason r = std::move(*stop_);
-    stop_.reset();
+  if (!extras_) {  // the common case: nothing to stop, continue or arm
+    if (initialising_) acknowledge_init();
+    return;
+  }
+  if (extras_->stop) {
+    exit_reason r = std::move(*extras_->stop);
+    extras_->stop.reset();
     on_exit(std::move(r));  // runs terminate, then ends the process
     return;
   }
-  if (initialising_) {
-    initialising_ = false;
-    if (ignore_) {
-      send(starter_, init_ack{start_tag_, start_result::ignore()});
-      actor::exit(exit_reason::normal());
-    }
-    send(starter_, init_ack{start_tag_, start_result::started(self())});
-  }
-  if (!continue_.empty()) {
-    message_ptr next = std::move(continue_.front());
-    continue_.pop_front();
+  if (initialising_ && !acknowledge_init()) return;
+  if (!extras_->continuations.empty()) {
+    message_ptr next = extras_->continuations.pop_front();
     handle_continue(*next);
     settle();  // the continuation is a callback of its own (it may wait, stop, continue)
     return;
   }
-  if (timeout_) {
-    inactivity_tag_ = make_ref();
-    inactivity_ = start_timer(self(), *timeout_, inactivity_tick{inactivity_tag_});
-    timeout_.reset();
+  if (extras_->timeout) {
+    extras_->inactivity_tag = make_ref();
+    extras_->inactivity =
+        start_timer(self(), *extras_->timeout, inactivity_tick{extras_->inactivity_tag});
+    extras_->timeout.reset();
   }
+}
+
+bool gen_server::acknowledge_init() {
+  initialising_ = false;
+  if (ignore_) {
+    send(starter_, init_ack{start_tag_, start_result::ignore()});
+    actor::stop(exit_reason::normal());
+    return false;
+  }
+  send(starter_, init_ack{start_tag_, start_result::started(self())});
+  return true;
 }
 
 void gen_server::on_exit(exit_reason reason) {
@@ -105,20 +113,22 @@ void gen_server::on_exit(exit_reason reason) {
     return;
   }
   terminating_ = true;
-  exit_reason_ = std::move(reason);
+  exit_reason& ending = more().ending;
+  ending = std::move(reason);
   try {
-    terminate(exit_reason_);
+    terminate(ending);
   } catch (bitactor::detail::process_exit& e) {
-    exit_reason_ = std::move(e.reason);
+    ending = std::move(e.reason);
   } catch (const std::exception& e) {
-    exit_reason_ = exit_reason::exception(e.what());
+    ending = exit_reason::exception(e.what());
   }
   if (!waiting()) finish_exit();
 }
 
 void gen_server::finish_exit() {
-  if (!exit_reason_.is_clean()) log_crash_report(*this, exit_reason_);
-  actor::stop(exit_reason_);  // callers return straight to the end of the handler
+  const exit_reason& ending = more().ending;
+  if (!ending.is_clean()) log_crash_report(*this, ending);
+  actor::stop(ending);  // callers return straight to the end of the handler
 }
 
 }  // namespace bitactor::otp
