@@ -1,9 +1,11 @@
 #pragma once
-// An owning first-in-first-out queue of messages, threaded through the messages' own link
-// field (free once a message has left its mailbox): no allocation, two pointers of state. A
-// behaviour's side queues (postponed messages, continuations) are empty nearly always, and a
-// std::deque would cost ~600 bytes per process even then.
+// An owning first-in-first-out queue of messages: the runtime's intrusive fifo (threaded
+// through the messages' own link field, free once a message has left its mailbox) holding
+// message_ptr ownership. No allocation, two pointers of state. A behaviour's side queues
+// (postponed messages, continuations) are empty nearly always, and a std::deque would cost
+// ~600 bytes per process even then.
 
+#include "bitactor/core/mailbox.hpp"
 #include "bitactor/core/message.hpp"
 
 namespace bitactor::otp::detail {
@@ -14,33 +16,16 @@ class message_queue {
   message_queue(const message_queue&) = delete;
   message_queue& operator=(const message_queue&) = delete;
   ~message_queue() {
-    while (!empty()) pop_front();
+    while (message* m = queue_.pop_front()) delete m;
   }
 
-  bool empty() const noexcept { return head_ == nullptr; }
-
-  void push_back(message_ptr m) noexcept {
-    message* raw = m.release();
-    raw->next.store(nullptr, std::memory_order_relaxed);
-    if (tail_ != nullptr) {
-      tail_->next.store(raw, std::memory_order_relaxed);
-    } else {
-      head_ = raw;
-    }
-    tail_ = raw;
-  }
-
-  /// The oldest message; the queue must not be empty.
-  message_ptr pop_front() noexcept {
-    message* raw = head_;
-    head_ = static_cast<message*>(raw->next.load(std::memory_order_relaxed));
-    if (head_ == nullptr) tail_ = nullptr;
-    return message_ptr(raw);
-  }
+  bool empty() const noexcept { return queue_.empty(); }
+  void push_back(message_ptr m) noexcept { queue_.push_back(m.release()); }
+  /// The oldest message; null when empty.
+  message_ptr pop_front() noexcept { return message_ptr(queue_.pop_front()); }
 
  private:
-  message* head_ = nullptr;
-  message* tail_ = nullptr;
+  bitactor::detail::fifo queue_;
 };
 
 }  // namespace bitactor::otp::detail
