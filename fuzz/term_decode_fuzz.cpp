@@ -1,14 +1,18 @@
 // libFuzzer target for the external term format decoder.
 //
 // Any input must either fail with a decode_error or produce a term that re-encodes to bytes
-// which decode to an equal term (and print without crashing). Run via scripts/fuzz-term.
+// which decode to an equal term (and print without crashing). decode_shared() must agree
+// with decode() (it charges no more of the budget, so it succeeds whenever decode() does), and
+// encode_iovec() must join to encode()'s bytes. Run via scripts/fuzz-term.
 #include <bitactor/term/decode.hpp>
 #include <bitactor/term/encode.hpp>
 #include <bitactor/term/print.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <memory>
 #include <span>
+#include <vector>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace bitactor::term;
@@ -21,6 +25,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const term& t = r.value();
   (void)to_string(t);
+  auto shared = std::make_shared<const std::vector<std::uint8_t>>(data, data + size);
+  decode_result s = decode_shared(shared, options);
+  if (!s.ok() || !(s.value() == t)) std::abort();
+  if (encode_iovec(t).flatten() != encode(t)) std::abort();
   decode_result again = decode(encode(t), options);
   if (!again.ok() || !(again.value() == t)) std::abort();
   decode_result packed = decode(encode(t, {.compressed = true, .level = 1}), options);

@@ -89,29 +89,86 @@ atom_table& table() {
 }
 
 // Per-thread direct-mapped cache in front of the shared table: decoding a message interns the
-// same few atoms over and over, and this avoids the lock and the map probe for them.
+// same few atoms over and over, and this avoids the lock and the map probe for them. A slot
+// holds the name itself for names of up to 16 bytes (as two words that together cover every
+// byte), so a hit touches neither the table nor memcmp.
 struct cache_slot {
-  std::size_t hash = 0;
+  std::uint64_t w0 = 0;
+  std::uint64_t w1 = 0;
+  std::uint32_t size = UINT32_MAX;  // no name has this size: the slot is empty
   std::uint32_t index = 0;
-  bool used = false;
 };
 thread_local std::array<cache_slot, 256> tl_cache{};
 
-std::uint32_t intern_cached(std::string_view name) {
-  // FNV-1a: atom names are short, and this runs for every atom decoded.
-  std::size_t h = 14695981039346656037ull;
-  for (unsigned char c : name) h = (h ^ c) * 1099511628211ull;
-  cache_slot& slot = tl_cache[h & 255];
+inline std::uint64_t load64(const char* p) noexcept {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+inline std::uint64_t load32(const char* p) noexcept {
+  std::uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+// Two words that, with the length, identify a name of up to 16 bytes: the first and last 8
+// (or 4) bytes, overlapping for shorter names; only the name's own bytes are read.
+inline void key_words(std::string_view name, std::uint64_t& w0, std::uint64_t& w1) noexcept {
+  const char* p = name.data();
+  std::size_t n = name.size();
+  if (n >= 8) {
+    w0 = load64(p);
+    w1 = load64(p + n - 8);
+  } else if (n >= 4) {
+    w0 = load32(p);
+    w1 = load32(p + n - 4);
+  } else {
+    w0 = 0;
+    for (std::size_t i = 0; i < n; ++i) w0 |= std::uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+    w1 = 0;
+  }
+}
+
+inline std::size_t slot_of(std::uint64_t w0, std::uint64_t w1, std::size_t n) noexcept {
+  std::uint64_t h = (w0 ^ (w1 * 0x9E3779B97F4A7C15ull) ^ n) * 0xFF51AFD7ED558CCDull;
+  return static_cast<std::size_t>(h >> 56);
+}
+
+// The index of an interned atom named `name`, from the cache; `validate` first checks the
+// name when it is not cached (a cached name is valid: it was interned).
+template <bool Validate>
+bool intern_cached(std::string_view name, std::uint32_t& out) {
+  std::uint64_t w0 = 0;
+  std::uint64_t w1 = 0;
+  std::size_t slot_index = 0;
+  bool short_name = name.size() <= 16;
+  if (short_name) {
+    key_words(name, w0, w1);
+  } else {
+    // FNV-1a over the rest.
+    std::uint64_t h = 14695981039346656037ull;
+    for (unsigned char c : name) h = (h ^ c) * 1099511628211ull;
+    w0 = h;
+  }
+  slot_index = slot_of(w0, w1, name.size());
+  cache_slot& slot = tl_cache[slot_index];
   auto& t = table();
-  if (slot.used && slot.hash == h) {
+  if (slot.size == name.size() && slot.w0 == w0 && slot.w1 == w1) {
+    if (short_name) {
+      out = slot.index;
+      return true;
+    }
     const entry& e = t.at(slot.index);
-    if (e.size == name.size() && std::memcmp(e.data, name.data(), name.size()) == 0) {
-      return slot.index;
+    if (std::memcmp(e.data, name.data(), name.size()) == 0) {
+      out = slot.index;
+      return true;
     }
   }
+  if (Validate && !valid_atom_name(name)) return false;
   std::uint32_t index = t.intern(name);
-  slot = {h, index, true};
-  return index;
+  slot = {w0, w1, static_cast<std::uint32_t>(name.size()), index};
+  out = index;
+  return true;
 }
 
 std::size_t count_code_points_checked(std::string_view s) noexcept {
@@ -165,10 +222,9 @@ bool valid_atom_name(std::string_view utf8) noexcept {
 }
 
 atom::atom(std::string_view name) {
-  if (!valid_atom_name(name)) {
+  if (!intern_cached<true>(name, index_)) {
     throw term_error("invalid atom name (not UTF-8 or longer than 255 characters)");
   }
-  index_ = intern_cached(name);
 }
 
 std::optional<atom> atom::existing(std::string_view name) noexcept {

@@ -61,12 +61,14 @@ struct failure {
 
 class decoder {
  public:
-  decoder(std::span<const std::uint8_t> in, const decode_options& options, bool compressed)
+  decoder(std::span<const std::uint8_t> in, const decode_options& options, bool compressed,
+          const std::shared_ptr<const void>* owner = nullptr)
       : begin_(in.data()),
         p_(in.data()),
         end_(in.data() + in.size()),
         options_(options),
-        compressed_(compressed) {}
+        compressed_(compressed),
+        owner_(owner) {}
 
   std::size_t offset() const noexcept { return static_cast<std::size_t>(p_ - begin_); }
   std::size_t remaining() const noexcept { return static_cast<std::size_t>(end_ - p_); }
@@ -134,6 +136,15 @@ class decoder {
     if (remaining() >= 2 && *p_ == etf::small_integer_ext) {
       p_ += 2;
       return term(std::int64_t{p_[-1]});
+    }
+    if (remaining() >= 2 && *p_ == etf::small_atom_utf8_ext && !options_.safe) {
+      std::size_t len = p_[1];
+      if (remaining() - 2 >= len) {
+        std::size_t at = offset();
+        std::string_view name(reinterpret_cast<const char*>(p_ + 2), len);
+        p_ += 2 + len;
+        return term(make_atom(name, etf::small_atom_utf8_ext, at));
+      }
     }
     return decode_term(depth);
   }
@@ -336,9 +347,13 @@ class decoder {
     plausible_count(n, 1, tag, at);
     check_depth(depth, tag, at);
     charge(sizeof(detail::tuple_node) + n * sizeof(term), tag, at);
-    auto* node = builder::new_tuple(n);
+    auto* node = builder::new_tuple_uninit(n);
     term result = builder::adopt(ntag::tuple, node);  // owns the node if an element throws
-    for (std::size_t i = 0; i < n; ++i) node->elements()[i] = decode_elem(depth + 1);
+    // Elements are constructed in place; size counts those constructed so far.
+    for (std::size_t i = 0; i < n; ++i) {
+      new (node->elements() + i) term(decode_elem(depth + 1));
+      node->size = static_cast<std::uint32_t>(i + 1);
+    }
     return result;
   }
 
@@ -378,11 +393,12 @@ class decoder {
     need(n, tag);
     if (n == 0) return term();
     charge(sizeof(detail::list_node) + n * sizeof(term), tag, at);
-    std::vector<term> elems;
-    elems.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) elems.emplace_back(std::int64_t{p_[i]});
+    detail::list_node* node = builder::new_list(n);
+    for (std::size_t i = 0; i < n; ++i) new (node->elements() + i) term(std::int64_t{p_[i]});
+    node->size = n;
+    node->boxed = false;
     p_ += n;
-    return builder::make_list(std::move(elems), term());
+    return builder::adopt(ntag::list, node);
   }
 
   // Room for `more` elements; geometric so a chain of short LIST_EXTs stays linear.
@@ -390,23 +406,80 @@ class decoder {
     if (v.capacity() - v.size() < more) v.reserve(std::max(v.size() + more, 2 * v.capacity()));
   }
 
+  static std::uint32_t load32(const std::uint8_t* p) noexcept {
+    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) |
+           (std::uint32_t{p[2]} << 8) | std::uint32_t{p[3]};
+  }
+
+  // LIST_EXT: the length is known, so the elements are decoded straight into the list's one
+  // allocation (charged to the budget first; plausible_count has already bounded the length
+  // by the bytes left). Integers, the usual bulk of a long list, are decoded inline.
   term decode_list(std::size_t at, std::size_t depth) {
     constexpr std::uint8_t tag = etf::list_ext;
     check_depth(depth, tag, at);
-    std::vector<term> elems;
-    // A LIST_EXT whose tail is another LIST_EXT or a STRING_EXT continues the same list; read
-    // those in this loop so a long chain costs no stack.
+    need(4, tag);
+    std::size_t n = u32();
+    plausible_count(n, 1, tag, at);
+    if (n == 0) return continue_list(at, depth, {});
+    charge(sizeof(detail::list_node) + n * sizeof(term), tag, at);
+    detail::list_node* node = builder::new_list(n);
+    term result = builder::adopt(ntag::list, node);  // frees the node if an element throws
+    term* out = node->elements();
+    bool boxed = false;
+    std::size_t i = 0;
+    try {
+      const std::uint8_t* p = p_;
+      const std::uint8_t* const end = end_;
+      for (; i < n; ++i) {
+        auto left = static_cast<std::size_t>(end - p);
+        if (left >= 5 && *p == etf::integer_ext) {
+          new (out + i) term(static_cast<std::int32_t>(load32(p + 1)));
+          p += 5;
+        } else if (left >= 2 && *p == etf::small_integer_ext) {
+          new (out + i) term(std::int64_t{p[1]});
+          p += 2;
+        } else {
+          p_ = p;
+          new (out + i) term(decode_term(depth + 1));
+          p = p_;
+          boxed = boxed || builder::is_boxed(out[i]);
+        }
+      }
+      p_ = p;
+    } catch (...) {
+      node->size = i;  // the elements constructed so far
+      throw;
+    }
+    node->size = n;
+    node->boxed = boxed;
+    need(1, tag);
+    if (*p_ == etf::list_ext || *p_ == etf::string_ext) {
+      // [1, 2 | [3 | ...]] written as a chain (erl never writes one, but it is valid).
+      std::vector<term> elems;
+      elems.reserve(2 * n);
+      for (std::size_t k = 0; k < n; ++k) elems.push_back(std::move(out[k]));
+      return continue_list(at, depth, std::move(elems));
+    }
+    node->tail = decode_term(depth + 1);
+    return result;
+  }
+
+  // The rest of a list whose elements so far are `elems`, from the tag of its tail. A tail
+  // that is another LIST_EXT or a STRING_EXT continues the same list; read those in this loop
+  // so a long chain costs no stack.
+  term continue_list(std::size_t at, std::size_t depth, std::vector<term> elems) {
+    constexpr std::uint8_t tag = etf::list_ext;
     for (;;) {
-      std::size_t here = offset() - 1;
-      need(4, tag);
-      std::size_t n = u32();
-      plausible_count(n, 1, tag, here);
-      charge(n * sizeof(term), tag, here);
-      grow(elems, n);
-      for (std::size_t i = 0; i < n; ++i) elems.push_back(decode_elem(depth + 1));
       need(1, tag);
       if (*p_ == etf::list_ext) {
+        std::size_t here = offset();
         ++p_;
+        need(4, tag);
+        std::size_t n = u32();
+        plausible_count(n, 1, tag, here);
+        charge(n * sizeof(term), tag, here);
+        grow(elems, n);
+        for (std::size_t i = 0; i < n; ++i) elems.push_back(decode_elem(depth + 1));
         continue;
       }
       if (*p_ == etf::string_ext) {
@@ -419,6 +492,7 @@ class decoder {
         grow(elems, len);
         for (std::size_t i = 0; i < len; ++i) elems.emplace_back(std::int64_t{p_[i]});
         p_ += len;
+        if (!elems.empty()) charge(sizeof(detail::list_node), tag, at);
         return builder::make_list(std::move(elems), term());
       }
       break;
@@ -440,6 +514,12 @@ class decoder {
       }
     }
     need(n, tag);
+    if (owner_ != nullptr && !bits && n >= options_.share_min_bytes) {
+      charge(sizeof(detail::shared_bits_node), tag, at);
+      term t = builder::make_shared_binary(p_, n, *owner_);
+      p_ += n;
+      return t;
+    }
     charge(n + sizeof(detail::bits_node), tag, at);
     std::uint8_t stored_bits = tail_bits == 8 ? 0 : tail_bits;
     auto* node = builder::new_bits(n, stored_bits);
@@ -510,6 +590,7 @@ class decoder {
   const std::uint8_t* end_;
   const decode_options& options_;
   bool compressed_;
+  const std::shared_ptr<const void>* owner_;  // the input's owner (decode_shared), or null
   std::size_t spent_ = 0;
 };
 
@@ -574,7 +655,10 @@ decode_result decode_compressed(std::span<const std::uint8_t> bytes,
 
 }  // namespace
 
-decode_result decode(std::span<const std::uint8_t> bytes, const decode_options& options) {
+namespace {
+
+decode_result decode_impl(std::span<const std::uint8_t> bytes, const decode_options& options,
+                          const std::shared_ptr<const void>* owner) {
   if (bytes.empty()) {
     return decode_result(decode_error{decode_errc::truncated, 0, 0, false, "empty input"});
   }
@@ -589,7 +673,7 @@ decode_result decode(std::span<const std::uint8_t> bytes, const decode_options& 
     return decode_result(local_term(std::vector<std::uint8_t>(bytes.begin() + 1, bytes.end())),
                          bytes.size());
   }
-  decoder dec(bytes.subspan(1), options, false);
+  decoder dec(bytes.subspan(1), options, false, owner);
   try {
     term t = dec.decode_term(0);
     std::size_t used = 1 + dec.offset();
@@ -602,6 +686,23 @@ decode_result decode(std::span<const std::uint8_t> bytes, const decode_options& 
     f.error.offset += 1;  // the decoder counts from after the version byte
     return decode_result(std::move(f.error));
   }
+}
+
+}  // namespace
+
+decode_result decode(std::span<const std::uint8_t> bytes, const decode_options& options) {
+  return decode_impl(bytes, options, nullptr);
+}
+
+decode_result decode_shared(const shared_bytes& input, const decode_options& options) {
+  return decode_impl(input.bytes, options, input.owner ? &input.owner : nullptr);
+}
+
+decode_result decode_shared(std::shared_ptr<const std::vector<std::uint8_t>> buffer,
+                            const decode_options& options) {
+  if (!buffer) return decode(std::span<const std::uint8_t>(), options);
+  std::span<const std::uint8_t> bytes(*buffer);
+  return decode_shared(shared_bytes{bytes, std::move(buffer)}, options);
 }
 
 term binary_to_term(std::span<const std::uint8_t> bytes, const decode_options& options) {

@@ -17,10 +17,12 @@
 #include <bitactor/term/term.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace bitactor::term {
 
@@ -64,6 +66,9 @@ struct decode_options {
   bool safe = false;
   /// Accept bytes after the term (see decode_result::consumed), like binary_to_term(B, [used]).
   bool allow_trailing = false;
+  /// decode_shared(): binaries of at least this many bytes become slices of the input buffer;
+  /// smaller ones are copied (a small copy is cheaper than sharing the buffer's ownership).
+  std::size_t share_min_bytes = 64;
 };
 
 /// Either a term or a decode_error.
@@ -90,6 +95,23 @@ class decode_result {
 
 /// Decodes one term that starts with the version byte 131.
 decode_result decode(std::span<const std::uint8_t> bytes, const decode_options& options = {});
+
+/// Input bytes together with the owner that keeps them alive.
+struct shared_bytes {
+  std::span<const std::uint8_t> bytes;
+  std::shared_ptr<const void> owner;
+};
+
+/// decode() for a buffer the caller shares rather than lends: binaries (BINARY_EXT) of at
+/// least options.share_min_bytes are not copied but refer into `input.bytes`, and each holds
+/// a reference to `input.owner`, so the bytes stay alive as long as any such binary does,
+/// after the caller has dropped its own handle. The bytes must not change afterwards. Such a
+/// binary is charged to max_bytes as its node only. Like a sub-binary in erl, a small binary
+/// kept from a large buffer keeps the whole buffer alive: copy it (binary(b.as_bytes())) to
+/// let the buffer go. Compressed input is inflated and decoded as by decode().
+decode_result decode_shared(const shared_bytes& input, const decode_options& options = {});
+decode_result decode_shared(std::shared_ptr<const std::vector<std::uint8_t>> buffer,
+                            const decode_options& options = {});
 
 /// Thrown by binary_to_term().
 class decode_exception : public std::runtime_error {

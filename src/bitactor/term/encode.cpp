@@ -5,6 +5,7 @@
 #include <bitactor/term/errors.hpp>
 #include <bitactor/term/external_format.hpp>
 #include <cstring>
+#include <memory>
 
 namespace bitactor::term {
 namespace {
@@ -14,8 +15,8 @@ using tag = builder::tag;
 
 // True when erl would write this list as STRING_EXT (is_external_string in external.c).
 bool is_external_string(const detail::list_node& n) noexcept {
-  if (!n.tail.is_nil() || n.elements.size() >= 65536) return false;
-  for (const term& e : n.elements) {
+  if (!n.tail.is_nil() || n.size >= 65536) return false;
+  for (const term& e : n.items()) {
     if (builder::tag_of(e) != tag::small) return false;
     auto v = static_cast<std::uint64_t>(builder::small(e));
     if (v > 255) return false;
@@ -54,17 +55,90 @@ inline std::size_t integer_size(const term& t) noexcept {
   return n < 256 ? 3 + n : 6 + n;
 }
 
+// A binary whose bytes the encoder leaves out of its buffer: `at` is where they belong.
+struct binary_ref {
+  std::size_t at;
+  const detail::bits_node* node;
+};
+
 class encoder {
  public:
   explicit encoder(int minor) : minor_(minor) {}
+  // Binaries of more than `copy_max` bytes are left out of size() and write(): write()
+  // records them in `refs` instead of copying them.
+  encoder(int minor, std::size_t copy_max, std::vector<binary_ref>* refs)
+      : minor_(minor), copy_max_(copy_max), refs_(refs) {}
 
-  // Element of a container: integers, the bulk of most lists and tuples, skip the dispatch.
-  std::size_t elem_size(const term& t) const {
-    if (builder::tag_of(t) == tag::small) return integer_size(t);
+  /// Bytes of the binaries size() left out.
+  std::size_t referenced_bytes() const noexcept { return referenced_; }
+  void set_base(const std::uint8_t* base) noexcept { base_ = base; }
+
+  // Element of a container: small integers, the bulk of most lists and tuples, are handled
+  // inline in the container's loop; atoms skip the dispatch of size()/write().
+  [[gnu::always_inline]] std::size_t elem_size(const term& t) const {
+    if (builder::tag_of(t) == tag::small) {
+      std::int64_t v = builder::small(t);
+      if (v >= INT32_MIN && v <= INT32_MAX) return static_cast<std::uint64_t>(v) <= 255 ? 2 : 5;
+    }
+    return other_elem_size(t);
+  }
+  [[gnu::always_inline]] std::uint8_t* write_elem(std::uint8_t* p, const term& t) const {
+    if (builder::tag_of(t) == tag::small) {
+      std::int64_t v = builder::small(t);
+      if (static_cast<std::uint64_t>(v) <= 255) {
+        p[0] = etf::small_integer_ext;
+        p[1] = static_cast<std::uint8_t>(v);
+        return p + 2;
+      }
+      if (v >= INT32_MIN && v <= INT32_MAX) {
+        p[0] = etf::integer_ext;
+        return put32(p + 1, static_cast<std::uint32_t>(v));
+      }
+    }
+    return write_other_elem(p, t);
+  }
+
+  // Tuples: atoms inline too (a typical message is a tuple of atoms and integers).
+  [[gnu::always_inline]] std::size_t tuple_elem_size(const term& t) const {
+    if (builder::tag_of(t) == tag::atom) return atom_elem_size(t);
+    return elem_size(t);
+  }
+  [[gnu::always_inline]] std::uint8_t* write_tuple_elem(std::uint8_t* p, const term& t) const {
+    if (builder::tag_of(t) == tag::atom) return write_atom_elem(p, t);
+    return write_elem(p, t);
+  }
+
+  [[gnu::always_inline]] std::size_t atom_elem_size(const term& t) const {
+    if (minor_ >= 2) {
+      std::size_t n = atom::from_index(builder::atom_index(t)).name().size();
+      return n < 256 ? 2 + n : 3 + n;
+    }
     return size(t);
   }
-  std::uint8_t* write_elem(std::uint8_t* p, const term& t) const {
-    if (builder::tag_of(t) == tag::small) return write_integer(p, t);
+  [[gnu::always_inline]] std::uint8_t* write_atom_elem(std::uint8_t* p, const term& t) const {
+    if (minor_ >= 2) {
+      std::string_view name = atom::from_index(builder::atom_index(t)).name();
+      if (name.size() < 256) {
+        p[0] = etf::small_atom_utf8_ext;
+        p[1] = static_cast<std::uint8_t>(name.size());
+        p += 2;
+        if (name.size() <= 16) {  // most atoms: a short loop beats a call to memcpy
+          for (std::size_t i = 0; i < name.size(); ++i) p[i] = static_cast<std::uint8_t>(name[i]);
+        } else {
+          std::memcpy(p, name.data(), name.size());
+        }
+        return p + name.size();
+      }
+    }
+    return write(p, t);
+  }
+
+  [[gnu::noinline]] std::size_t other_elem_size(const term& t) const {
+    if (builder::tag_of(t) == tag::atom) return atom_elem_size(t);
+    return size(t);
+  }
+  [[gnu::noinline]] std::uint8_t* write_other_elem(std::uint8_t* p, const term& t) const {
+    if (builder::tag_of(t) == tag::atom) return write_atom_elem(p, t);
     return write(p, t);
   }
 
@@ -80,16 +154,16 @@ class encoder {
       case tag::nil:
         return 1;
       case tag::tuple: {
-        auto elems = t.as_tuple();
+        auto elems = tuple_elements(t);
         std::size_t n = elems.size() < 256 ? 2 : 5;
-        for (const term& e : elems) n += elem_size(e);
+        for (const term& e : elems) n += tuple_elem_size(e);
         return n;
       }
       case tag::list: {
         const auto& node = builder::as<detail::list_node>(t);
-        if (is_external_string(node)) return 3 + node.elements.size();
+        if (is_external_string(node)) return 3 + node.size;
         std::size_t n = 5 + size(node.tail);
-        for (const term& e : node.elements) n += elem_size(e);
+        for (const term& e : node.items()) n += elem_size(e);
         return n;
       }
       case tag::map: {
@@ -99,7 +173,12 @@ class encoder {
       }
       case tag::bits: {
         const auto& node = builder::as<detail::bits_node>(t);
-        return (node.tail_bits == 0 ? 5 : 6) + node.byte_size;
+        std::size_t header = node.tail_bits == 0 ? 5 : 6;
+        if (node.byte_size > copy_max_) {
+          referenced_ += node.byte_size;
+          return header;
+        }
+        return header + node.byte_size;
       }
       case tag::pid:
         return 1 + atom_size(t.as_pid().node, minor_) + 12;
@@ -141,7 +220,7 @@ class encoder {
         *p++ = etf::nil_ext;
         return p;
       case tag::tuple: {
-        auto elems = t.as_tuple();
+        auto elems = tuple_elements(t);
         if (elems.size() < 256) {
           *p++ = etf::small_tuple_ext;
           *p++ = static_cast<std::uint8_t>(elems.size());
@@ -149,20 +228,20 @@ class encoder {
           *p++ = etf::large_tuple_ext;
           p = put32(p, static_cast<std::uint32_t>(elems.size()));
         }
-        for (const term& e : elems) p = write_elem(p, e);
+        for (const term& e : elems) p = write_tuple_elem(p, e);
         return p;
       }
       case tag::list: {
         const auto& node = builder::as<detail::list_node>(t);
         if (is_external_string(node)) {
           *p++ = etf::string_ext;
-          p = put16(p, static_cast<std::uint16_t>(node.elements.size()));
-          for (const term& e : node.elements) *p++ = static_cast<std::uint8_t>(builder::small(e));
+          p = put16(p, static_cast<std::uint16_t>(node.size));
+          for (const term& e : node.items()) *p++ = static_cast<std::uint8_t>(builder::small(e));
           return p;
         }
         *p++ = etf::list_ext;
-        p = put32(p, static_cast<std::uint32_t>(node.elements.size()));
-        for (const term& e : node.elements) p = write_elem(p, e);
+        p = put32(p, static_cast<std::uint32_t>(node.size));
+        for (const term& e : node.items()) p = write_elem(p, e);
         return write(p, node.tail);
       }
       case tag::map: {
@@ -181,6 +260,10 @@ class encoder {
           *p++ = etf::bit_binary_ext;
           p = put32(p, static_cast<std::uint32_t>(node.byte_size));
           *p++ = node.tail_bits;
+        }
+        if (node.byte_size > copy_max_) {
+          refs_->push_back({static_cast<std::size_t>(p - base_), &node});
+          return p;
         }
         if (node.byte_size != 0) std::memcpy(p, node.data(), node.byte_size);
         return p + node.byte_size;
@@ -231,6 +314,10 @@ class encoder {
   }
 
  private:
+  static std::span<const term> tuple_elements(const term& t) noexcept {
+    auto& n = const_cast<detail::tuple_node&>(builder::as<detail::tuple_node>(t));
+    return {n.elements(), n.size};
+  }
   static std::uint8_t* put16(std::uint8_t* p, std::uint16_t v) noexcept {
     p[0] = static_cast<std::uint8_t>(v >> 8);
     p[1] = static_cast<std::uint8_t>(v);
@@ -357,7 +444,36 @@ class encoder {
   }
 
   int minor_;
+  std::size_t copy_max_ = SIZE_MAX;
+  std::vector<binary_ref>* refs_ = nullptr;
+  const std::uint8_t* base_ = nullptr;
+  mutable std::size_t referenced_ = 0;
 };
+
+// Binaries larger than this are copied straight from the term into their final place rather
+// than through a zero-filled buffer (std::vector has no uninitialised resize).
+constexpr std::size_t flat_copy_max = 4096;
+
+// The encoding of `t` without its large binaries: `buf` holds the version byte and
+// everything else, `refs` where each binary goes (ascending offsets into buf).
+struct pieces {
+  std::unique_ptr<std::uint8_t[]> buf;
+  std::size_t buf_size = 0;
+  std::size_t total = 0;  // buf_size plus the referenced bytes
+  std::vector<binary_ref> refs;
+};
+
+pieces encode_pieces(const term& t, int minor, std::size_t copy_max) {
+  pieces out;
+  encoder enc(minor, copy_max, &out.refs);
+  out.buf_size = 1 + enc.size(t);
+  out.total = out.buf_size + enc.referenced_bytes();
+  out.buf.reset(new std::uint8_t[out.buf_size]);
+  enc.set_base(out.buf.get());
+  out.buf[0] = etf::version;
+  enc.write(out.buf.get() + 1, t);
+  return out;
+}
 
 // Same rule as erts_term_to_binary: compress into a buffer 5 bytes smaller than the
 // uncompressed payload; if zlib cannot fit it there, send the payload uncompressed.
@@ -385,6 +501,34 @@ std::size_t encoded_size(const term& t, const encode_options& options) {
 }
 
 void encode_append(std::vector<std::uint8_t>& out, const term& t, const encode_options& options) {
+  if (!options.compressed) {
+    std::vector<binary_ref> refs;
+    encoder enc(options.minor_version, flat_copy_max, &refs);
+    std::size_t n = 1 + enc.size(t);
+    std::size_t start = out.size();
+    if (enc.referenced_bytes() == 0) {  // the usual case: write in place
+      out.resize(start + n);
+      std::uint8_t* p = out.data() + start;
+      *p++ = etf::version;
+      enc.write(p, t);
+      return;
+    }
+    // Large binaries: write the rest aside, then append each piece once, without first
+    // zero-filling room for the binaries.
+    std::unique_ptr<std::uint8_t[]> buf(new std::uint8_t[n]);
+    buf[0] = etf::version;
+    enc.set_base(buf.get());
+    enc.write(buf.get() + 1, t);
+    out.reserve(start + n + enc.referenced_bytes());
+    std::size_t done = 0;
+    for (const binary_ref& r : refs) {
+      out.insert(out.end(), buf.get() + done, buf.get() + r.at);
+      out.insert(out.end(), r.node->data(), r.node->data() + r.node->byte_size);
+      done = r.at;
+    }
+    out.insert(out.end(), buf.get() + done, buf.get() + n);
+    return;
+  }
   encoder enc(options.minor_version);
   std::size_t n = 1 + enc.size(t);
   if (n - 1 > UINT32_MAX && options.compressed) throw term_error("term too large to compress");
@@ -396,6 +540,37 @@ void encode_append(std::vector<std::uint8_t>& out, const term& t, const encode_o
   if (options.compressed && options.level > 0) {
     compress_into(out, start, options.level > 9 ? 9 : options.level);
   }
+}
+
+encoded_iovec encode_iovec(const term& t, const encode_options& options) {
+  encoded_iovec v;
+  v.root_ = t;  // keeps the referenced binaries alive
+  if (options.compressed) {
+    v.own_.push_back(encode(t, options));
+    v.size_ = v.own_.back().size();
+    v.segments_.emplace_back(v.own_.back());
+    return v;
+  }
+  pieces parts = encode_pieces(t, options.minor_version, options.iovec_copy_max);
+  v.size_ = parts.total;
+  v.buf_ = std::move(parts.buf);
+  const std::uint8_t* buf = v.buf_.get();
+  std::size_t done = 0;
+  v.segments_.reserve(2 * parts.refs.size() + 1);
+  for (const binary_ref& r : parts.refs) {
+    if (r.at != done) v.segments_.emplace_back(buf + done, r.at - done);
+    if (r.node->byte_size != 0) v.segments_.emplace_back(r.node->data(), r.node->byte_size);
+    done = r.at;
+  }
+  if (parts.buf_size != done) v.segments_.emplace_back(buf + done, parts.buf_size - done);
+  return v;
+}
+
+std::vector<std::uint8_t> encoded_iovec::flatten() const {
+  std::vector<std::uint8_t> out;
+  out.reserve(size_);
+  for (auto s : segments_) out.insert(out.end(), s.begin(), s.end());
+  return out;
 }
 
 std::vector<std::uint8_t> encode(const term& t, const encode_options& options) {

@@ -18,26 +18,59 @@ tuple_node* builder::new_tuple(std::size_t n) {
   return node;
 }
 
+tuple_node* builder::new_tuple_uninit(std::size_t n) {
+  if (n > UINT32_MAX) throw term_error("tuple too large");
+  void* mem = ::operator new(sizeof(tuple_node) + n * sizeof(term));
+  return new (mem) tuple_node;
+}
+
 bits_node* builder::new_bits(std::size_t bytes, std::uint8_t tail_bits) {
   void* mem = ::operator new(sizeof(bits_node) + bytes);
   auto* node = new (mem) bits_node;
   node->byte_size = bytes;
   node->tail_bits = tail_bits;
+  node->bytes = reinterpret_cast<std::uint8_t*>(node + 1);
   return node;
 }
 
+term builder::make_shared_binary(const std::uint8_t* data, std::size_t size,
+                                 std::shared_ptr<const void> owner) {
+  auto* node = new shared_bits_node;
+  node->shared = true;
+  node->byte_size = size;
+  // Never written through: shared binaries are whole bytes, so nothing is masked.
+  node->bytes = const_cast<std::uint8_t*>(data);
+  node->owner = std::move(owner);
+  return adopt(tag::bits, node);
+}
+
+list_node* builder::new_list(std::size_t n) {
+  if (n > (SIZE_MAX - sizeof(list_node)) / sizeof(term)) throw std::bad_alloc();
+  void* mem = ::operator new(sizeof(list_node) + n * sizeof(term));
+  return new (mem) list_node;
+}
+
 term builder::make_list(std::vector<term>&& elements, term&& tail) {
+  std::span<const term> rest;
   if (tail.tag_ == tag::list) {
     // [a, b | [c, d | T]] is [a, b, c, d | T]: keep one canonical representation.
-    const auto& rest = as<list_node>(tail);
-    elements.insert(elements.end(), rest.elements.begin(), rest.elements.end());
-    term t = rest.tail;
-    tail = std::move(t);
+    rest = as<list_node>(tail).items();
   }
   if (elements.empty()) return std::move(tail);
-  auto* node = new list_node;
-  node->elements = std::move(elements);
-  node->tail = std::move(tail);
+  list_node* node = new_list(elements.size() + rest.size());
+  term* out = node->elements();
+  bool boxed = false;
+  for (term& e : elements) {
+    boxed = boxed || e.boxed();
+    new (out++) term(std::move(e));
+  }
+  for (const term& e : rest) {
+    boxed = boxed || e.boxed();
+    new (out++) term(e);
+  }
+  node->size = elements.size() + rest.size();
+  node->boxed = boxed;
+  node->tail = rest.empty() ? std::move(tail) : term(as<list_node>(tail).tail);
   return adopt(tag::list, node);
 }
 
@@ -62,16 +95,26 @@ void destroy(builder::tag t, node* n) noexcept {
       ::operator delete(tn);
       break;
     }
-    case tag::list:
-      delete static_cast<list_node*>(n);
+    case tag::list: {
+      auto* ln = static_cast<list_node*>(n);
+      if (ln->boxed) {
+        for (std::size_t i = 0; i < ln->size; ++i) ln->elements()[i].~term();
+      }
+      ln->~list_node();
+      ::operator delete(ln);
       break;
+    }
     case tag::map:
       delete static_cast<map_node*>(n);
       break;
     case tag::bits: {
       auto* bn = static_cast<bits_node*>(n);
-      bn->~bits_node();
-      ::operator delete(bn);
+      if (bn->shared) {
+        delete static_cast<shared_bits_node*>(bn);
+      } else {
+        bn->~bits_node();
+        ::operator delete(bn);
+      }
       break;
     }
     case tag::pid:
@@ -251,7 +294,7 @@ list_view term::as_list() const {
   if (tag_ == tag::nil) return {{}, this};
   expect(tag::list, "a list");
   const auto& n = builder::as<detail::list_node>(*this);
-  return {n.elements, &n.tail};
+  return {n.items(), &n.tail};
 }
 
 std::span<const std::pair<term, term>> term::as_map() const {
@@ -315,7 +358,7 @@ std::size_t term::size() const {
     case tag::nil:
       return 0;
     case tag::list:
-      return builder::as<detail::list_node>(*this).elements.size();
+      return builder::as<detail::list_node>(*this).size;
     case tag::map:
       return builder::as<detail::map_node>(*this).entries.size();
     case tag::bits:
@@ -330,7 +373,7 @@ const term& term::operator[](std::size_t i) const {
     auto elems = as_tuple();
     if (i < elems.size()) return elems[i];
   } else if (tag_ == tag::list) {
-    const auto& elems = builder::as<detail::list_node>(*this).elements;
+    auto elems = builder::as<detail::list_node>(*this).items();
     if (i < elems.size()) return elems[i];
   } else if (tag_ != tag::nil) {
     throw bad_term_access("operator[] on a term that is not a tuple or list");

@@ -5,7 +5,9 @@
 #include <atomic>
 #include <bitactor/term/term.hpp>
 #include <cstdint>
+#include <memory>
 #include <new>
+#include <span>
 #include <vector>
 
 namespace bitactor::term::detail {
@@ -25,20 +27,35 @@ struct alignas(alignof(term)) tuple_node : node {
   term* elements() noexcept { return reinterpret_cast<term*>(this + 1); }
 };
 
-struct list_node : node {
-  std::vector<term> elements;  // never empty
-  term tail;                   // never a non-empty list
+// Elements follow the header in the same allocation, so a decoded 100,000-element list is
+// one allocation filled in place.
+struct alignas(alignof(term)) list_node : node {
+  bool boxed = true;      // false when no element is boxed: destruction skips the elements
+  std::size_t size = 0;   // never 0 once built
+  term tail;              // never a non-empty list
+  term* elements() noexcept { return reinterpret_cast<term*>(this + 1); }
+  const term* elements() const noexcept { return reinterpret_cast<const term*>(this + 1); }
+  std::span<const term> items() const noexcept { return {elements(), size}; }
 };
 
 struct map_node : node {
   std::vector<std::pair<term, term>> entries;  // sorted by key, keys unique (operator<=>)
 };
 
-// Bytes follow the header in the same allocation.
+// Bytes follow the header in the same allocation, or (shared_bits_node) live in a buffer the
+// node keeps alive.
 struct bits_node : node {
-  std::size_t byte_size = 0;
+  bool shared = false;         // a shared_bits_node
   std::uint8_t tail_bits = 0;  // bits used in the last byte, 0 when the size is whole bytes
-  std::uint8_t* data() noexcept { return reinterpret_cast<std::uint8_t*>(this + 1); }
+  std::size_t byte_size = 0;
+  std::uint8_t* bytes = nullptr;
+  std::uint8_t* data() noexcept { return bytes; }
+  const std::uint8_t* data() const noexcept { return bytes; }
+};
+
+// A binary that is a slice of a buffer owned elsewhere (decode() of a shared_bytes input).
+struct shared_bits_node : bits_node {
+  std::shared_ptr<const void> owner;
 };
 
 struct pid_node : node {
@@ -89,8 +106,18 @@ struct builder {
 
   /// A tuple node with `n` elements default-constructed to [].
   static tuple_node* new_tuple(std::size_t n);
+  /// Room for a tuple of `n` elements, none constructed and size 0: the caller constructs
+  /// them in order and sets size to the number constructed.
+  static tuple_node* new_tuple_uninit(std::size_t n);
   /// A bitstring node of `bytes` bytes, contents uninitialised.
   static bits_node* new_bits(std::size_t bytes, std::uint8_t tail_bits);
+  /// A binary of `size` bytes at `data`, which `owner` keeps alive (not copied).
+  static term make_shared_binary(const std::uint8_t* data, std::size_t size,
+                                 std::shared_ptr<const void> owner);
+  /// Room for `n` elements, none constructed yet: the caller constructs them in order, sets
+  /// size to the number constructed and boxed to whether any is boxed.
+  static list_node* new_list(std::size_t n);
+  static bool is_boxed(const term& t) noexcept { return t.boxed(); }
   /// Takes ownership of elements (non-empty) and tail; flattens a list tail.
   static term make_list(std::vector<term>&& elements, term&& tail);
   /// Entries already sorted and unique.
