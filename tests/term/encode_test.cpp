@@ -1,7 +1,9 @@
 // Expected bytes are erl 25's term_to_binary output for the same terms.
 #include <gtest/gtest.h>
 
+#include <bitactor/term/decode.hpp>
 #include <bitactor/term/encode.hpp>
+#include <string>
 #include <vector>
 
 using namespace bitactor::term;
@@ -117,4 +119,30 @@ TEST(encode, encoded_size_matches_output) {
   bytes out = {9};
   encode_append(out, t);
   EXPECT_EQ(out.size(), 1 + encode(t).size());
+}
+
+TEST(encode, flat_tuples_match_the_general_path) {
+  // A top-level tuple of immediates is written in one pass; its bytes must be those the
+  // general encoder writes for the same tuple nested in a list.
+  std::vector<term> tuples = {
+      tuple(atom("call"), atom("counter"), 42, atom("incr"), 1234567),
+      tuple(-1, 255, 256, -2147483648LL, 2147483648LL, INT64_MIN, INT64_MAX, 0),
+      tuple(1.5, -0.0, nil(), atom(""), atom("a"), atom("abc"), atom("abcd"), atom("abcdefg")),
+      tuple(atom("abcdefgh"), atom("abcdefghijklmnop"), atom("abcdefghijklmnopq"), atom("Ω∂")),
+      tuple(atom(std::string(255, 'z')), atom(std::string(200, 'y')), 7),
+      tuple(),
+      tuple(big_integer::from_uint64(UINT64_MAX), 1),  // a big integer: general path
+  };
+  for (const term& t : tuples) {
+    for (int minor : {1, 2}) {
+      encode_options o;
+      o.minor_version = minor;
+      bytes flat = encode(t, o);
+      bytes nested = encode(list(t), o);
+      ASSERT_EQ(flat.size(), encoded_size(t, o));
+      // nested: 131, LIST_EXT, length(4), <tuple>, NIL_EXT
+      EXPECT_EQ(bytes(nested.begin() + 6, nested.end() - 1), bytes(flat.begin() + 1, flat.end()));
+      EXPECT_EQ(decode(flat).value(), t);
+    }
+  }
 }

@@ -61,6 +61,31 @@ struct binary_ref {
   const detail::bits_node* node;
 };
 
+// Copies an atom name; most are short, and overlapping word copies beat a call to memcpy.
+inline void copy_name(std::uint8_t* p, std::string_view name) noexcept {
+  const char* s = name.data();
+  std::size_t n = name.size();
+  if (n >= 8 && n <= 16) {
+    std::uint64_t a;
+    std::uint64_t b;
+    std::memcpy(&a, s, 8);
+    std::memcpy(&b, s + n - 8, 8);
+    std::memcpy(p, &a, 8);
+    std::memcpy(p + n - 8, &b, 8);
+  } else if (n >= 4 && n < 8) {
+    std::uint32_t a;
+    std::uint32_t b;
+    std::memcpy(&a, s, 4);
+    std::memcpy(&b, s + n - 4, 4);
+    std::memcpy(p, &a, 4);
+    std::memcpy(p + n - 4, &b, 4);
+  } else if (n < 4) {
+    for (std::size_t i = 0; i < n; ++i) p[i] = static_cast<std::uint8_t>(s[i]);
+  } else {
+    std::memcpy(p, s, n);
+  }
+}
+
 class encoder {
  public:
   explicit encoder(int minor) : minor_(minor) {}
@@ -68,6 +93,44 @@ class encoder {
   // records them in `refs` instead of copying them.
   encoder(int minor, std::size_t copy_max, std::vector<binary_ref>* refs)
       : minor_(minor), copy_max_(copy_max), refs_(refs) {}
+
+  /// One pass for a tuple of integers, atoms, floats and [] (the typical small message):
+  /// written to `buf` with room checked per element, so no size pass is needed. Returns the
+  /// end of what was written, or null when `t` is not such a tuple or does not fit.
+  std::uint8_t* write_flat_tuple(std::uint8_t* buf, std::size_t room, const term& t) const {
+    if (builder::tag_of(t) != tag::tuple || minor_ < 2) return nullptr;
+    auto elems = tuple_elements(t);
+    if (elems.size() >= 256 || room < 3) return nullptr;
+    std::uint8_t* p = buf;
+    std::uint8_t* end = buf + room;
+    *p++ = etf::version;
+    *p++ = etf::small_tuple_ext;
+    *p++ = static_cast<std::uint8_t>(elems.size());
+    for (const term& e : elems) {
+      switch (builder::tag_of(e)) {
+        case tag::small:
+          if (end - p < 11) return nullptr;  // SMALL_BIG_EXT of 8 bytes at most
+          p = write_elem(p, e);
+          break;
+        case tag::atom: {
+          std::string_view name = atom::from_index(builder::atom_index(e)).name();
+          if (name.size() > 255 || static_cast<std::size_t>(end - p) < 2 + name.size()) {
+            return nullptr;
+          }
+          p = write_atom_elem(p, e);
+          break;
+        }
+        case tag::flt:
+        case tag::nil:
+          if (end - p < 9) return nullptr;
+          p = write(p, e);
+          break;
+        default:
+          return nullptr;
+      }
+    }
+    return p;
+  }
 
   /// Bytes of the binaries size() left out.
   std::size_t referenced_bytes() const noexcept { return referenced_; }
@@ -122,11 +185,7 @@ class encoder {
         p[0] = etf::small_atom_utf8_ext;
         p[1] = static_cast<std::uint8_t>(name.size());
         p += 2;
-        if (name.size() <= 16) {  // most atoms: a short loop beats a call to memcpy
-          for (std::size_t i = 0; i < name.size(); ++i) p[i] = static_cast<std::uint8_t>(name[i]);
-        } else {
-          std::memcpy(p, name.data(), name.size());
-        }
+        copy_name(p, name);
         return p + name.size();
       }
     }
@@ -502,6 +561,11 @@ std::size_t encoded_size(const term& t, const encode_options& options) {
 
 void encode_append(std::vector<std::uint8_t>& out, const term& t, const encode_options& options) {
   if (!options.compressed) {
+    std::uint8_t flat[256];
+    if (std::uint8_t* end = encoder(options.minor_version).write_flat_tuple(flat, sizeof flat, t)) {
+      out.insert(out.end(), flat, end);
+      return;
+    }
     std::vector<binary_ref> refs;
     encoder enc(options.minor_version, flat_copy_max, &refs);
     std::size_t n = 1 + enc.size(t);
