@@ -116,7 +116,8 @@ TEST(node, a_million_processes_spawned_and_stopped_without_leaks) {
     if (p != box.self()) n.exit(p, exit_reason::kill());
   }
   ASSERT_TRUE(box.receive<all_gone>(120s));  // sent by the last destructor
-  EXPECT_EQ(n.counters().processes, 1u);
+  // The last process's exit is counted just after its destructor has run.
+  EXPECT_TRUE(holds_within(10s, [&] { return n.counters().processes == 1u; }));
   EXPECT_EQ(n.counters().exited, static_cast<std::uint64_t>(count));
   EXPECT_EQ(live.load(), 0);
   // Slots are reused: spawning again does not grow the table.
