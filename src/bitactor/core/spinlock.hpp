@@ -7,15 +7,18 @@
 
 namespace bitactor::detail {
 
+/// Tells the CPU this thread is busy-waiting (x86 `pause`), sparing the sibling hyperthread.
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
 class spinlock {
  public:
   void lock() noexcept {
     while (flag_.exchange(true, std::memory_order_acquire)) {
-      while (flag_.load(std::memory_order_relaxed)) {
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#endif
-      }
+      while (flag_.load(std::memory_order_relaxed)) cpu_relax();
     }
   }
   void unlock() noexcept { flag_.store(false, std::memory_order_release); }
