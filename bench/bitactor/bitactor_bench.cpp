@@ -7,13 +7,12 @@
 // lambdas dispatching on message type, an inbox for main(), gen_server and supervisor from
 // the OTP layer for the call and restart workloads.
 
+#include <atomic>
 #include <bitactor/core/inbox.hpp>
 #include <bitactor/core/node.hpp>
 #include <bitactor/otp/gen_server.hpp>
 #include <bitactor/otp/report.hpp>
 #include <bitactor/otp/supervisor.hpp>
-
-#include <atomic>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -372,9 +371,9 @@ class call_client : public otp::gen_server {
       auto sent = bench::clock_type::now();
       ping_request req;
       co_await call(server_, std::move(req), otp::infinity);
-      samples_->push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                              bench::clock_type::now() - sent)
-                              .count());
+      samples_->push_back(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(bench::clock_type::now() - sent)
+              .count());
     }
     send(done_to_, done{});
   }
@@ -400,9 +399,9 @@ void bench_call_latency(const bench::arguments& args) {
   samples.reserve(static_cast<std::size_t>(calls + warmup));
   double s = 0;
   if (mode == "process") {
-    pid client = must_start(otp::start<call_client>(node, {}, server, &samples, box.self()),
-                            "call client")
-                     .process;
+    pid client =
+        must_start(otp::start<call_client>(node, {}, server, &samples, box.self()), "call client")
+            .process;
     auto run = [&](std::int64_t n) {
       samples.clear();
       auto t0 = bench::clock_type::now();
@@ -419,9 +418,9 @@ void bench_call_latency(const bench::arguments& args) {
       for (std::int64_t i = 0; i < n; ++i) {
         auto sent = bench::clock_type::now();
         otp::call(node, server, ping_request{}, otp::infinity);
-        samples.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                              bench::clock_type::now() - sent)
-                              .count());
+        samples.push_back(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(bench::clock_type::now() - sent)
+                .count());
       }
       return bench::seconds_since(t0);
     };
@@ -496,12 +495,11 @@ void bench_supervisor(const bench::arguments& args) {
   bitactor::node node(config(args));
   bitactor::inbox box(node);
   pid driver = node.spawn<restart_driver>(restarts, box.self(), crash == "stop");
-  otp::supervisor_spec spec{
-      .flags = {.strategy = otp::restart_strategy::one_for_one,
-                .intensity = 1'000'000'000,
-                .period = std::chrono::seconds(1)},
-      .children = {otp::child_spec::worker<crasher>("crasher", driver).with_shutdown(
-          otp::shutdown_policy::brutal_kill())}};
+  otp::supervisor_spec spec{.flags = {.strategy = otp::restart_strategy::one_for_one,
+                                      .intensity = 1'000'000'000,
+                                      .period = std::chrono::seconds(1)},
+                            .children = {otp::child_spec::worker<crasher>("crasher", driver)
+                                             .with_shutdown(otp::shutdown_policy::brutal_kill())}};
   must_start(otp::start_supervisor(node, spec), "supervisor");
   await<go>(box, "the first child");
   auto t0 = bench::clock_type::now();
@@ -582,16 +580,26 @@ int main(int argc, char** argv) {
   const std::string workload = argv[1];
   bench::arguments args(argc, argv, 2);
   try {
-    if (workload == "spawn") bench_spawn(args);
-    else if (workload == "ping_pong") bench_ping_pong(args);
-    else if (workload == "ring") bench_ring(args);
-    else if (workload == "fan_out") bench_fan_out(args);
-    else if (workload == "skynet") bench_skynet(args);
-    else if (workload == "call_latency") bench_call_latency(args);
-    else if (workload == "supervisor") bench_supervisor(args);
-    else if (workload == "contention") bench_contention(args);
-    else if (workload == "idle") bench_idle(args);
-    else throw std::runtime_error("unknown workload " + workload);
+    if (workload == "spawn")
+      bench_spawn(args);
+    else if (workload == "ping_pong")
+      bench_ping_pong(args);
+    else if (workload == "ring")
+      bench_ring(args);
+    else if (workload == "fan_out")
+      bench_fan_out(args);
+    else if (workload == "skynet")
+      bench_skynet(args);
+    else if (workload == "call_latency")
+      bench_call_latency(args);
+    else if (workload == "supervisor")
+      bench_supervisor(args);
+    else if (workload == "contention")
+      bench_contention(args);
+    else if (workload == "idle")
+      bench_idle(args);
+    else
+      throw std::runtime_error("unknown workload " + workload);
   } catch (const std::exception& e) {
     std::printf("bench=%s impl=bitactor workers=%lld status=failed reason=%s\n", workload.c_str(),
                 static_cast<long long>(args.integer("workers", 0)), e.what());

@@ -83,9 +83,9 @@ int main(int argc, char** argv) {
   for (const auto& w : workloads) {
     std::vector<std::uint8_t> bytes = encode(w.value);
     if (wanted("encode", w.name)) {
-    double enc =
-        median_ops_per_sec([&] { sink = sink + encode(w.value).size(); }, min_seconds, runs);
-    report("encode", w.name, enc, bytes.size());
+      double enc =
+          median_ops_per_sec([&] { sink = sink + encode(w.value).size(); }, min_seconds, runs);
+      report("encode", w.name, enc, bytes.size());
     }
     if (!wanted("decode", w.name)) continue;
     double dec = median_ops_per_sec(
@@ -104,8 +104,8 @@ int main(int argc, char** argv) {
   const term& big = workloads[1].value;
   auto big_bytes = std::make_shared<const std::vector<std::uint8_t>>(encode(big));
   if (wanted("encode", "binary_iovec")) {
-    double enc = median_ops_per_sec([&] { sink = sink + encode_iovec(big).size(); },
-                                    min_seconds, runs);
+    double enc =
+        median_ops_per_sec([&] { sink = sink + encode_iovec(big).size(); }, min_seconds, runs);
     report("encode", "binary_iovec", enc, big_bytes->size());
   }
   if (wanted("decode", "binary_shared")) {

@@ -95,7 +95,9 @@ namespace {
 class stops_at_start : public actor {
  public:
   void on_start() override { stop(exit_reason::error("not today")); }
-  void handle(message&) override { ADD_FAILURE() << "a process stopped in on_start handled a message"; }
+  void handle(message&) override {
+    ADD_FAILURE() << "a process stopped in on_start handled a message";
+  }
 };
 }  // namespace
 

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <bitactor/term/errors.hpp>
 #include <bitactor/term/term.hpp>
-#include <atomic>
 #include <thread>
 #include <unordered_set>
 #include <vector>

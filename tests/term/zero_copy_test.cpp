@@ -175,12 +175,24 @@ TEST(decode, long_lists_of_mixed_elements_in_place) {
   std::vector<term> elems;
   for (int i = 0; i < 5000; ++i) {
     switch (i % 6) {
-      case 0: elems.emplace_back(i); break;
-      case 1: elems.emplace_back(-i * 100000); break;
-      case 2: elems.emplace_back(atom("a" + std::to_string(i % 17))); break;
-      case 3: elems.emplace_back(binary(payload(static_cast<std::size_t>(i % 90)))); break;
-      case 4: elems.emplace_back(std::int64_t{1} << 40); break;
-      default: elems.emplace_back(tuple(i, list(i, atom("x")))); break;
+      case 0:
+        elems.emplace_back(i);
+        break;
+      case 1:
+        elems.emplace_back(-i * 100000);
+        break;
+      case 2:
+        elems.emplace_back(atom("a" + std::to_string(i % 17)));
+        break;
+      case 3:
+        elems.emplace_back(binary(payload(static_cast<std::size_t>(i % 90))));
+        break;
+      case 4:
+        elems.emplace_back(std::int64_t{1} << 40);
+        break;
+      default:
+        elems.emplace_back(tuple(i, list(i, atom("x"))));
+        break;
     }
   }
   for (term tail : {term(), term(atom("improper")), term(binary(payload(3)))}) {

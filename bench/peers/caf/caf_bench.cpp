@@ -12,9 +12,8 @@
 //    `request(...).receive` from a scoped_actor for the blocking-thread form), not gen_server;
 //  - supervisor: a monitoring actor that respawns the child on its down_msg, not a supervisor.
 
-#include <caf/all.hpp>
-
 #include <atomic>
+#include <caf/all.hpp>
 #include <memory>
 #include <stdexcept>
 #include <thread>
@@ -70,8 +69,8 @@ void bench_spawn(actor_system& sys, const bench::arguments& args) {
   // once every actor has its behaviour.
   while (ready.load() < n) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   const double ready_seconds = bench::seconds_since(t0);
-  const auto bytes = bench::rss_bytes() - rss0 -
-                     static_cast<std::int64_t>(actors.capacity() * sizeof(actor));
+  const auto bytes =
+      bench::rss_bytes() - rss0 - static_cast<std::int64_t>(actors.capacity() * sizeof(actor));
   auto t1 = bench::clock_type::now();
   for (auto& a : actors) {
     if (server) {
@@ -182,7 +181,8 @@ behavior coordinator(stateful_actor<coordinator_state>* self, std::vector<actor>
       [=](go_atom) {
         self->state.pending = static_cast<std::int64_t>(workers.size()) * per_worker;
         for (auto& w : workers) {
-          for (std::int64_t i = 0; i < per_worker; ++i) self->send(w, work_atom::value, std::int64_t{1});
+          for (std::int64_t i = 0; i < per_worker; ++i)
+            self->send(w, work_atom::value, std::int64_t{1});
         }
       },
       [=](std::int64_t x) {
@@ -325,9 +325,9 @@ void bench_call_latency(actor_system& sys, const bench::arguments& args) {
         main->request(server, infinite, ping_atom::value)
             .receive([](pong_atom) {},
                      [](error&) { throw std::runtime_error("call_latency: request failed"); });
-        samples.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                              bench::clock_type::now() - sent)
-                              .count());
+        samples.push_back(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(bench::clock_type::now() - sent)
+                .count());
       }
       return bench::seconds_since(t0);
     };
@@ -485,16 +485,26 @@ int main(int argc, char** argv) {
           static_cast<size_t>(args.integer("workers", std::thread::hardware_concurrency())));
   actor_system sys{cfg};
   try {
-    if (workload == "spawn") bench_spawn(sys, args);
-    else if (workload == "ping_pong") bench_ping_pong(sys, args);
-    else if (workload == "ring") bench_ring(sys, args);
-    else if (workload == "fan_out") bench_fan_out(sys, args);
-    else if (workload == "skynet") bench_skynet(sys, args);
-    else if (workload == "call_latency") bench_call_latency(sys, args);
-    else if (workload == "supervisor") bench_supervisor(sys, args);
-    else if (workload == "contention") bench_contention(sys, args);
-    else if (workload == "idle") bench_idle(sys, args);
-    else throw std::runtime_error("unknown workload " + workload);
+    if (workload == "spawn")
+      bench_spawn(sys, args);
+    else if (workload == "ping_pong")
+      bench_ping_pong(sys, args);
+    else if (workload == "ring")
+      bench_ring(sys, args);
+    else if (workload == "fan_out")
+      bench_fan_out(sys, args);
+    else if (workload == "skynet")
+      bench_skynet(sys, args);
+    else if (workload == "call_latency")
+      bench_call_latency(sys, args);
+    else if (workload == "supervisor")
+      bench_supervisor(sys, args);
+    else if (workload == "contention")
+      bench_contention(sys, args);
+    else if (workload == "idle")
+      bench_idle(sys, args);
+    else
+      throw std::runtime_error("unknown workload " + workload);
   } catch (const std::exception& e) {
     std::printf("bench=%s impl=caf workers=%zu status=failed reason=%s\n", workload.c_str(),
                 workers_of(sys), e.what());

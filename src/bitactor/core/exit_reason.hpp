@@ -4,8 +4,8 @@
 // else carries readable text, e.g. an escaped exception's type and message.
 
 #include <cstdint>
-#include <ostream>
 #include <exception>
+#include <ostream>
 #include <string>
 
 namespace bitactor {

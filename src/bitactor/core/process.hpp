@@ -32,9 +32,7 @@ struct pooled_allocator {
   pooled_allocator() = default;
   template <class U>
   pooled_allocator(const pooled_allocator<U>&) noexcept {}
-  T* allocate(std::size_t n) {
-    return static_cast<T*>(message_pool::allocate(n * sizeof(T)));
-  }
+  T* allocate(std::size_t n) { return static_cast<T*>(message_pool::allocate(n * sizeof(T))); }
   void deallocate(T* p, std::size_t n) noexcept { message_pool::deallocate(p, n * sizeof(T)); }
   template <class U>
   friend bool operator==(const pooled_allocator&, const pooled_allocator<U>&) noexcept {
@@ -43,8 +41,8 @@ struct pooled_allocator {
 };
 
 template <class K, class V>
-using relation_map =
-    std::unordered_map<K, V, std::hash<K>, std::equal_to<K>, pooled_allocator<std::pair<const K, V>>>;
+using relation_map = std::unordered_map<K, V, std::hash<K>, std::equal_to<K>,
+                                        pooled_allocator<std::pair<const K, V>>>;
 
 /// Links, monitors and the registered name: allocated on first use, so a process that has
 /// none (most of a million idle ones) pays 8 bytes for the pointer only.
@@ -82,7 +80,7 @@ class process {
   bool started = false;
   bool on_blocking_pool = false;
   bool exited_this_turn = false;
-  bool kept_current = false;  // the actor took ownership of the message it is handling
+  bool kept_current = false;    // the actor took ownership of the message it is handling
   bool stop_requested = false;  // stop() was called this turn (reason: runtime::requested_exit)
   spinlock relations_lock;
   std::uint32_t slot = 0;

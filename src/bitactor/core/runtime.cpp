@@ -1,6 +1,5 @@
 #include "bitactor/core/runtime.hpp"
 
-
 #include <algorithm>
 #include <exception>
 #include <typeinfo>

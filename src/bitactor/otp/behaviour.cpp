@@ -1,6 +1,5 @@
 #include "bitactor/otp/behaviour.hpp"
 
-
 namespace bitactor::otp {
 namespace {
 

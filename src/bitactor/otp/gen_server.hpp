@@ -127,9 +127,9 @@ class gen_server : public behaviour {
   // What only a server that stops, continues, times out or is ending needs. Kept off the
   // idle server: a million of those pay 8 bytes each for it instead of ~200.
   struct extras {
-    std::optional<exit_reason> stop;       // stop() was called: end after this callback
-    exit_reason ending;                    // why it is terminating
-    detail::message_queue continuations;  // continue_with() values, oldest first
+    std::optional<exit_reason> stop;                   // stop() was called: end after this callback
+    exit_reason ending;                                // why it is terminating
+    detail::message_queue continuations;               // continue_with() values, oldest first
     std::optional<std::chrono::milliseconds> timeout;  // set_timeout(), to arm after it
     timer_ref inactivity;
     ref inactivity_tag;  // tells the armed tick from a cancelled one that fired anyway

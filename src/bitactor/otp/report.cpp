@@ -118,8 +118,7 @@ void remove_report_handler(std::size_t id) {
 }
 
 bool report_wanted(spdlog::level::level_enum level) {
-  return registry().count.load(std::memory_order_acquire) > 0 ||
-         report_logger()->should_log(level);
+  return registry().count.load(std::memory_order_acquire) > 0 || report_logger()->should_log(level);
 }
 
 report_capture::report_capture()

@@ -124,7 +124,8 @@ inline void key_words(std::string_view name, std::uint64_t& w0, std::uint64_t& w
     w1 = load32(p + n - 4);
   } else {
     w0 = 0;
-    for (std::size_t i = 0; i < n; ++i) w0 |= std::uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+    for (std::size_t i = 0; i < n; ++i)
+      w0 |= std::uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
     w1 = 0;
   }
 }

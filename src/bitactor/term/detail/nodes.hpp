@@ -30,9 +30,9 @@ struct alignas(alignof(term)) tuple_node : node {
 // Elements follow the header in the same allocation, so a decoded 100,000-element list is
 // one allocation filled in place.
 struct alignas(alignof(term)) list_node : node {
-  bool boxed = true;      // false when no element is boxed: destruction skips the elements
-  std::size_t size = 0;   // never 0 once built
-  term tail;              // never a non-empty list
+  bool boxed = true;     // false when no element is boxed: destruction skips the elements
+  std::size_t size = 0;  // never 0 once built
+  term tail;             // never a non-empty list
   term* elements() noexcept { return reinterpret_cast<term*>(this + 1); }
   const term* elements() const noexcept { return reinterpret_cast<const term*>(this + 1); }
   std::span<const term> items() const noexcept { return {elements(), size}; }
