@@ -9,22 +9,6 @@
 
 using namespace bitactor::detail;
 
-namespace {
-bool pool_enabled() {
-#if defined(__SANITIZE_ADDRESS__)
-  return false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-  return false;
-#else
-  return true;
-#endif
-#else
-  return true;
-#endif
-}
-}  // namespace
-
 TEST(message_pool, every_size_is_aligned_and_fully_writable) {
   std::vector<std::pair<void*, std::size_t>> blocks;
   for (std::size_t size = 1; size <= message_pool::largest_pooled + 64; ++size) {
@@ -37,7 +21,7 @@ TEST(message_pool, every_size_is_aligned_and_fully_writable) {
 }
 
 TEST(message_pool, a_freed_block_serves_the_next_request_of_its_size_class) {
-  if (!pool_enabled()) GTEST_SKIP() << "the pool is bypassed under AddressSanitizer";
+  if (!message_pool::enabled) GTEST_SKIP() << "the pool is bypassed under AddressSanitizer";
   void* a = message_pool::allocate(40);
   message_pool::deallocate(a, 40);
   void* b = message_pool::allocate(48);  // same 16-byte class as 40

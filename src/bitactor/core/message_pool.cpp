@@ -4,20 +4,19 @@
 #include <cstdlib>
 #include <new>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define BITACTOR_POOL_DISABLED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define BITACTOR_POOL_DISABLED 1
-#endif
-#endif
-
 namespace bitactor::detail::message_pool {
 
 namespace {
 
 constexpr std::size_t granule = 16;
 constexpr std::size_t classes = largest_pooled / granule;
+
+// How many freed blocks each class keeps (bytes_per_class of them), so freeing divides nothing.
+constexpr std::array<std::size_t, classes> capacity = [] {
+  std::array<std::size_t, classes> a{};
+  for (std::size_t c = 0; c < classes; ++c) a[c] = bytes_per_class / ((c + 1) * granule);
+  return a;
+}();
 
 struct free_block {
   free_block* next;
@@ -67,8 +66,7 @@ void* system_allocate(std::size_t size) {
 }  // namespace
 
 void* allocate(std::size_t size) {
-#ifndef BITACTOR_POOL_DISABLED
-  if (size != 0 && size <= largest_pooled) {
+  if (enabled && size != 0 && size <= largest_pooled) {
     const std::size_t c = class_of(size);
     thread_pool& p = pool;
     if (free_block* b = p.heads[c]) {
@@ -79,21 +77,19 @@ void* allocate(std::size_t size) {
     // Allocate the whole class size so any block of the class can serve any request in it.
     return system_allocate((c + 1) * granule);
   }
-#endif
   return system_allocate(size == 0 ? 1 : size);
 }
 
 void deallocate(void* block, std::size_t size) noexcept {
   if (block == nullptr) return;
-#ifndef BITACTOR_POOL_DISABLED
-  if (size != 0 && size <= largest_pooled) {
+  if (enabled && size != 0 && size <= largest_pooled) {
     const std::size_t c = class_of(size);
     thread_pool& p = pool;
     if (!p.reaper_armed) {
       p.reaper_armed = true;
       pool_reaper.arm();  // constructs this thread's reaper, so the pool is emptied at exit
     }
-    if (!p.closed && p.counts[c] < bytes_per_class / ((c + 1) * granule)) {
+    if (!p.closed && p.counts[c] < capacity[c]) {
       auto* b = static_cast<free_block*>(block);
       b->next = p.heads[c];
       p.heads[c] = b;
@@ -101,9 +97,6 @@ void deallocate(void* block, std::size_t size) noexcept {
       return;
     }
   }
-#else
-  (void)size;
-#endif
   std::free(block);
 }
 

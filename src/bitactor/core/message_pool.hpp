@@ -11,6 +11,19 @@
 
 namespace bitactor::detail::message_pool {
 
+/// False under AddressSanitizer: every block then goes straight to malloc and free.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool enabled = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool enabled = false;
+#else
+inline constexpr bool enabled = true;
+#endif
+#else
+inline constexpr bool enabled = true;
+#endif
+
 /// The largest envelope (in bytes) the pool keeps; larger ones go straight to malloc.
 inline constexpr std::size_t largest_pooled = 512;
 /// What one thread keeps per size class (so at most 1 MiB per thread in all).

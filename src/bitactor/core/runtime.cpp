@@ -253,17 +253,17 @@ void runtime::run_turn(process* p) {
       if (p->stop_requested) dies = take_requested_exit(*p);
     }
   } catch (process_exit& e) {
-    if (p->stop_requested) take_requested_exit(*p);  // exit() after stop(): exit() wins
     dies = std::move(e.reason);
   } catch (const std::exception& e) {
-    if (p->stop_requested) take_requested_exit(*p);
     dies = exit_reason::from_exception(e);
     crashed_.add();
   } catch (...) {
-    if (p->stop_requested) take_requested_exit(*p);
     dies = exit_reason::from_unknown_exception();
     crashed_.add();
   }
+  // Still pending only if the handler threw after calling stop(): the throw wins, as a later
+  // exit() would.
+  if (p->stop_requested) take_requested_exit(*p);
   if (dies) terminate(*p, std::move(*dies));
   end_turn(*p);
 }
