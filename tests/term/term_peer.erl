@@ -28,6 +28,8 @@ handle(1, B) -> v2(binary_to_term(B));
 handle(2, B) -> term_to_binary(binary_to_term(B));
 %% 3: <<Level, Etf>>: decode, re-encode compressed at Level.
 handle(3, <<Level, B/binary>>) -> term_to_binary(binary_to_term(B), [{compressed, Level}, {minor_version, 2}]);
+%% 8: decode, re-encode with [deterministic]: maps over 32 keys in term order of their keys.
+handle(8, B) -> term_to_binary(binary_to_term(B), [deterministic, {minor_version, 2}]);
 %% 4: sort a list with lists:sort/1 (Erlang term order).
 handle(4, B) -> v2(lists:sort(binary_to_term(B)));
 %% 5: <<Seed:32>>: generate a random term; reply v2, v1 and compressed encodings.

@@ -6,9 +6,13 @@
 // NEW_PID_EXT, ports as NEW_PORT_EXT (V4_PORT_EXT above 28 bits), references as
 // NEWER_REFERENCE_EXT, and zlib compression only when it makes the result smaller.
 //
-// Maps are written in map-key order, which is what erl writes for maps of up to 32 keys.
-// erl writes larger maps in the order of its internal hash trie, which this encoder does not
-// reproduce: such maps decode to equal terms on both sides but their bytes differ.
+// Maps are written in map-key order: the bytes of erl's term_to_binary(T, [deterministic]),
+// which for maps of up to 32 keys is also erl's default. By default erl writes larger maps in
+// the order of its hash trie, which hashes atoms by their index in that VM's atom table and
+// remote pids by a node's address (erts utils.c, make_internal_hash), so two BEAM instances
+// can write one such map differently; no outside encoder can match that order, and none needs
+// to: every order decodes to the same map. The encoding of a term is therefore a function of
+// the term alone, which makes it usable as a key or for a content hash.
 #pragma once
 
 #include <bitactor/term/term.hpp>
