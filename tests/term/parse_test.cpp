@@ -74,6 +74,36 @@ TEST(parse, errors_report_line_and_column) {
   EXPECT_THROW(parse("<<1:0>>"), parse_error);
 }
 
+// erl_scan: a bare atom starts with a lower-case Latin-1 letter; an upper-case one (or '_')
+// starts a variable; reserved words are keywords unless quoted.
+TEST(parse, bare_atoms_follow_erl_scan_letter_classes_and_reserved_words) {
+  EXPECT_EQ(parse("\u00e9lan"), term(atom("\u00e9lan")));
+  EXPECT_EQ(parse("stra\u00dfe"), term(atom("stra\u00dfe")));
+  EXPECT_THROW(parse("\u00c9lan"), parse_error);
+  EXPECT_THROW(parse("_x"), parse_error);
+  EXPECT_THROW(parse("end"), parse_error);
+  EXPECT_THROW(parse("{ok, receive}"), parse_error);
+  EXPECT_EQ(parse("'end'"), term(atom("end")));
+  EXPECT_EQ(parse("ending"), term(atom("ending")));
+  EXPECT_THROW(parse("\u03a9"), parse_error);  // not Latin-1: only quoted
+  EXPECT_EQ(parse("'\u03a9'"), term(atom("\u03a9")));
+  try {
+    parse("{a, \u00d7}");
+    FAIL() << "expected parse_error";
+  } catch (const parse_error& e) {
+    EXPECT_NE(std::string(e.what()).find("'\u00d7'"), std::string::npos) << e.what();
+  }
+}
+
+// As erl: <<1180591620717411303425>> is <<1>>; a segment keeps the value's low bits.
+TEST(parse, binary_segments_keep_the_low_bits_of_big_integers) {
+  EXPECT_EQ(parse("<<1180591620717411303425>>"), binary(std::vector<std::uint8_t>{1}));
+  EXPECT_EQ(parse("<<-1180591620717411303425:16>>"),
+            binary(std::vector<std::uint8_t>{255, 255}));
+  EXPECT_EQ(parse("<<18446744073709551617:64>>"),
+            binary(std::vector<std::uint8_t>{0, 0, 0, 0, 0, 0, 0, 1}));
+}
+
 TEST(parse, printed_terms_parse_back) {
   const char* texts[] = {"{ok,[1,2,3]}", "[a|b]",     "#{1 => 2,a => 1}",
                          "<<\"abc\">>",  "<<1,2:3>>", "'hello world'",

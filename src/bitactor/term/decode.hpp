@@ -11,9 +11,11 @@
 // (NEW_FUN_EXT) decode to local_fun and re-encode to the same bytes. A LOCAL_EXT term is kept
 // as an opaque value holding the rest of the input; it is accepted only as the whole term,
 // because its length is not self-describing. ATOM_CACHE_REF only exists inside distribution
-// headers and is rejected here.
+// headers and is rejected here. The pre-R8 FUN_EXT is refused as `unsupported`, as erl has
+// done since OTP 23.
 #pragma once
 
+#include <bitactor/term/errors.hpp>
 #include <bitactor/term/term.hpp>
 #include <cstddef>
 #include <cstdint>
@@ -114,10 +116,10 @@ decode_result decode_shared(std::shared_ptr<const std::vector<std::uint8_t>> buf
                             const decode_options& options = {});
 
 /// Thrown by binary_to_term().
-class decode_exception : public std::runtime_error {
+class decode_exception : public term_error {
  public:
   explicit decode_exception(decode_error e)
-      : std::runtime_error(e.to_string()), error_(std::move(e)) {}
+      : term_error(e.to_string()), error_(std::move(e)) {}
   [[nodiscard]] const decode_error& error() const noexcept { return error_; }
 
  private:

@@ -11,8 +11,10 @@
 // the order of its hash trie, which hashes atoms by their index in that VM's atom table and
 // remote pids by a node's address (erts utils.c, make_internal_hash), so two BEAM instances
 // can write one such map differently; no outside encoder can match that order, and none needs
-// to: every order decodes to the same map. The encoding of a term is therefore a function of
-// the term alone, which makes it usable as a key or for a content hash.
+// to: every order decodes to the same map. The encoding therefore depends on the term as it
+// is held and on the options only, never on process or VM state. As in erl, terms that compare
+// equal can still encode differently (0.0 and -0.0; funs differing only in fields that
+// comparison skips).
 #pragma once
 
 #include <bitactor/term/term.hpp>

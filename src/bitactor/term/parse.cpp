@@ -12,6 +12,14 @@ namespace {
 // Nesting limit: the parser is recursive, and text is often untrusted (config, consoles).
 constexpr int kMaxDepth = 1000;
 
+// The low 64 bits of `v` in two's complement.
+std::uint64_t low_64_bits(const big_integer& v) noexcept {
+  auto limbs = v.limbs();
+  std::uint64_t mag = limbs.empty() ? 0 : limbs[0];
+  if (limbs.size() > 1) mag |= std::uint64_t{limbs[1]} << 32;
+  return v.negative() ? 0 - mag : mag;
+}
+
 class parser {
  public:
   explicit parser(std::string_view text) : text_(text) {}
@@ -92,13 +100,37 @@ class parser {
       std::int64_t v = read_char_literal();
       return term(c == '-' ? -v : v);
     }
-    if (std::islower(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) >= 0xC3) {
-      return parse_bare_atom();
+    std::size_t after = pos_;
+    std::int64_t cp = detail::next_code_point(text_, after);
+    if (is_latin1_lower(cp)) return parse_bare_atom();
+    if (is_latin1_upper(cp) || cp == '_') fail("variables are not terms");
+    if (cp < 0) fail("invalid UTF-8");
+    fail("unexpected character '" + std::string(text_.substr(pos_, after - pos_)) + "'");
+  }
+
+  // erl_scan's classes of Latin-1 letters: a bare atom starts with a lower-case one, a
+  // variable with an upper-case one or '_'; × and ÷ are neither.
+  static bool is_latin1_lower(std::int64_t cp) noexcept {
+    return (cp >= 'a' && cp <= 'z') || (cp >= 0xDF && cp <= 0xFF && cp != 0xF7);
+  }
+  static bool is_latin1_upper(std::int64_t cp) noexcept {
+    return (cp >= 'A' && cp <= 'Z') || (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7);
+  }
+  static bool is_name_char(std::int64_t cp) noexcept {
+    return is_latin1_lower(cp) || is_latin1_upper(cp) || (cp >= '0' && cp <= '9') || cp == '_' ||
+           cp == '@';
+  }
+  // erl_scan:reserved_word/1 of OTP 25: written bare they are keywords, not atoms.
+  static bool is_reserved_word(std::string_view w) noexcept {
+    static constexpr std::string_view kWords[] = {
+        "after", "and",  "andalso", "band", "begin", "bnot",    "bor", "bsl",
+        "bsr",   "bxor", "case",    "catch", "cond",  "div",     "end", "fun",
+        "if",    "let",  "not",     "of",   "or",    "orelse",  "receive", "rem",
+        "try",   "when", "xor"};
+    for (std::string_view k : kWords) {
+      if (k == w) return true;
     }
-    if (std::isupper(static_cast<unsigned char>(c)) || c == '_') {
-      fail("variables are not terms");
-    }
-    fail(std::string("unexpected character '") + c + "'");
+    return false;
   }
 
   term parse_tuple(int depth) {
@@ -207,7 +239,9 @@ class parser {
       } else {
         term v = parse_term(kMaxDepth);
         if (!v.is_integer()) fail_at(start, "binary elements must be integers or strings");
-        std::int64_t value = v.is_small() ? v.as_int() : 0;
+        // As erl: an integer too wide for its segment keeps its low bits.
+        std::uint64_t value = v.is_small() ? static_cast<std::uint64_t>(v.as_int())
+                                           : low_64_bits(v.as_big_integer());
         unsigned size = 8;
         skip_space();
         if (peek() == ':') {
@@ -220,7 +254,7 @@ class parser {
           }
           size = static_cast<unsigned>(s.as_int());
         }
-        put_bits(static_cast<std::uint64_t>(value), size);
+        put_bits(value, size);
       }
       skip_space();
       if (peek() == ',') {
@@ -258,14 +292,14 @@ class parser {
   term parse_bare_atom() {
     std::size_t start = pos_;
     while (!at_end()) {
-      auto c = static_cast<unsigned char>(peek());
-      if (std::isalnum(c) || c == '_' || c == '@' || c >= 0x80) {
-        ++pos_;
-      } else {
-        break;
-      }
+      std::size_t next = pos_;
+      if (!is_name_char(detail::next_code_point(text_, next))) break;
+      pos_ = next;
     }
     std::string_view name = text_.substr(start, pos_ - start);
+    if (is_reserved_word(name)) {
+      fail_at(start, "'" + std::string(name) + "' is a reserved word; quote it to make an atom");
+    }
     if (!valid_atom_name(name)) fail_at(start, "invalid atom");
     return term(atom(name));
   }

@@ -66,7 +66,8 @@ struct pid {
   friend bool operator==(const pid&, const pid&) = default;
 };
 
-/// Port identifier in V4_PORT_EXT layout (NEW_PORT_EXT when id fits in 32 bits).
+/// Port identifier in V4_PORT_EXT layout (encoded as NEW_PORT_EXT when id fits in 28 bits,
+/// as erts does).
 struct port {
   atom node;
   std::uint64_t id = 0;
