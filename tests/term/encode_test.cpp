@@ -146,3 +146,63 @@ TEST(encode, flat_tuples_match_the_general_path) {
     }
   }
 }
+
+namespace {
+// Long lists of numbers of every width the bounded size pass must cover.
+std::vector<term> long_number_lists() {
+  std::vector<term> widest, bytes_only, mixed, strings_too_long;
+  for (int i = 0; i < 2000; ++i) {
+    widest.emplace_back(i % 2 ? INT64_MIN : INT64_MAX);  // SMALL_BIG_EXT, 11 bytes each
+    bytes_only.emplace_back(i % 256);                    // STRING_EXT, 1 byte each
+    switch (i % 5) {
+      case 0: mixed.emplace_back(i); break;
+      case 1: mixed.emplace_back(-i * 100000); break;
+      case 2: mixed.emplace_back(i + 0.25); break;
+      case 3: mixed.emplace_back(); break;  // []
+      default: mixed.emplace_back(std::int64_t{1} << 40); break;
+    }
+  }
+  for (int i = 0; i < 70000; ++i) strings_too_long.emplace_back(i % 256);  // over 65535
+  return {list_from(widest), list_from(bytes_only), list_from(mixed),
+          list_from(mixed, term(atom("improper"))), list_from(strings_too_long)};
+}
+}  // namespace
+
+// encode() charges long number lists an upper bound instead of reading them twice; the bytes
+// must still be exactly those of the exact-size path (encode_iovec copying everything).
+TEST(encode, long_number_lists_match_the_exact_size_path) {
+  const encode_options exact{.iovec_copy_max = SIZE_MAX};
+  std::vector<term> cases = long_number_lists();
+  std::vector<term> nested;
+  for (const term& l : cases) {
+    nested.push_back(tuple(atom("wrapped"), l, map({{l, l}})));
+    nested.push_back(tuple(l, binary(std::string(10000, 'b'))));  // also a referenced binary
+    local_fun f;
+    f.module = atom("m");
+    f.old_index = term(0);
+    f.old_uniq = term(1);
+    f.creator = term(pid{atom("a@b"), 1, 0, 0});
+    f.free_vars = {l, l};
+    nested.push_back(term(f));  // NEW_FUN_EXT writes its own exact size
+  }
+  cases.insert(cases.end(), nested.begin(), nested.end());
+  for (const term& t : cases) {
+    for (int minor : {1, 2}) {
+      encode_options o;
+      o.minor_version = minor;
+      bytes b = encode(t, o);
+      encode_options x = exact;
+      x.minor_version = minor;
+      ASSERT_EQ(b, encode_iovec(t, x).flatten());
+      ASSERT_EQ(b.size(), encoded_size(t, o));
+      EXPECT_EQ(b.capacity(), b.size());  // the bound does not leak into the result
+      bytes appended = {7, 7};
+      encode_append(appended, t, o);
+      ASSERT_EQ(bytes(appended.begin() + 2, appended.end()), b);
+      decode_result back = decode(b);
+      ASSERT_TRUE(back.ok()) << back.error().to_string();
+      ASSERT_EQ(back.value(), t);
+      ASSERT_EQ(encode(back.value(), o), b);  // decoded lists carry the same flag
+    }
+  }
+}

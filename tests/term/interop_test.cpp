@@ -133,6 +133,28 @@ TEST_F(interop, compressed_encoding_matches_erl_at_every_level) {
   }
 }
 
+// Long lists of numbers take encode()'s bounded size pass; erl must read the same bytes.
+TEST_F(interop, long_number_lists_match_erl_byte_for_byte) {
+  term_generator gen(9);
+  for (int round = 0; round < 20; ++round) {
+    std::vector<term> v;
+    std::size_t n = 1024 + gen.pick(round % 4 == 0 ? 70000 : 3000);
+    for (std::size_t k = 0; k < n; ++k) {
+      switch (gen.pick(round % 3 == 0 ? 1 : 5)) {
+        case 0: v.emplace_back(static_cast<std::int64_t>(gen.pick(256))); break;
+        case 1: v.emplace_back(static_cast<std::int64_t>(gen.pick(1u << 31)) - (1 << 30)); break;
+        case 2: v.emplace_back(gen.real()); break;
+        case 3: v.emplace_back(); break;
+        default: v.emplace_back(INT64_MIN + static_cast<std::int64_t>(gen.pick(1000))); break;
+      }
+    }
+    term t = round % 2 ? list_from(std::move(v)) : tuple(atom("samples"), list_from(std::move(v)));
+    bytes mine = encode(t);
+    bytes theirs = call(1, mine);
+    ASSERT_TRUE(theirs == mine) << "round " << round << ": " << first_difference(theirs, mine);
+  }
+}
+
 // erl's default encoding of a map over 32 keys walks its hash trie, whose order hangs on
 // atom-table indexes and node addresses of that VM instance (erts utils.c,
 // make_internal_hash): two BEAMs may encode one map differently, so no outside encoder can

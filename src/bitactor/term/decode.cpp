@@ -397,6 +397,7 @@ class decoder {
     for (std::size_t i = 0; i < n; ++i) new (node->elements() + i) term(std::int64_t{p_[i]});
     node->size = n;
     node->boxed = false;
+    node->numbers = true;
     p_ += n;
     return builder::adopt(ntag::list, node);
   }
@@ -426,6 +427,7 @@ class decoder {
     term result = builder::adopt(ntag::list, node);  // frees the node if an element throws
     term* out = node->elements();
     bool boxed = false;
+    bool numbers = true;
     std::size_t i = 0;
     try {
       const std::uint8_t* p = p_;
@@ -443,6 +445,7 @@ class decoder {
           new (out + i) term(decode_term(depth + 1));
           p = p_;
           boxed = boxed || builder::is_boxed(out[i]);
+          numbers = numbers && builder::is_number_or_nil(out[i]);
         }
       }
       p_ = p;
@@ -452,6 +455,7 @@ class decoder {
     }
     node->size = n;
     node->boxed = boxed;
+    node->numbers = numbers;
     need(1, tag);
     if (*p_ == etf::list_ext || *p_ == etf::string_ext) {
       // [1, 2 | [3 | ...]] written as a chain (erl never writes one, but it is valid).

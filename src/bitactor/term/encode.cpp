@@ -134,6 +134,15 @@ class encoder {
 
   /// Bytes of the binaries size() left out.
   std::size_t referenced_bytes() const noexcept { return referenced_; }
+
+  // Long lists of numbers are the one place where size() reading every element costs about
+  // as much as writing them. With bounding on, size() charges such a list 11 bytes an element
+  // (SMALL_BIG_EXT of 8 bytes, the widest small integer) without reading it, so one pass over
+  // the elements is saved; the result is then an upper bound, and bounded() says so. Writing
+  // needs exact sizes (NEW_FUN_EXT carries its own), so write() runs with bounding off.
+  void bound_number_lists(bool on) noexcept { bounding_ = on; }
+  bool bounded() const noexcept { return bounded_; }
+  static constexpr std::size_t bounded_list_min = 1024;
   void set_base(const std::uint8_t* base) noexcept { base_ = base; }
 
   // Element of a container: small integers, the bulk of most lists and tuples, are handled
@@ -220,6 +229,10 @@ class encoder {
       }
       case tag::list: {
         const auto& node = builder::as<detail::list_node>(t);
+        if (bounding_ && node.numbers && node.size >= bounded_list_min) {
+          bounded_ = true;
+          return 5 + 11 * node.size + size(node.tail);
+        }
         if (is_external_string(node)) return 3 + node.size;
         std::size_t n = 5 + size(node.tail);
         for (const term& e : node.items()) n += elem_size(e);
@@ -507,6 +520,8 @@ class encoder {
   std::vector<binary_ref>* refs_ = nullptr;
   const std::uint8_t* base_ = nullptr;
   mutable std::size_t referenced_ = 0;
+  bool bounding_ = false;
+  mutable bool bounded_ = false;
 };
 
 // Binaries larger than this are copied straight from the term into their final place rather
@@ -568,29 +583,33 @@ void encode_append(std::vector<std::uint8_t>& out, const term& t, const encode_o
     }
     std::vector<binary_ref> refs;
     encoder enc(options.minor_version, flat_copy_max, &refs);
+    enc.bound_number_lists(true);
     std::size_t n = 1 + enc.size(t);
+    enc.bound_number_lists(false);
     std::size_t start = out.size();
-    if (enc.referenced_bytes() == 0) {  // the usual case: write in place
+    if (enc.referenced_bytes() == 0 && !enc.bounded()) {  // the usual case: write in place
       out.resize(start + n);
       std::uint8_t* p = out.data() + start;
       *p++ = etf::version;
       enc.write(p, t);
       return;
     }
-    // Large binaries: write the rest aside, then append each piece once, without first
-    // zero-filling room for the binaries.
+    // Large binaries, or a size that is only a bound: write the rest aside (uninitialised
+    // memory, unlike a vector's), then append each piece once.
     std::unique_ptr<std::uint8_t[]> buf(new std::uint8_t[n]);
     buf[0] = etf::version;
     enc.set_base(buf.get());
-    enc.write(buf.get() + 1, t);
-    out.reserve(start + n + enc.referenced_bytes());
+    std::size_t written = static_cast<std::size_t>(enc.write(buf.get() + 1, t) - buf.get());
+    std::size_t referenced = 0;
+    for (const binary_ref& r : refs) referenced += r.node->byte_size;
+    out.reserve(start + written + referenced);
     std::size_t done = 0;
     for (const binary_ref& r : refs) {
       out.insert(out.end(), buf.get() + done, buf.get() + r.at);
       out.insert(out.end(), r.node->data(), r.node->data() + r.node->byte_size);
       done = r.at;
     }
-    out.insert(out.end(), buf.get() + done, buf.get() + n);
+    out.insert(out.end(), buf.get() + done, buf.get() + written);
     return;
   }
   encoder enc(options.minor_version);

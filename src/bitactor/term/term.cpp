@@ -60,16 +60,20 @@ term builder::make_list(std::vector<term>&& elements, term&& tail) {
   list_node* node = new_list(elements.size() + rest.size());
   term* out = node->elements();
   bool boxed = false;
+  bool numbers = true;
   for (term& e : elements) {
     boxed = boxed || e.boxed();
+    numbers = numbers && is_number_or_nil(e);
     new (out++) term(std::move(e));
   }
   for (const term& e : rest) {
     boxed = boxed || e.boxed();
+    numbers = numbers && is_number_or_nil(e);
     new (out++) term(e);
   }
   node->size = elements.size() + rest.size();
   node->boxed = boxed;
+  node->numbers = numbers;
   node->tail = rest.empty() ? std::move(tail) : term(as<list_node>(tail).tail);
   return adopt(tag::list, node);
 }

@@ -31,6 +31,8 @@ struct alignas(alignof(term)) tuple_node : node {
 // one allocation filled in place.
 struct alignas(alignof(term)) list_node : node {
   bool boxed = true;     // false when no element is boxed: destruction skips the elements
+  bool numbers = false;  // true only if every element is a small integer, a float or []: the
+                         // encoder then bounds the list's size without reading it
   std::size_t size = 0;  // never 0 once built
   term tail;             // never a non-empty list
   term* elements() noexcept { return reinterpret_cast<term*>(this + 1); }
@@ -118,6 +120,10 @@ struct builder {
   /// size to the number constructed and boxed to whether any is boxed.
   static list_node* new_list(std::size_t n);
   static bool is_boxed(const term& t) noexcept { return t.boxed(); }
+  /// What list_node::numbers admits: at most 11 encoded bytes, and no atom name to read.
+  static bool is_number_or_nil(const term& t) noexcept {
+    return t.tag_ == tag::small || t.tag_ == tag::flt || t.tag_ == tag::nil;
+  }
   /// Takes ownership of elements (non-empty) and tail; flattens a list tail.
   static term make_list(std::vector<term>&& elements, term&& tail);
   /// Entries already sorted and unique.
