@@ -206,3 +206,19 @@ TEST(encode, long_number_lists_match_the_exact_size_path) {
     }
   }
 }
+
+// Past the bound's memory limits (one list over ~1.5M elements, or bounds adding up to more
+// than 64 MiB) the encoder sizes exactly; the bytes must not change either way.
+TEST(encode, very_long_number_lists_fall_back_to_exact_sizes) {
+  std::vector<term> elems(2'000'000);
+  for (std::size_t i = 0; i < elems.size(); ++i) elems[i] = term(static_cast<std::int64_t>(i % 7));
+  term one_huge = list_from(std::move(elems));
+  std::vector<term> million(1'000'000, term(std::int64_t{300}));
+  term l = list_from(std::move(million));
+  term many = tuple(l, l, l, l, l, l, l);  // 7 bounds of 11 MB each
+  for (const term& t : {one_huge, many}) {
+    bytes b = encode(t);
+    ASSERT_EQ(b.size(), encoded_size(t));
+    ASSERT_EQ(b, encode_iovec(t, {.iovec_copy_max = SIZE_MAX}).flatten());
+  }
+}

@@ -143,6 +143,9 @@ class encoder {
   void bound_number_lists(bool on) noexcept { bounding_ = on; }
   bool bounded() const noexcept { return bounded_; }
   static constexpr std::size_t bounded_list_min = 1024;
+  // Above this many elements the bound (up to 5.5x the real size for integers of 0..255) would
+  // cost more memory than the saved pass is worth; such lists are sized exactly.
+  static constexpr std::size_t bounded_list_max = (16u << 20) / 11;
   void set_base(const std::uint8_t* base) noexcept { base_ = base; }
 
   // Element of a container: small integers, the bulk of most lists and tuples, are handled
@@ -229,7 +232,8 @@ class encoder {
       }
       case tag::list: {
         const auto& node = builder::as<detail::list_node>(t);
-        if (bounding_ && node.numbers && node.size >= bounded_list_min) {
+        if (bounding_ && node.numbers && node.size >= bounded_list_min &&
+            node.size <= bounded_list_max) {
           bounded_ = true;
           return 5 + 11 * node.size + size(node.tail);
         }
@@ -528,6 +532,9 @@ class encoder {
 // than through a zero-filled buffer (std::vector has no uninitialised resize).
 constexpr std::size_t flat_copy_max = 4096;
 
+// The most an encoding sized by a bound (see encoder::bound_number_lists) may set aside.
+constexpr std::size_t bounded_total_max = 64u << 20;
+
 // The encoding of `t` without its large binaries: `buf` holds the version byte and
 // everything else, `refs` where each binary goes (ascending offsets into buf).
 struct pieces {
@@ -586,6 +593,10 @@ void encode_append(std::vector<std::uint8_t>& out, const term& t, const encode_o
     enc.bound_number_lists(true);
     std::size_t n = 1 + enc.size(t);
     enc.bound_number_lists(false);
+    if (enc.bounded() && n > bounded_total_max) {  // many long lists: size them exactly
+      enc = encoder(options.minor_version, flat_copy_max, &refs);
+      n = 1 + enc.size(t);
+    }
     std::size_t start = out.size();
     if (enc.referenced_bytes() == 0 && !enc.bounded()) {  // the usual case: write in place
       out.resize(start + n);
