@@ -155,11 +155,21 @@ std::vector<term> long_number_lists() {
     widest.emplace_back(i % 2 ? INT64_MIN : INT64_MAX);  // SMALL_BIG_EXT, 11 bytes each
     bytes_only.emplace_back(i % 256);                    // STRING_EXT, 1 byte each
     switch (i % 5) {
-      case 0: mixed.emplace_back(i); break;
-      case 1: mixed.emplace_back(-i * 100000); break;
-      case 2: mixed.emplace_back(i + 0.25); break;
-      case 3: mixed.emplace_back(); break;  // []
-      default: mixed.emplace_back(std::int64_t{1} << 40); break;
+      case 0:
+        mixed.emplace_back(i);
+        break;
+      case 1:
+        mixed.emplace_back(-i * 100000);
+        break;
+      case 2:
+        mixed.emplace_back(i + 0.25);
+        break;
+      case 3:
+        mixed.emplace_back();  // []
+        break;
+      default:
+        mixed.emplace_back(std::int64_t{1} << 40);
+        break;
     }
   }
   for (int i = 0; i < 70000; ++i) strings_too_long.emplace_back(i % 256);  // over 65535

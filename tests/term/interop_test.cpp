@@ -141,11 +141,21 @@ TEST_F(interop, long_number_lists_match_erl_byte_for_byte) {
     std::size_t n = 1024 + gen.pick(round % 4 == 0 ? 70000 : 3000);
     for (std::size_t k = 0; k < n; ++k) {
       switch (gen.pick(round % 3 == 0 ? 1 : 5)) {
-        case 0: v.emplace_back(static_cast<std::int64_t>(gen.pick(256))); break;
-        case 1: v.emplace_back(static_cast<std::int64_t>(gen.pick(1u << 31)) - (1 << 30)); break;
-        case 2: v.emplace_back(gen.real()); break;
-        case 3: v.emplace_back(); break;
-        default: v.emplace_back(INT64_MIN + static_cast<std::int64_t>(gen.pick(1000))); break;
+        case 0:
+          v.emplace_back(static_cast<std::int64_t>(gen.pick(256)));
+          break;
+        case 1:
+          v.emplace_back(static_cast<std::int64_t>(gen.pick(1u << 31)) - (1 << 30));
+          break;
+        case 2:
+          v.emplace_back(gen.real());
+          break;
+        case 3:
+          v.emplace_back();
+          break;
+        default:
+          v.emplace_back(INT64_MIN + static_cast<std::int64_t>(gen.pick(1000)));
+          break;
       }
     }
     term t = round % 2 ? list_from(std::move(v)) : tuple(atom("samples"), list_from(std::move(v)));

@@ -98,8 +98,7 @@ TEST(parse, bare_atoms_follow_erl_scan_letter_classes_and_reserved_words) {
 // As erl: <<1180591620717411303425>> is <<1>>; a segment keeps the value's low bits.
 TEST(parse, binary_segments_keep_the_low_bits_of_big_integers) {
   EXPECT_EQ(parse("<<1180591620717411303425>>"), binary(std::vector<std::uint8_t>{1}));
-  EXPECT_EQ(parse("<<-1180591620717411303425:16>>"),
-            binary(std::vector<std::uint8_t>{255, 255}));
+  EXPECT_EQ(parse("<<-1180591620717411303425:16>>"), binary(std::vector<std::uint8_t>{255, 255}));
   EXPECT_EQ(parse("<<18446744073709551617:64>>"),
             binary(std::vector<std::uint8_t>{0, 0, 0, 0, 0, 0, 0, 1}));
 }

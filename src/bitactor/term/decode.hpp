@@ -118,8 +118,7 @@ decode_result decode_shared(std::shared_ptr<const std::vector<std::uint8_t>> buf
 /// Thrown by binary_to_term().
 class decode_exception : public term_error {
  public:
-  explicit decode_exception(decode_error e)
-      : term_error(e.to_string()), error_(std::move(e)) {}
+  explicit decode_exception(decode_error e) : term_error(e.to_string()), error_(std::move(e)) {}
   [[nodiscard]] const decode_error& error() const noexcept { return error_; }
 
  private:

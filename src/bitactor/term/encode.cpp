@@ -607,12 +607,11 @@ void encode_append(std::vector<std::uint8_t>& out, const term& t, const encode_o
     }
     // Large binaries, or a size that is only a bound: write the rest aside (uninitialised
     // memory, unlike a vector's), then append each piece once.
+    std::size_t referenced = enc.referenced_bytes();  // before write(), which may add to it
     std::unique_ptr<std::uint8_t[]> buf(new std::uint8_t[n]);
     buf[0] = etf::version;
     enc.set_base(buf.get());
     std::size_t written = static_cast<std::size_t>(enc.write(buf.get() + 1, t) - buf.get());
-    std::size_t referenced = 0;
-    for (const binary_ref& r : refs) referenced += r.node->byte_size;
     out.reserve(start + written + referenced);
     std::size_t done = 0;
     for (const binary_ref& r : refs) {

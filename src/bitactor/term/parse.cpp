@@ -1,3 +1,4 @@
+#include <bitactor/term/detail/erl_scan.hpp>
 #include <bitactor/term/detail/utf8.hpp>
 #include <bitactor/term/parse.hpp>
 #include <cctype>
@@ -102,35 +103,10 @@ class parser {
     }
     std::size_t after = pos_;
     std::int64_t cp = detail::next_code_point(text_, after);
-    if (is_latin1_lower(cp)) return parse_bare_atom();
-    if (is_latin1_upper(cp) || cp == '_') fail("variables are not terms");
+    if (detail::latin1_lower(cp)) return parse_bare_atom();
+    if (detail::latin1_upper(cp) || cp == '_') fail("variables are not terms");
     if (cp < 0) fail("invalid UTF-8");
     fail("unexpected character '" + std::string(text_.substr(pos_, after - pos_)) + "'");
-  }
-
-  // erl_scan's classes of Latin-1 letters: a bare atom starts with a lower-case one, a
-  // variable with an upper-case one or '_'; × and ÷ are neither.
-  static bool is_latin1_lower(std::int64_t cp) noexcept {
-    return (cp >= 'a' && cp <= 'z') || (cp >= 0xDF && cp <= 0xFF && cp != 0xF7);
-  }
-  static bool is_latin1_upper(std::int64_t cp) noexcept {
-    return (cp >= 'A' && cp <= 'Z') || (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7);
-  }
-  static bool is_name_char(std::int64_t cp) noexcept {
-    return is_latin1_lower(cp) || is_latin1_upper(cp) || (cp >= '0' && cp <= '9') || cp == '_' ||
-           cp == '@';
-  }
-  // erl_scan:reserved_word/1 of OTP 25: written bare they are keywords, not atoms.
-  static bool is_reserved_word(std::string_view w) noexcept {
-    static constexpr std::string_view kWords[] = {
-        "after", "and",  "andalso", "band", "begin", "bnot",    "bor", "bsl",
-        "bsr",   "bxor", "case",    "catch", "cond",  "div",     "end", "fun",
-        "if",    "let",  "not",     "of",   "or",    "orelse",  "receive", "rem",
-        "try",   "when", "xor"};
-    for (std::string_view k : kWords) {
-      if (k == w) return true;
-    }
-    return false;
   }
 
   term parse_tuple(int depth) {
@@ -240,8 +216,8 @@ class parser {
         term v = parse_term(kMaxDepth);
         if (!v.is_integer()) fail_at(start, "binary elements must be integers or strings");
         // As erl: an integer too wide for its segment keeps its low bits.
-        std::uint64_t value = v.is_small() ? static_cast<std::uint64_t>(v.as_int())
-                                           : low_64_bits(v.as_big_integer());
+        std::uint64_t value =
+            v.is_small() ? static_cast<std::uint64_t>(v.as_int()) : low_64_bits(v.as_big_integer());
         unsigned size = 8;
         skip_space();
         if (peek() == ':') {
@@ -293,11 +269,11 @@ class parser {
     std::size_t start = pos_;
     while (!at_end()) {
       std::size_t next = pos_;
-      if (!is_name_char(detail::next_code_point(text_, next))) break;
+      if (!detail::latin1_name_char(detail::next_code_point(text_, next))) break;
       pos_ = next;
     }
     std::string_view name = text_.substr(start, pos_ - start);
-    if (is_reserved_word(name)) {
+    if (detail::reserved_word(name)) {
       fail_at(start, "'" + std::string(name) + "' is a reserved word; quote it to make an atom");
     }
     if (!valid_atom_name(name)) fail_at(start, "invalid atom");

@@ -1,4 +1,4 @@
-#include <array>
+#include <bitactor/term/detail/erl_scan.hpp>
 #include <bitactor/term/detail/nodes.hpp>
 #include <bitactor/term/detail/utf8.hpp>
 #include <bitactor/term/print.hpp>
@@ -10,20 +10,6 @@
 
 namespace bitactor::term {
 namespace {
-
-// erl_scan:reserved_word/1 of OTP 25.
-constexpr std::array<std::string_view, 27> kReserved = {
-    "after", "and",  "andalso", "band",   "begin",   "bnot", "bor", "bsl",  "bsr",
-    "bxor",  "case", "catch",   "cond",   "div",     "end",  "fun", "if",   "let",
-    "not",   "of",   "or",      "orelse", "receive", "rem",  "try", "when", "xor"};
-
-bool latin1_lower(std::int64_t c) {
-  return (c >= 'a' && c <= 'z') || (c >= 223 && c <= 255 && c != 247);
-}
-bool latin1_alnum(std::int64_t c) {
-  return latin1_lower(c) || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '@' || (c >= 192 && c <= 222 && c != 215);
-}
 
 // io_lib's printable Latin-1 characters (printable_latin1_list/1).
 bool printable_latin1(std::int64_t c) {
@@ -249,10 +235,10 @@ void print_atom(std::string& out, atom a) {
   bool first = true;
   for (std::size_t i = 0; bare && i < name.size();) {
     std::int64_t c = detail::next_code_point(name, i);
-    bare = first ? latin1_lower(c) : latin1_alnum(c);
+    bare = first ? detail::latin1_lower(c) : detail::latin1_name_char(c);
     first = false;
   }
-  for (std::string_view r : kReserved) bare = bare && name != r;
+  bare = bare && !detail::reserved_word(name);
   if (bare) {
     out += name;
     return;
