@@ -11,7 +11,7 @@
 // (NEW_FUN_EXT) decode to local_fun and re-encode to the same bytes. A LOCAL_EXT term is kept
 // as an opaque value holding the rest of the input; it is accepted only as the whole term,
 // because its length is not self-describing. ATOM_CACHE_REF only exists inside distribution
-// headers and is rejected here. The pre-R8 FUN_EXT is refused as `unsupported`, as erl has
+// headers and is rejected here. The old FUN_EXT is refused as `unsupported`, as erl has
 // done since OTP 23.
 #pragma once
 
