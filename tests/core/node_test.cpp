@@ -99,7 +99,7 @@ TEST(node, a_process_hitting_the_limit_crashes_alone) {
   });
   auto d = box.receive<down_msg>();
   ASSERT_TRUE(d);
-  EXPECT_NE(d->reason.detail().find("system_limit"), std::string::npos);
+  EXPECT_NE(d->reason.to_string().find("system_limit"), std::string::npos);
   EXPECT_TRUE(n.is_alive(box.self()));
 }
 

@@ -104,5 +104,5 @@ TEST(registry, send_to_unknown_name_from_a_process_crashes_it_with_badarg) {
   on(n, p, [](actor& self) { self.send("nobody", 1); });
   auto d = box.receive<down_msg>();
   ASSERT_TRUE(d);
-  EXPECT_NE(d->reason.detail().find("bitactor::badarg"), std::string::npos);
+  EXPECT_NE(d->reason.to_string().find("bitactor::badarg"), std::string::npos);
 }

@@ -76,7 +76,7 @@ TEST(task, crashing_task_propagates_its_reason_to_the_awaiter) {
     FAIL() << "await returned";
   } catch (const call_error& e) {
     EXPECT_EQ(e.reason().code(), exit_reason::kind::exception);
-    EXPECT_NE(e.reason().detail().find("division by zero"), std::string::npos);
+    EXPECT_NE(e.reason().to_string().find("division by zero"), std::string::npos);
   }
 }
 
@@ -147,7 +147,7 @@ TEST(task, crashing_task_takes_down_a_linked_behaviour_that_does_not_trap_exits)
     call(n, s.process, sum_with_task{1, 1, true});
     FAIL() << "call returned";
   } catch (const call_error& e) {
-    EXPECT_NE(e.reason().detail().find("bad sum"), std::string::npos) << e.what();
+    EXPECT_NE(e.reason().to_string().find("bad sum"), std::string::npos) << e.what();
   }
   EXPECT_FALSE(n.is_alive(s.process));
 }

@@ -107,8 +107,8 @@ class controller_server : public gen_server {
   }
 
   async shutdown_node(std::string app, exit_reason why) {
-    exit_reason reason =
-        exit_reason::error("{application_terminated," + app + "," + why.to_string() + "}");
+    exit_reason reason = exit_reason::error(
+        term::tuple(term::atom("application_terminated"), term::atom(app), why.as_term()));
     while (!running_.empty()) {
       running_application last = running_.back();
       running_.pop_back();

@@ -24,6 +24,11 @@ async::promise_type::promise_type() {
   current->adopt(std::coroutine_handle<promise_type>::from_promise(*this));
 }
 
+start_result start_result::already_started(const pid& holder) {
+  return failed(
+      exit_reason::error(term::tuple(term::atom("already_started"), to_term_pid(holder))));
+}
+
 std::string start_result::to_string() const {
   switch (outcome) {
     case status::started:

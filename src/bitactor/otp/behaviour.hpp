@@ -105,6 +105,8 @@ struct start_result {
   static start_result started(pid p) { return {status::started, p, {}}; }
   static start_result ignore() { return {status::ignore, {}, {}}; }
   static start_result failed(exit_reason r) { return {status::error, {}, std::move(r)}; }
+  /// `{error, {already_started, Pid}}`: the name a behaviour was to register is held by `holder`.
+  static start_result already_started(const pid& holder);
   std::string to_string() const;
 };
 

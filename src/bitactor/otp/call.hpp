@@ -94,9 +94,7 @@ class call_error : public error {
   call_error(exit_reason reason, const std::string& context)
       : error(context + ": " + reason.to_string()), reason_(std::move(reason)) {}
   const exit_reason& reason() const noexcept { return reason_; }
-  bool timed_out() const noexcept {
-    return reason_.code() == exit_reason::kind::other && reason_.detail() == "timeout";
-  }
+  bool timed_out() const noexcept { return reason_.is("timeout"); }
 
  private:
   exit_reason reason_;
@@ -107,6 +105,8 @@ std::string describe_call(const pid& server, std::string_view request_type);
 [[noreturn]] void throw_bad_reply(const pid& server, std::string_view expected,
                                   std::string_view got);
 exit_reason timeout_reason();
+/// `{unexpected_message, <<TypeName>>}`.
+exit_reason unexpected_message_reason(std::string_view type_name);
 }  // namespace detail
 
 /// Takes the typed value out of a reply message; throws call_error if it has another type.
@@ -148,7 +148,7 @@ reply_t<Req> call(node& n, const pid& server, Req req,
   if (!answer) throw call_error(detail::timeout_reason(), context());
   if (auto* r = answer->get_if<call_reply>()) return take_reply<reply_t<Req>>(r->value, server);
   if (auto* d = answer->get_if<down_msg>()) throw call_error(d->reason, context());
-  throw call_error(exit_reason::error("unexpected message " + answer->type_name()), context());
+  throw call_error(detail::unexpected_message_reason(answer->type_name()), context());
 }
 
 /// Calls a registered server; a name nobody holds fails with noproc (as gen_server:call).

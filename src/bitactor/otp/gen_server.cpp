@@ -6,7 +6,8 @@ namespace bitactor::otp {
 
 void gen_server::handle_call(call_context& c) {
   // OTP's default handle_call crashes the server: an unexpected call is a caller's bug.
-  exit(exit_reason::error("unexpected call " + c.request().type_name()));
+  exit(exit_reason::error(
+      term::tuple(term::atom("unexpected_call"), term::binary(c.request().type_name()))));
 }
 
 void gen_server::begin_init(init_request& r) {
@@ -18,8 +19,7 @@ void gen_server::begin_init(init_request& r) {
     if (auto holder = whereis(r.name)) {
       // gen_server:start with a taken name: {error, {already_started, Pid}}; exit normally.
       initialising_ = false;
-      send(starter_, init_ack{start_tag_, start_result::failed(exit_reason::error(
-                                              "{already_started," + holder->to_string() + "}"))});
+      send(starter_, init_ack{start_tag_, start_result::already_started(*holder)});
       actor::exit(exit_reason::normal());
     }
     register_name(r.name);
@@ -120,7 +120,7 @@ void gen_server::on_exit(exit_reason reason) {
   } catch (bitactor::detail::process_exit& e) {
     ending = std::move(e.reason);
   } catch (const std::exception& e) {
-    ending = exit_reason::exception(e.what());
+    ending = exit_reason::from_exception(e);
   }
   if (!waiting()) finish_exit();
 }

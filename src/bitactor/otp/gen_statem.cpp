@@ -40,8 +40,9 @@ const char* to_string(event_type t) noexcept {
 void gen_statem::handle_event(event& e) {
   // OTP: an event the callback module does not handle crashes the machine.
   std::string what = e.content() != nullptr ? e.content()->type_name() : std::string("none");
-  exit(exit_reason::error("unexpected " + std::string(to_string(e.type())) + " event " + what +
-                          " in state " + state_));
+  exit(exit_reason::error(term::tuple(term::atom("unexpected_event"),
+                                      term::atom(std::string(to_string(e.type()))),
+                                      term::binary(what), term::binary(state_))));
 }
 
 void gen_statem::dispatch(message&) {
@@ -113,8 +114,7 @@ void gen_statem::begin_init(init_request& r) {
   if (!r.name.empty()) {
     if (auto holder = whereis(r.name)) {
       initialising_ = false;
-      send(starter_, init_ack{start_tag_, start_result::failed(exit_reason::error(
-                                              "{already_started," + holder->to_string() + "}"))});
+      send(starter_, init_ack{start_tag_, start_result::already_started(*holder)});
       actor::exit(exit_reason::normal());
     }
     register_name(r.name);
@@ -136,7 +136,7 @@ void gen_statem::finish_init() {
     actor::exit(std::move(r));
   }
   if (!initial_) {
-    exit_reason r = exit_reason::error("gen_statem init did not choose an initial state");
+    exit_reason r = exit_reason::error(term::atom("no_initial_state"));
     send(starter_, init_ack{start_tag_, start_result::failed(r)});
     actor::exit(std::move(r));
   }
@@ -221,7 +221,8 @@ void gen_statem::enter_state(const state_name& old, actions& merged) {
     if (a.stop) actor::exit(std::move(*a.stop));
     if ((a.next && *a.next != state_) || a.postpone || !a.inserted.empty()) {
       // gen_statem(3): a state enter call may not change state, postpone or insert events.
-      exit(exit_reason::error("bad state enter action in state " + state_));
+      exit(exit_reason::error(
+          term::tuple(term::atom("bad_state_enter_action"), term::binary(state_))));
     }
     again = a.repeat;
     if (a.event.what != timeout_action::op::none) merged.event = std::move(a.event);
@@ -285,7 +286,7 @@ void gen_statem::on_exit(exit_reason reason) {
   } catch (bitactor::detail::process_exit& e) {
     exit_reason_ = std::move(e.reason);
   } catch (const std::exception& e) {
-    exit_reason_ = exit_reason::exception(e.what());
+    exit_reason_ = exit_reason::from_exception(e);
   }
   if (!waiting()) finish_exit();
 }

@@ -175,7 +175,11 @@ void log_crash_report(actor& who, const exit_reason& reason) {
   r.level = spdlog::level::err;
   r.add("process", who.self().to_string());
   r.add("reason", reason.to_string());
-  if (reason.code() == exit_reason::kind::exception) r.add("exception", reason.detail());
+  if (reason.code() == exit_reason::kind::exception) {
+    auto parts = reason.detail().as_tuple();  // {exception, Type, What}
+    r.add("exception",
+          std::string(parts[1].as_binary_view()) + ": " + std::string(parts[2].as_binary_view()));
+  }
   if (auto info = who.this_node().info(who.self())) {
     r.add("messages_handled", std::to_string(info->messages_handled));
     std::string links = "[";

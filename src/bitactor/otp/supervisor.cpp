@@ -5,6 +5,16 @@
 #include "bitactor/otp/report.hpp"
 
 namespace bitactor::otp {
+namespace {
+
+// A child's id in a reason term: an atom, as OTP child ids usually are (ids are the program's
+// own names, so they do not grow the atom table without bound); a binary when it cannot be one.
+term::term child_id_term(const std::string& id) {
+  if (term::valid_atom_name(id)) return term::atom(id);
+  return term::binary(id);
+}
+
+}  // namespace
 
 child_spec child_spec::supervisor(std::string id, supervisor_spec spec) {
   child_spec c{std::move(id), start_link_fn<otp::supervisor>(std::move(spec))};
@@ -31,7 +41,9 @@ void supervisor::init() {
   trap_exit(true);
   if (simple()) {
     if (initial_.size() != 1) {
-      stop(exit_reason::error("{bad_start_spec,simple_one_for_one needs exactly one child}"));
+      stop(exit_reason::error(
+          term::tuple(term::atom("bad_start_spec"),
+                      term::binary("simple_one_for_one needs exactly one child"))));
       return;
     }
     template_ = std::move(initial_.front());
@@ -40,7 +52,8 @@ void supervisor::init() {
   }
   for (auto& spec : initial_) {
     if (index_of_id(spec.id) >= 0) {
-      stop(exit_reason::error("{duplicate_child_name," + spec.id + "}"));
+      stop(exit_reason::error(
+          term::tuple(term::atom("duplicate_child_name"), child_id_term(spec.id))));
       return;
     }
     children_.push_back(child{std::move(spec), pid{}, next_key_++, false});
@@ -55,8 +68,8 @@ async supervisor::start_initial_children() {
     start_result r = co_await start_child_process(children_[i].spec.start);
     child* c = find_by_key(key);
     if (!record_start(*c, r)) {
-      std::string detail =
-          "{failed_to_start_child," + c->spec.id + "," + r.reason.to_string() + "}";
+      term::term detail = term::tuple(term::atom("failed_to_start_child"),
+                                      child_id_term(c->spec.id), r.reason.as_term());
       co_await stop_range(0, i);
       stop(exit_reason::shutdown(detail));
       co_return;
@@ -238,9 +251,8 @@ async supervisor::do_start_child(from caller, child_spec spec) {
     spec = std::move(s);
   } else if (std::ptrdiff_t idx = index_of_id(spec.id); idx >= 0) {
     const child& existing = children_[static_cast<std::size_t>(idx)];
-    reply(caller, start_result::failed(exit_reason::error(
-                      existing.process ? "{already_started," + existing.process.to_string() + "}"
-                                       : std::string("already_present"))));
+    reply(caller, existing.process ? start_result::already_started(existing.process)
+                                   : start_result::failed(exit_reason::error("already_present")));
     co_return;
   }
   std::uint64_t key = next_key_++;
