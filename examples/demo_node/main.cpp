@@ -3,11 +3,10 @@
 //
 //   build/release/examples/demo_node/bitactor_demo --seconds 10 --workers-per-service 2000
 
-#include <bitactor/core/inbox.hpp>
-#include <bitactor/core/node.hpp>
-
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <bitactor/core/inbox.hpp>
+#include <bitactor/core/node.hpp>
 #include <chrono>
 #include <cstdio>
 #include <random>
@@ -181,8 +180,7 @@ int main(int argc, char** argv) {
   node.stop();
   auto c = node.counters();
   std::printf("stopped: %llu processes spawned, %llu exited, %llu restarts by monitor\n",
-              static_cast<unsigned long long>(c.spawned),
-              static_cast<unsigned long long>(c.exited),
+              static_cast<unsigned long long>(c.spawned), static_cast<unsigned long long>(c.exited),
               static_cast<unsigned long long>(restarts.load()));
   return 0;
 }

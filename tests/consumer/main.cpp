@@ -1,21 +1,56 @@
-// Spawns a process through the installed headers and library and checks the reply.
+// A program outside the tree built against the installed package: it uses every layer
+// (term, core, otp) through the installed headers and libraries and checks the answers.
 #include <bitactor/core/inbox.hpp>
 #include <bitactor/core/node.hpp>
-
+#include <bitactor/otp/gen_server.hpp>
+#include <bitactor/otp/supervisor.hpp>
+#include <bitactor/term/decode.hpp>
+#include <bitactor/term/encode.hpp>
+#include <bitactor/term/parse.hpp>
+#include <bitactor/term/print.hpp>
 #include <cstdio>
+#include <string>
+
+namespace otp = bitactor::otp;
+
+struct twice {
+  int n;
+  using reply = int;
+};
+
+class doubler : public otp::gen_server {
+ protected:
+  void handle_call(otp::call_context& c) override {
+    c.match([](twice& t) { return t.n * 2; });
+  }
+};
+
+static int fail(const char* what) {
+  std::printf("consumer: FAILED: %s\n", what);
+  return 1;
+}
 
 int main() {
+  namespace term = bitactor::term;
+  term::term t = term::parse("{ok, [1, 2, 3], <<\"bin\">>}");
+  if (term::binary_to_term(term::encode(t)) != t) return fail("term round trip");
+
   bitactor::node node;
   bitactor::inbox box(node);
-  bitactor::pid doubler = node.spawn([](bitactor::actor& self, bitactor::message& m) {
+  bitactor::pid echo = node.spawn([](bitactor::actor& self, bitactor::message& m) {
     if (auto* p = m.get_if<std::pair<bitactor::pid, int>>()) self.send(p->first, p->second * 2);
   });
-  node.send(doubler, std::pair{box.self(), 21});
+  node.send(echo, std::pair{box.self(), 21});
   auto answer = box.receive<int>();
-  if (!answer || *answer != 42) {
-    std::puts("consumer: FAILED");
-    return 1;
-  }
-  std::puts("consumer: find_package(BitActor) works, got 42");
+  if (!answer || *answer != 42) return fail("core send and receive");
+
+  otp::supervisor_spec spec{
+      .flags = {.strategy = otp::restart_strategy::one_for_one},
+      .children = {otp::child_spec{"doubler", otp::start_link_named_fn<doubler>("doubler")}}};
+  auto sup = otp::start_supervisor(node, spec, "sup");
+  if (!sup.ok()) return fail("supervisor start");
+  if (otp::call(node, "doubler", twice{21}) != 42) return fail("gen_server call");
+
+  std::printf("consumer: find_package(BitActor) works: %s, 42, 42\n", term::to_string(t).c_str());
   return 0;
 }
