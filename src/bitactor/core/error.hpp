@@ -32,6 +32,13 @@ class config_error : public error {
   using error::error;
 };
 
+/// A thread-side wait (inbox receive; otp::call, start or a task await from a plain thread)
+/// was made inside a process's handler, where it would hold a scheduler thread and deadlock.
+class would_block : public error {
+ public:
+  using error::error;
+};
+
 /// The operation needs a running node but the node is stopping or stopped.
 class node_stopped : public error {
  public:

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "bitactor/core/error.hpp"
+#include "bitactor/core/runtime.hpp"
 #include "bitactor/core/spinlock.hpp"
 
 namespace bitactor {
@@ -53,6 +55,12 @@ message_ptr inbox::take_matching(bool (*pred)(const message&, const void*), cons
     }
     return nullptr;
   };
+  if (detail::runtime::in_scheduled_handler()) {
+    throw would_block(
+        "inbox receive inside a process's handler would block a scheduler thread (and so "
+        "deadlock): inside a behaviour co_await the call, start or task instead; for blocking "
+        "work use spawn_blocking");
+  }
   auto& rt = node_.runtime();
   if (rt.deterministic() != nullptr) {
     message_ptr found;

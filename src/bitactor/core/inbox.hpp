@@ -6,6 +6,10 @@
 //
 // Under the deterministic policy, receive() drives the node instead of blocking: it runs turns
 // and advances virtual time up to the timeout.
+//
+// receive() inside a process's handler throws would_block at once (it would hold the
+// scheduler thread that the awaited reply needs); processes spawned with spawn_blocking may
+// wait, since they run on the blocking pool.
 
 #include <chrono>
 #include <condition_variable>

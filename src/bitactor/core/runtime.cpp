@@ -201,6 +201,18 @@ namespace {
 // one thread from start to end, so one slot per thread is enough (and keeps it off the pcb).
 thread_local std::optional<exit_reason> requested_exit;
 
+// The process whose turn this thread is running (nullptr outside turns), for
+// in_scheduled_handler(). Saved and restored, since the deterministic scheduler can run a
+// turn inside another (a test driving the node from a handler).
+thread_local const process* running_turn = nullptr;
+struct running_turn_scope {
+  const process* previous;
+  explicit running_turn_scope(const process* p) noexcept : previous(running_turn) {
+    running_turn = p;
+  }
+  ~running_turn_scope() { running_turn = previous; }
+};
+
 std::optional<exit_reason> take_requested_exit(process& p) {
   p.stop_requested = false;
   std::optional<exit_reason> r = std::move(requested_exit);
@@ -215,7 +227,12 @@ void runtime::request_stop(process& self, exit_reason reason) {
   requested_exit = std::move(reason);
 }
 
+bool runtime::in_scheduled_handler() noexcept {
+  return running_turn != nullptr && !running_turn->on_blocking_pool;
+}
+
 void runtime::run_turn(process* p) {
+  running_turn_scope scope(p);
   p->phase.store(run_phase::running, std::memory_order_relaxed);
   if (!p->alive()) {
     drain_dead(*p);

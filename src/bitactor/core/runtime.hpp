@@ -77,6 +77,10 @@ class runtime final : public turn_runner {
     return pid{node_index_, p.slot + 1, p.serial(), config_.creation};
   }
   ref make_ref() noexcept;
+  /// True while this thread runs the handler of a process that is not on the blocking pool:
+  /// a thread-side wait (inbox receive, and so otp::call or start from a thread) would then
+  /// hold a scheduler worker, or re-enter the deterministic scheduler, and deadlock.
+  static bool in_scheduled_handler() noexcept;
 
   /// Starts a process running `a` (which must not be attached yet). Throws system_limit at the
   /// process limit and node_stopped once the node is stopping.
