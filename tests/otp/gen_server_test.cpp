@@ -254,6 +254,16 @@ TEST(gen_server, call_to_server_that_dies_while_handling_fails_with_its_exit_rea
   }
 }
 
+TEST(gen_server, a_crash_inside_the_server_counts_in_the_node_crash_counter) {
+  fixture f;
+  pid p = f.start_kv();
+  std::uint64_t before = f.n.counters().crashed;
+  f.box.monitor(p);
+  EXPECT_THROW(call(f.n, p, crash_please{}), call_error);
+  ASSERT_TRUE(f.box.receive<down_msg>());
+  EXPECT_EQ(f.n.counters().crashed, before + 1);
+}
+
 TEST(gen_server, call_to_server_without_handle_call_crashes_it) {
   struct unknown {
     using reply = int;

@@ -240,13 +240,17 @@ void runtime::run_turn(process* p) {
     return;
   }
   std::optional<exit_reason> dies;
+  bool by_signal = false;  // an exit signal ended it, rather than its own code
   try {
     if (!p->started) {
       p->started = true;
       p->behaviour->on_start();
       if (p->stop_requested) dies = take_requested_exit(*p);
     }
-    if (!dies) take_in(*p, dies);
+    if (!dies) {
+      take_in(*p, dies);
+      by_signal = dies.has_value();
+    }
     for (std::size_t i = 0; !dies && i < config_.batch; ++i) {
       message* raw = p->delivered.pop_front();
       if (raw == nullptr) break;
@@ -273,14 +277,16 @@ void runtime::run_turn(process* p) {
     dies = std::move(e.reason);
   } catch (const std::exception& e) {
     dies = exit_reason::from_exception(e);
-    crashed_.add();
   } catch (...) {
     dies = exit_reason::from_unknown_exception();
-    crashed_.add();
   }
   // Still pending only if the handler threw after calling stop(): the throw wins, as a later
   // exit() would.
   if (p->stop_requested) take_requested_exit(*p);
+  // A crash is an end by an exception in the process's own code: escaped from the handler,
+  // or caught by a behaviour that then stopped with it (gen_server, supervisor, ...). An exit
+  // signal carrying such a reason from a linked process is not a crash of this one.
+  if (dies && !by_signal && dies->code() == exit_reason::kind::exception) crashed_.add();
   if (dies) terminate(*p, std::move(*dies));
   end_turn(*p);
 }

@@ -21,8 +21,9 @@
 // fails, even to a dead server.
 //
 // Functions here that take a node& are for plain threads (main, tests); inside a behaviour
-// use its members (co_await call(...), cast(...), reply(...)). Never make a blocking call
-// from inside a process: it would hold a scheduler thread (and deadlock the deterministic one).
+// use its members (co_await call(...), cast(...), reply(...)). A blocking call from inside a
+// process's handler throws would_block at once: it would hold the scheduler thread that the
+// reply needs.
 
 #include <chrono>
 #include <concepts>

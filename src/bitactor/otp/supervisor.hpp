@@ -199,7 +199,6 @@ class supervisor : public gen_server {
   std::vector<child> children_;
   std::deque<std::chrono::milliseconds> restarts_;
   std::uint64_t next_key_ = 1;
-  std::size_t pending_restarts_ = 0;
 };
 
 /// Starts a supervisor from a plain thread (supervisor:start_link without the link).
