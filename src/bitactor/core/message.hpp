@@ -86,6 +86,10 @@ class message_of final : public message {
 
 template <class T, class... Args>
 message* make_message(Args&&... args) {
+  // send(p, "text") would send a pointer into the sender's memory, which is no value a
+  // receiver can own or match on: say std::string("text") (or a term) instead.
+  static_assert(!std::is_same_v<T, const char*> && !std::is_same_v<T, char*>,
+                "a message cannot be a C string pointer: send std::string(...) instead");
   return new message_of<T>(std::in_place, std::forward<Args>(args)...);
 }
 
