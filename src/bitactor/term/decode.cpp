@@ -247,9 +247,11 @@ class decoder {
 
  private:
   void check_depth(std::size_t depth, std::uint8_t tag, std::size_t at) const {
-    if (depth >= options_.max_depth) {
+    std::size_t limit = std::min(options_.max_depth, max_decode_depth);
+    if (depth >= limit) {
       fail(decode_errc::too_deep, tag, at,
-           "nesting deeper than " + std::to_string(options_.max_depth));
+           "nesting deeper than " + std::to_string(limit) +
+               (limit < options_.max_depth ? " (max_decode_depth)" : " (max_depth)"));
     }
   }
 

@@ -58,8 +58,16 @@ struct decode_error {
 
 const char* to_string(decode_errc kind) noexcept;
 
+/// The most nesting decode() accepts whatever decode_options::max_depth says: the decoder
+/// recurses once a level, and this bounds the C++ stack it can use (about 1 MB under ASan) so
+/// that decoding stays safe on any thread. Deeper input fails with decode_errc::too_deep.
+/// (erl has no such limit; every other operation on terms here, encoding, printing,
+/// comparing and destroying, has none either.)
+inline constexpr std::size_t max_decode_depth = 2048;
+
 struct decode_options {
-  /// Maximum nesting of tuples, lists, maps and funs.
+  /// Maximum nesting of tuples, lists, maps and funs; values above max_decode_depth act as
+  /// max_decode_depth.
   std::size_t max_depth = 512;
   /// Budget for everything the decoder allocates (term arrays, binaries, big integers, the
   /// inflated payload of a compressed term), in bytes.

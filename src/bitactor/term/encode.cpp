@@ -1,6 +1,7 @@
 #include <zlib.h>
 
 #include <bitactor/term/detail/nodes.hpp>
+#include <bitactor/term/detail/work_stack.hpp>
 #include <bitactor/term/encode.hpp>
 #include <bitactor/term/errors.hpp>
 #include <bitactor/term/external_format.hpp>
@@ -84,6 +85,26 @@ inline void copy_name(std::uint8_t* p, std::string_view name) noexcept {
   } else {
     std::memcpy(p, s, n);
   }
+}
+
+// Sub-terms still to size or write, in encoding order: a run of sibling terms (tuple or list
+// elements, free variables, one tail) or a map's entries (key, value, key, ...). Kept on an
+// explicit stack so a term nested 100,000 deep costs no C++ stack.
+struct pending {
+  const term* terms;
+  const std::pair<term, term>* entries;
+  std::size_t left;  // terms to go (for entries: keys and values to go)
+
+  const term& next() noexcept {
+    --left;
+    if (terms != nullptr) return *terms++;
+    return left % 2 == 1 ? entries->first : (entries++)->second;
+  }
+};
+using pending_stack = detail::work_stack<pending>;
+
+inline void push_terms(pending_stack& st, const term* t, std::size_t n) {
+  if (n != 0) st.push({t, nullptr, n});
 }
 
 class encoder {
@@ -214,6 +235,31 @@ class encoder {
   }
 
   std::size_t size(const term& t) const {
+    pending_stack todo;
+    std::size_t n = shallow_size(t, todo);
+    while (!todo.empty()) {
+      // Siblings that have no children are summed in this inner loop; the first one that
+      // pushes children ends it, since `f` may move when the stack grows.
+      pending& f = todo.top();
+      for (;;) {
+        const term& e = f.next();
+        bool last = f.left == 0;
+        if (last) todo.pop();
+        tag et = builder::tag_of(e);
+        if (et == tag::small || et == tag::atom) {
+          n += elem_size(e);
+          if (last) break;
+          continue;
+        }
+        n += shallow_size(e, todo);
+        break;
+      }
+    }
+    return n;
+  }
+
+  // The size of `t` without its sub-terms, which go on `todo`.
+  std::size_t shallow_size(const term& t, pending_stack& todo) const {
     switch (builder::tag_of(t)) {
       case tag::small:
       case tag::big:
@@ -226,26 +272,26 @@ class encoder {
         return 1;
       case tag::tuple: {
         auto elems = tuple_elements(t);
-        std::size_t n = elems.size() < 256 ? 2 : 5;
-        for (const term& e : elems) n += tuple_elem_size(e);
-        return n;
+        push_terms(todo, elems.data(), elems.size());
+        return elems.size() < 256 ? 2 : 5;
       }
       case tag::list: {
         const auto& node = builder::as<detail::list_node>(t);
         if (bounding_ && node.numbers && node.size >= bounded_list_min &&
             node.size <= bounded_list_max) {
           bounded_ = true;
-          return 5 + 11 * node.size + size(node.tail);
+          push_terms(todo, &node.tail, 1);
+          return 5 + 11 * node.size;
         }
         if (is_external_string(node)) return 3 + node.size;
-        std::size_t n = 5 + size(node.tail);
-        for (const term& e : node.items()) n += elem_size(e);
-        return n;
+        push_terms(todo, &node.tail, 1);
+        push_terms(todo, node.elements(), node.size);
+        return 5;
       }
       case tag::map: {
-        std::size_t n = 5;
-        for (const auto& [k, v] : t.as_map()) n += size(k) + size(v);
-        return n;
+        auto entries = t.as_map();
+        if (!entries.empty()) todo.push({nullptr, entries.data(), 2 * entries.size()});
+        return 5;
       }
       case tag::bits: {
         const auto& node = builder::as<detail::bits_node>(t);
@@ -266,8 +312,11 @@ class encoder {
         const reference& r = t.as_reference();
         return 3 + atom_size(r.node, minor_) + 4 + 4 * std::size_t{r.size};
       }
-      case tag::fun:
-        return 1 + fun_size(t.as_local_fun());
+      case tag::fun: {
+        const local_fun& f = t.as_local_fun();
+        push_fun_fields(todo, f);
+        return 1 + fun_header_size(f);
+      }
       case tag::exp: {
         const export_fun& f = t.as_export();
         return 1 + atom_size(f.module, minor_) + atom_size(f.function, minor_) + 2;
@@ -279,6 +328,30 @@ class encoder {
   }
 
   std::uint8_t* write(std::uint8_t* p, const term& t) const {
+    pending_stack todo;
+    p = write_shallow(p, t, todo);
+    while (!todo.empty()) {
+      // As in size(): leaves in the inner loop, the first container ends it.
+      pending& f = todo.top();
+      for (;;) {
+        const term& e = f.next();
+        bool last = f.left == 0;
+        if (last) todo.pop();
+        tag et = builder::tag_of(e);
+        if (et == tag::small || et == tag::atom) {
+          p = write_tuple_elem(p, e);
+          if (last) break;
+          continue;
+        }
+        p = write_shallow(p, e, todo);
+        break;
+      }
+    }
+    return p;
+  }
+
+  // Writes `t` without its sub-terms, which go on `todo` to be written next, in order.
+  std::uint8_t* write_shallow(std::uint8_t* p, const term& t, pending_stack& todo) const {
     switch (builder::tag_of(t)) {
       case tag::small:
       case tag::big:
@@ -304,7 +377,7 @@ class encoder {
           *p++ = etf::large_tuple_ext;
           p = put32(p, static_cast<std::uint32_t>(elems.size()));
         }
-        for (const term& e : elems) p = write_tuple_elem(p, e);
+        push_terms(todo, elems.data(), elems.size());
         return p;
       }
       case tag::list: {
@@ -317,14 +390,15 @@ class encoder {
         }
         *p++ = etf::list_ext;
         p = put32(p, static_cast<std::uint32_t>(node.size));
-        for (const term& e : node.items()) p = write_elem(p, e);
-        return write(p, node.tail);
+        push_terms(todo, &node.tail, 1);
+        push_terms(todo, node.elements(), node.size);
+        return p;
       }
       case tag::map: {
         auto entries = t.as_map();
         *p++ = etf::map_ext;
         p = put32(p, static_cast<std::uint32_t>(entries.size()));
-        for (const auto& [k, v] : entries) p = write(write(p, k), v);
+        if (!entries.empty()) todo.push({nullptr, entries.data(), 2 * entries.size()});
         return p;
       }
       case tag::bits: {
@@ -370,7 +444,7 @@ class encoder {
         return p;
       }
       case tag::fun:
-        return write_fun(p, t.as_local_fun());
+        return write_fun(p, t.as_local_fun(), todo);
       case tag::exp: {
         const export_fun& f = t.as_export();
         *p++ = etf::export_ext;
@@ -411,14 +485,27 @@ class encoder {
     return put32(p, static_cast<std::uint32_t>(v));
   }
 
+  // NEW_FUN_EXT's fixed part (its size field included) and module atom.
+  std::size_t fun_header_size(const local_fun& f) const {
+    return 4 + 1 + 16 + 4 + 4 + atom_size(f.module, minor_);
+  }
+
+  // old_index, old_uniq, creator, then the free variables, in that order when popped.
+  static void push_fun_fields(pending_stack& todo, const local_fun& f) {
+    push_terms(todo, f.free_vars.data(), f.free_vars.size());
+    push_terms(todo, &f.creator, 1);
+    push_terms(todo, &f.old_uniq, 1);
+    push_terms(todo, &f.old_index, 1);
+  }
+
+  // The fields after the tag byte, which NEW_FUN_EXT's size field counts.
   std::size_t fun_size(const local_fun& f) const {
-    std::size_t n = 4 + 1 + 16 + 4 + 4 + atom_size(f.module, minor_) + size(f.old_index) +
-                    size(f.old_uniq) + size(f.creator);
+    std::size_t n = fun_header_size(f) + size(f.old_index) + size(f.old_uniq) + size(f.creator);
     for (const term& v : f.free_vars) n += size(v);
     return n;
   }
 
-  std::uint8_t* write_fun(std::uint8_t* p, const local_fun& f) const {
+  std::uint8_t* write_fun(std::uint8_t* p, const local_fun& f, pending_stack& todo) const {
     *p++ = etf::new_fun_ext;
     p = put32(p, static_cast<std::uint32_t>(fun_size(f)));
     *p++ = f.arity;
@@ -427,10 +514,7 @@ class encoder {
     p = put32(p, f.index);
     p = put32(p, static_cast<std::uint32_t>(f.free_vars.size()));
     p = write_atom(p, f.module);
-    p = write(p, f.old_index);
-    p = write(p, f.old_uniq);
-    p = write(p, f.creator);
-    for (const term& v : f.free_vars) p = write(p, v);
+    push_fun_fields(todo, f);
     return p;
   }
 

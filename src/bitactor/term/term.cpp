@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <bitactor/term/detail/nodes.hpp>
 #include <bitactor/term/detail/utf8.hpp>
+#include <bitactor/term/detail/work_stack.hpp>
 #include <bitactor/term/errors.hpp>
 #include <bitactor/term/term.hpp>
 #include <cmath>
@@ -86,7 +87,21 @@ term builder::make_sorted_map(std::vector<std::pair<term, term>>&& entries) {
 
 namespace {
 
-void destroy(builder::tag t, node* n) noexcept {
+struct dead_node {
+  builder::tag tag;
+  node* n;
+};
+using dead_stack = work_stack<dead_node>;
+
+// Releases `t`; when that drops the last reference to a node with children, the node goes on
+// `pending` instead of being destroyed here, so a chain 100,000 deep costs no stack.
+void detach(term& t, dead_stack& pending) {
+  builder::tag tg{};
+  if (node* n = builder::detach(t, tg)) pending.push({tg, n});
+}
+
+// Destroys one node whose children have been or are now detached onto `pending`.
+void destroy_one(builder::tag t, node* n, dead_stack& pending) {
   using tag = builder::tag;
   switch (t) {
     case tag::big:
@@ -94,7 +109,7 @@ void destroy(builder::tag t, node* n) noexcept {
       break;
     case tag::tuple: {
       auto* tn = static_cast<tuple_node*>(n);
-      for (std::uint32_t i = 0; i < tn->size; ++i) tn->elements()[i].~term();
+      for (std::uint32_t i = 0; i < tn->size; ++i) detach(tn->elements()[i], pending);
       tn->~tuple_node();
       ::operator delete(tn);
       break;
@@ -102,15 +117,22 @@ void destroy(builder::tag t, node* n) noexcept {
     case tag::list: {
       auto* ln = static_cast<list_node*>(n);
       if (ln->boxed) {
-        for (std::size_t i = 0; i < ln->size; ++i) ln->elements()[i].~term();
+        for (std::size_t i = 0; i < ln->size; ++i) detach(ln->elements()[i], pending);
       }
+      detach(ln->tail, pending);
       ln->~list_node();
       ::operator delete(ln);
       break;
     }
-    case tag::map:
-      delete static_cast<map_node*>(n);
+    case tag::map: {
+      auto* mn = static_cast<map_node*>(n);
+      for (auto& [k, v] : mn->entries) {
+        detach(k, pending);
+        detach(v, pending);
+      }
+      delete mn;
       break;
+    }
     case tag::bits: {
       auto* bn = static_cast<bits_node*>(n);
       if (bn->shared) {
@@ -130,9 +152,15 @@ void destroy(builder::tag t, node* n) noexcept {
     case tag::ref:
       delete static_cast<ref_node*>(n);
       break;
-    case tag::fun:
-      delete static_cast<fun_node*>(n);
+    case tag::fun: {
+      auto* fn = static_cast<fun_node*>(n);
+      detach(fn->value.old_index, pending);
+      detach(fn->value.old_uniq, pending);
+      detach(fn->value.creator, pending);
+      for (term& v : fn->value.free_vars) detach(v, pending);
+      delete fn;
       break;
+    }
     case tag::exp:
       delete static_cast<export_node*>(n);
       break;
@@ -141,6 +169,17 @@ void destroy(builder::tag t, node* n) noexcept {
       break;
     default:
       break;
+  }
+}
+
+void destroy(builder::tag t, node* n) noexcept {
+  dead_stack pending;
+  // Growing the stack can throw bad_alloc, and a destructor cannot report it: terminate, as
+  // any allocation failure inside noexcept code does.
+  destroy_one(t, n, pending);
+  while (!pending.empty()) {
+    dead_node d = pending.take();
+    destroy_one(d.tag, d.n, pending);
   }
 }
 

@@ -1,0 +1,156 @@
+// Terms nested 100,000 deep: every walk over a term (destroy, compare, hash, encode, print)
+// keeps its work on an explicit stack, so depth costs heap, never C++ stack. Run these under
+// the asan preset too: ASan's larger frames make a recursive walk overflow much sooner.
+#include <gtest/gtest.h>
+
+#include <bitactor/term/decode.hpp>
+#include <bitactor/term/encode.hpp>
+#include <bitactor/term/order.hpp>
+#include <bitactor/term/print.hpp>
+#include <bitactor/term/term.hpp>
+#include <functional>
+#include <string>
+
+using namespace bitactor::term;
+
+namespace {
+
+constexpr std::size_t kDepth = 100'000;
+
+// [[[...[leaf]...]]], `depth` lists around `leaf`, built from the inside out (no recursion).
+term nested_lists(std::size_t depth, term leaf = term()) {
+  term t = std::move(leaf);
+  for (std::size_t i = 0; i < depth; ++i) t = list(std::move(t));
+  return t;
+}
+
+// {{...{leaf}...}}.
+term nested_tuples(std::size_t depth, term leaf = term()) {
+  term t = std::move(leaf);
+  for (std::size_t i = 0; i < depth; ++i) t = tuple(std::move(t));
+  return t;
+}
+
+// #{k => #{k => ... leaf}}.
+term nested_maps(std::size_t depth, term leaf = term()) {
+  term t = std::move(leaf);
+  for (std::size_t i = 0; i < depth; ++i) t = map({{atom("k"), std::move(t)}});
+  return t;
+}
+
+// [1|[2|...|tail]] as improper lists nested in the tail of a tuple: {a, {a, ... }} mixed with
+// lists so every container kind appears on one path.
+term nested_mixed(std::size_t depth) {
+  term t = atom("leaf");
+  for (std::size_t i = 0; i < depth; ++i) {
+    switch (i % 3) {
+      case 0:
+        t = tuple(atom("a"), std::move(t));
+        break;
+      case 1:
+        t = list_from({term(1)}, std::move(t));  // improper: [1 | T]
+        break;
+      default:
+        t = map({{std::move(t), 2}});  // deep keys too
+        break;
+    }
+  }
+  return t;
+}
+
+}  // namespace
+
+TEST(deep_nesting, dropping_the_last_reference_to_deep_lists_tuples_and_maps_is_stack_bounded) {
+  { term t = nested_lists(10 * kDepth); }  // deep enough to overflow a recursive destructor
+  { term t = nested_tuples(kDepth); }
+  { term t = nested_maps(kDepth); }
+  { term t = nested_mixed(kDepth); }
+  SUCCEED();
+}
+
+TEST(deep_nesting, deep_chain_shared_from_two_owners_is_freed_once_when_both_drop_it) {
+  term inner = nested_lists(kDepth);
+  term a = tuple(inner, 1);
+  term b = tuple(inner, 2);
+  inner = term();
+  a = term();
+  EXPECT_EQ(b.as_tuple()[0].size(), 1u);
+}
+
+TEST(deep_nesting, deep_terms_compare_equal_and_order_by_their_innermost_difference) {
+  term a = nested_lists(kDepth, 1);
+  term b = nested_lists(kDepth, 1);
+  term c = nested_lists(kDepth, 2);
+  term d = nested_lists(kDepth, 1.0);
+  EXPECT_TRUE(a == b);
+  EXPECT_FALSE(a == c);
+  EXPECT_TRUE(a < c);
+  EXPECT_EQ(compare(a, c), std::weak_ordering::less);
+  EXPECT_EQ(compare(a, d), std::weak_ordering::equivalent);  // 1 == 1.0 (Erlang ==)
+  EXPECT_FALSE(exact_equal(a, d));                           // 1 =:= 1.0 is false
+  EXPECT_TRUE(nested_mixed(kDepth) == nested_mixed(kDepth));
+  EXPECT_TRUE(nested_maps(kDepth, 1) < nested_maps(kDepth, 2));
+  // Innermost, {[]} meets []: tuples sort before [].
+  EXPECT_TRUE(nested_tuples(kDepth + 1) < nested_tuples(kDepth));
+}
+
+TEST(deep_nesting, deep_terms_hash_consistently_with_equality) {
+  std::hash<term> h;
+  EXPECT_EQ(h(nested_mixed(kDepth)), h(nested_mixed(kDepth)));
+  EXPECT_NE(h(nested_lists(kDepth)), h(nested_tuples(kDepth)));
+}
+
+TEST(deep_nesting, deep_list_prints_as_brackets) {
+  std::string expected = std::string(kDepth, '[') + "a" + std::string(kDepth, ']');
+  EXPECT_EQ(to_string(nested_lists(kDepth, atom("a"))), expected);
+  std::string tuples = std::string(kDepth, '{') + "[]" + std::string(kDepth, '}');
+  EXPECT_EQ(to_string(nested_tuples(kDepth)), tuples);
+}
+
+TEST(deep_nesting, deep_mixed_term_prints_like_a_shallow_one_at_each_level) {
+  // Depth 3 checked against the text erl prints, then the deep one must at least start and
+  // end the same way and have the right length.
+  EXPECT_EQ(to_string(nested_mixed(3)), "#{[1|{a,leaf}] => 2}");
+  std::string deep = to_string(nested_mixed(kDepth));
+  // 100,000 levels: the outermost (i = 99,999) is a tuple, then a map, then a list.
+  EXPECT_EQ(deep.substr(0, 8), "{a,#{[1|");
+  EXPECT_EQ(deep.substr(deep.size() - 8), "] => 2}}");
+  EXPECT_NE(deep.find("[1|{a,leaf}] => 2}"), std::string::npos);  // the innermost levels
+}
+
+TEST(deep_nesting, deep_terms_encode_to_the_expected_bytes) {
+  // [[[]]] is LIST_EXT(1) ... NIL_EXT NIL_EXT ...: 6 bytes a level, the innermost [] and
+  // one NIL_EXT tail a level.
+  term t = nested_lists(kDepth);
+  std::vector<std::uint8_t> bytes = encode(t);
+  ASSERT_EQ(bytes.size(), 1 + 6 * kDepth + 1);
+  EXPECT_EQ(encoded_size(t), bytes.size());
+  EXPECT_EQ(bytes[1], 108);                         // LIST_EXT
+  EXPECT_EQ(bytes[bytes.size() - 1], 106);          // the outermost tail
+  EXPECT_EQ(bytes[1 + 6 * (kDepth - 1) + 5], 106);  // the innermost element []
+  EXPECT_EQ(encode_iovec(nested_mixed(kDepth)).flatten(), encode(nested_mixed(kDepth)));
+  EXPECT_EQ(encode(nested_mixed(kDepth), {.compressed = true}).front(), 131);
+}
+
+TEST(deep_nesting, default_decode_refuses_nesting_past_max_depth_with_too_deep) {
+  decode_result r = decode(encode(nested_lists(kDepth)));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, decode_errc::too_deep);
+  EXPECT_NE(r.error().message.find("512"), std::string::npos) << r.error().message;
+}
+
+TEST(deep_nesting, decode_depth_is_capped_at_max_decode_depth_whatever_max_depth_asks) {
+  decode_options o;
+  o.max_depth = kDepth + 1;  // more than the decoder's stack allows: the cap applies
+  for (const term& t : {nested_lists(max_decode_depth), nested_tuples(max_decode_depth),
+                        nested_maps(max_decode_depth), nested_mixed(max_decode_depth)}) {
+    decode_result r = decode(encode(t), o);
+    ASSERT_TRUE(r.ok()) << r.error().to_string();
+    EXPECT_TRUE(r.value() == t);
+  }
+  decode_result r = decode(encode(nested_lists(kDepth)), o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, decode_errc::too_deep);
+  EXPECT_NE(r.error().message.find(std::to_string(max_decode_depth)), std::string::npos)
+      << r.error().message;
+}
