@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bitactor/term/decode.hpp>
+#include <bitactor/term/detail/input_atoms.hpp>
 #include <bitactor/term/detail/nodes.hpp>
 #include <bitactor/term/detail/utf8.hpp>
 #include <bitactor/term/errors.hpp>
@@ -37,6 +38,8 @@ const char* to_string(decode_errc kind) noexcept {
       return "unknown_atom";
     case decode_errc::trailing_bytes:
       return "trailing_bytes";
+    case decode_errc::too_many_atoms:
+      return "too_many_atoms";
   }
   return "unknown";
 }
@@ -261,14 +264,23 @@ class decoder {
       if (!existing) fail(decode_errc::unknown_atom, tag, at, "atom does not exist (safe mode)");
       return *existing;
     }
-    try {
-      return atom(utf8);  // validates the name
-    } catch (const term_error& e) {
-      if (!valid_atom_name(utf8)) {
+    std::uint32_t index = 0;
+    switch (detail::intern_input_atom(utf8, options_.max_decoded_atoms, index)) {
+      case detail::input_atom::ok:
+        return atom::from_index(index);
+      case detail::input_atom::invalid:
         fail(decode_errc::bad_value, tag, at, "atom is not valid UTF-8 of at most 255 characters");
-      }
-      fail(decode_errc::too_large, tag, at, e.what());
+      case detail::input_atom::over_budget:
+        fail(decode_errc::too_many_atoms, tag, at,
+             "new atom refused: decoding has created " +
+                 std::to_string(atoms_created_by_decoding()) +
+                 " atoms, the limit decode_options::max_decoded_atoms is " +
+                 std::to_string(options_.max_decoded_atoms));
+      case detail::input_atom::table_full:
+        break;
     }
+    fail(decode_errc::too_large, tag, at,
+         "atom table full (" + std::to_string(max_atoms) + " atoms)");
   }
 
   // The atom body after its tag byte.

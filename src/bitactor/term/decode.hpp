@@ -40,6 +40,7 @@ enum class decode_errc : std::uint8_t {
   bad_compression,  ///< zlib error or size mismatch in a compressed term
   unknown_atom,     ///< decode_options::safe and the atom does not exist yet
   trailing_bytes,   ///< bytes after the term (and allow_trailing is false)
+  too_many_atoms,   ///< a new atom, and decode_options::max_decoded_atoms are spent
 };
 
 /// Why decoding failed: what, at which tag, and where. `offset` counts bytes from the start of
@@ -65,6 +66,9 @@ const char* to_string(decode_errc kind) noexcept;
 /// comparing and destroying, has none either.)
 inline constexpr std::size_t max_decode_depth = 2048;
 
+/// decode_options::max_decoded_atoms by default: a quarter of the atom table (262,144).
+inline constexpr std::size_t default_max_decoded_atoms = max_atoms / 4;
+
 struct decode_options {
   /// Maximum nesting of tuples, lists, maps and funs; values above max_decode_depth act as
   /// max_decode_depth.
@@ -74,6 +78,14 @@ struct decode_options {
   std::size_t max_bytes = std::size_t{256} << 20;
   /// Refuse atoms that do not exist yet, like binary_to_term(B, [safe]).
   bool safe = false;
+  /// Atoms are never freed, so input that names new atoms fills a bounded table (max_atoms)
+  /// for good, and then atom() fails in unrelated code. Decoding therefore creates a new atom
+  /// only while fewer than this many atoms have been created by decoding in the whole program
+  /// (atoms_created_by_decoding(), all threads and calls together); past that, a new atom
+  /// fails the decode with decode_errc::too_many_atoms, while atoms that exist already still
+  /// decode and atom() in program code keeps working. The default leaves three quarters of
+  /// the table to the program; max_atoms gives erl's behaviour (input may fill the table).
+  std::size_t max_decoded_atoms = default_max_decoded_atoms;
   /// Accept bytes after the term (see decode_result::consumed), like binary_to_term(B, [used]).
   bool allow_trailing = false;
   /// decode_shared(): binaries of at least this many bytes become slices of the input buffer;
