@@ -3,8 +3,10 @@
 // Every read is bounds-checked; a count (list length, tuple arity, binary size, ...) larger
 // than the bytes left in the input is rejected before anything is reserved for it, so a
 // 6-byte input cannot make the decoder allocate gigabytes; compressed payloads must declare an
-// uncompressed size within max_bytes before anything is inflated; nesting deeper than
-// max_depth is an error rather than a stack overflow; NaN and infinite floats are rejected.
+// uncompressed size within max_bytes before anything is inflated; nesting costs no C++ stack
+// (containers are decoded with an explicit stack charged to max_bytes, and max_depth can
+// bound it further); new atoms are bounded program-wide (max_decoded_atoms); NaN and
+// infinite floats are rejected.
 //
 // All OTP 25 tags are read, including the older ones erl no longer writes (FLOAT_EXT,
 // ATOM_EXT, SMALL_ATOM_EXT, PID_EXT, PORT_EXT, NEW_REFERENCE_EXT, REFERENCE_EXT). Funs
@@ -59,20 +61,14 @@ struct decode_error {
 
 const char* to_string(decode_errc kind) noexcept;
 
-/// The most nesting decode() accepts whatever decode_options::max_depth says: the decoder
-/// recurses once a level, and this bounds the C++ stack it can use (about 1 MB under ASan) so
-/// that decoding stays safe on any thread. Deeper input fails with decode_errc::too_deep.
-/// (erl has no such limit; every other operation on terms here, encoding, printing,
-/// comparing and destroying, has none either.)
-inline constexpr std::size_t max_decode_depth = 2048;
-
 /// decode_options::max_decoded_atoms by default: a quarter of the atom table (262,144).
 inline constexpr std::size_t default_max_decoded_atoms = max_atoms / 4;
 
 struct decode_options {
-  /// Maximum nesting of tuples, lists, maps and funs; values above max_decode_depth act as
-  /// max_decode_depth.
-  std::size_t max_depth = 512;
+  /// Maximum nesting of tuples, lists, maps and funs (too_deep beyond). None by default, as in
+  /// erl: the decoder keeps open containers on a heap stack, not the C++ stack, and charges
+  /// each to max_bytes while it is open, so depth is bounded by the budget.
+  std::size_t max_depth = SIZE_MAX;
   /// Budget for everything the decoder allocates (term arrays, binaries, big integers, the
   /// inflated payload of a compressed term), in bytes.
   std::size_t max_bytes = std::size_t{256} << 20;

@@ -234,7 +234,214 @@ class encoder {
     return write(p, t);
   }
 
+  // size() and write() recurse for the first kRecursionDepth levels, the fastest way for the
+  // shallow terms nearly all messages are; a container below that is handled, with all it
+  // holds, by size_deep() / write_deep(), which keep their work on an explicit stack. So a
+  // term nested 100,000 deep costs a bounded C++ stack.
+  static constexpr unsigned kRecursionDepth = 48;
+  struct depth_guard {
+    explicit depth_guard(unsigned& d) noexcept : d_(d) { ++d_; }
+    ~depth_guard() { --d_; }
+    depth_guard(const depth_guard&) = delete;
+    depth_guard& operator=(const depth_guard&) = delete;
+    unsigned& d_;
+  };
+
   std::size_t size(const term& t) const {
+    switch (builder::tag_of(t)) {
+      case tag::small:
+      case tag::big:
+        return integer_size(t);
+      case tag::flt:
+        return 9;
+      case tag::atom:
+        return atom_size(atom::from_index(builder::atom_index(t)), minor_);
+      case tag::nil:
+        return 1;
+      case tag::tuple: {
+        if (depth_ >= kRecursionDepth) return size_deep(t);
+        const depth_guard down(depth_);
+        auto elems = tuple_elements(t);
+        std::size_t n = elems.size() < 256 ? 2 : 5;
+        for (const term& e : elems) n += tuple_elem_size(e);
+        return n;
+      }
+      case tag::list: {
+        if (depth_ >= kRecursionDepth) return size_deep(t);
+        const depth_guard down(depth_);
+        const auto& node = builder::as<detail::list_node>(t);
+        if (bounding_ && node.numbers && node.size >= bounded_list_min &&
+            node.size <= bounded_list_max) {
+          bounded_ = true;
+          return 5 + 11 * node.size + size(node.tail);
+        }
+        if (is_external_string(node)) return 3 + node.size;
+        std::size_t n = 5 + size(node.tail);
+        for (const term& e : node.items()) n += elem_size(e);
+        return n;
+      }
+      case tag::map: {
+        if (depth_ >= kRecursionDepth) return size_deep(t);
+        const depth_guard down(depth_);
+        std::size_t n = 5;
+        for (const auto& [k, v] : t.as_map()) n += size(k) + size(v);
+        return n;
+      }
+      case tag::bits: {
+        const auto& node = builder::as<detail::bits_node>(t);
+        std::size_t header = node.tail_bits == 0 ? 5 : 6;
+        if (node.byte_size > copy_max_) {
+          referenced_ += node.byte_size;
+          return header;
+        }
+        return header + node.byte_size;
+      }
+      case tag::pid:
+        return 1 + atom_size(t.as_pid().node, minor_) + 12;
+      case tag::port: {
+        const port& p = t.as_port();
+        return 1 + atom_size(p.node, minor_) + (wide_port(p.id) ? 12 : 8);
+      }
+      case tag::ref: {
+        const reference& r = t.as_reference();
+        return 3 + atom_size(r.node, minor_) + 4 + 4 * std::size_t{r.size};
+      }
+      case tag::fun: {
+        if (depth_ >= kRecursionDepth) return size_deep(t);
+        const depth_guard down(depth_);
+        return 1 + fun_size(t.as_local_fun());
+      }
+      case tag::exp: {
+        const export_fun& f = t.as_export();
+        return 1 + atom_size(f.module, minor_) + atom_size(f.function, minor_) + 2;
+      }
+      case tag::local:
+        return t.as_local().size();
+    }
+    return 0;
+  }
+
+  std::uint8_t* write(std::uint8_t* p, const term& t) const {
+    switch (builder::tag_of(t)) {
+      case tag::small:
+      case tag::big:
+        return write_integer(p, t);
+      case tag::flt: {
+        *p++ = etf::new_float_ext;
+        std::uint64_t bits = 0;
+        double d = builder::flt(t);
+        std::memcpy(&bits, &d, 8);
+        return put64(p, bits);
+      }
+      case tag::atom:
+        return write_atom(p, atom::from_index(builder::atom_index(t)));
+      case tag::nil:
+        *p++ = etf::nil_ext;
+        return p;
+      case tag::tuple: {
+        if (depth_ >= kRecursionDepth) return write_deep(p, t);
+        const depth_guard down(depth_);
+        auto elems = tuple_elements(t);
+        if (elems.size() < 256) {
+          *p++ = etf::small_tuple_ext;
+          *p++ = static_cast<std::uint8_t>(elems.size());
+        } else {
+          *p++ = etf::large_tuple_ext;
+          p = put32(p, static_cast<std::uint32_t>(elems.size()));
+        }
+        for (const term& e : elems) p = write_tuple_elem(p, e);
+        return p;
+      }
+      case tag::list: {
+        if (depth_ >= kRecursionDepth) return write_deep(p, t);
+        const depth_guard down(depth_);
+        const auto& node = builder::as<detail::list_node>(t);
+        if (is_external_string(node)) {
+          *p++ = etf::string_ext;
+          p = put16(p, static_cast<std::uint16_t>(node.size));
+          for (const term& e : node.items()) *p++ = static_cast<std::uint8_t>(builder::small(e));
+          return p;
+        }
+        *p++ = etf::list_ext;
+        p = put32(p, static_cast<std::uint32_t>(node.size));
+        for (const term& e : node.items()) p = write_elem(p, e);
+        return write(p, node.tail);
+      }
+      case tag::map: {
+        if (depth_ >= kRecursionDepth) return write_deep(p, t);
+        const depth_guard down(depth_);
+        auto entries = t.as_map();
+        *p++ = etf::map_ext;
+        p = put32(p, static_cast<std::uint32_t>(entries.size()));
+        for (const auto& [k, v] : entries) p = write(write(p, k), v);
+        return p;
+      }
+      case tag::bits: {
+        auto& node = const_cast<detail::bits_node&>(builder::as<detail::bits_node>(t));
+        if (node.tail_bits == 0) {
+          *p++ = etf::binary_ext;
+          p = put32(p, static_cast<std::uint32_t>(node.byte_size));
+        } else {
+          *p++ = etf::bit_binary_ext;
+          p = put32(p, static_cast<std::uint32_t>(node.byte_size));
+          *p++ = node.tail_bits;
+        }
+        if (node.byte_size > copy_max_) {
+          refs_->push_back({static_cast<std::size_t>(p - base_), &node});
+          return p;
+        }
+        if (node.byte_size != 0) std::memcpy(p, node.data(), node.byte_size);
+        return p + node.byte_size;
+      }
+      case tag::pid: {
+        const pid& v = t.as_pid();
+        *p++ = etf::new_pid_ext;
+        p = write_atom(p, v.node);
+        p = put32(p, v.id);
+        p = put32(p, v.serial);
+        return put32(p, v.creation);
+      }
+      case tag::port: {
+        const port& v = t.as_port();
+        bool wide = wide_port(v.id);
+        *p++ = wide ? etf::v4_port_ext : etf::new_port_ext;
+        p = write_atom(p, v.node);
+        p = wide ? put64(p, v.id) : put32(p, static_cast<std::uint32_t>(v.id));
+        return put32(p, v.creation);
+      }
+      case tag::ref: {
+        const reference& r = t.as_reference();
+        *p++ = etf::newer_reference_ext;
+        p = put16(p, r.size);
+        p = write_atom(p, r.node);
+        p = put32(p, r.creation);
+        for (std::uint32_t w : r.ids()) p = put32(p, w);
+        return p;
+      }
+      case tag::fun: {
+        if (depth_ >= kRecursionDepth) return write_deep(p, t);
+        const depth_guard down(depth_);
+        return write_fun(p, t.as_local_fun());
+      }
+      case tag::exp: {
+        const export_fun& f = t.as_export();
+        *p++ = etf::export_ext;
+        p = write_atom(p, f.module);
+        p = write_atom(p, f.function);
+        *p++ = etf::small_integer_ext;
+        *p++ = f.arity;
+        return p;
+      }
+      case tag::local: {
+        auto bytes = t.as_local();
+        std::memcpy(p, bytes.data(), bytes.size());
+        return p + bytes.size();
+      }
+    }
+    return p;
+  }
+
+  std::size_t size_deep(const term& t) const {
     pending_stack todo;
     std::size_t n = shallow_size(t, todo);
     while (!todo.empty()) {
@@ -327,7 +534,7 @@ class encoder {
     return 0;
   }
 
-  std::uint8_t* write(std::uint8_t* p, const term& t) const {
+  std::uint8_t* write_deep(std::uint8_t* p, const term& t) const {
     pending_stack todo;
     p = write_shallow(p, t, todo);
     while (!todo.empty()) {
@@ -505,6 +712,22 @@ class encoder {
     return n;
   }
 
+  std::uint8_t* write_fun(std::uint8_t* p, const local_fun& f) const {
+    *p++ = etf::new_fun_ext;
+    p = put32(p, static_cast<std::uint32_t>(fun_size(f)));
+    *p++ = f.arity;
+    std::memcpy(p, f.uniq.data(), 16);
+    p += 16;
+    p = put32(p, f.index);
+    p = put32(p, static_cast<std::uint32_t>(f.free_vars.size()));
+    p = write_atom(p, f.module);
+    p = write(p, f.old_index);
+    p = write(p, f.old_uniq);
+    p = write(p, f.creator);
+    for (const term& v : f.free_vars) p = write(p, v);
+    return p;
+  }
+
   std::uint8_t* write_fun(std::uint8_t* p, const local_fun& f, pending_stack& todo) const {
     *p++ = etf::new_fun_ext;
     p = put32(p, static_cast<std::uint32_t>(fun_size(f)));
@@ -610,6 +833,7 @@ class encoder {
   mutable std::size_t referenced_ = 0;
   bool bounding_ = false;
   mutable bool bounded_ = false;
+  mutable unsigned depth_ = 0;  // containers size() or write() is inside
 };
 
 // Binaries larger than this are copied straight from the term into their final place rather

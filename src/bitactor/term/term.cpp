@@ -93,15 +93,29 @@ struct dead_node {
 };
 using dead_stack = work_stack<dead_node>;
 
-// Releases `t`; when that drops the last reference to a node with children, the node goes on
-// `pending` instead of being destroyed here, so a chain 100,000 deep costs no stack.
-void detach(term& t, dead_stack& pending) {
+void destroy_one(builder::tag t, node* n, dead_stack& pending, unsigned depth);
+
+// Nodes this many levels below the one being destroyed wait on `pending` instead of being
+// destroyed by recursion: shallow terms (nearly all) are freed depth-first as before, and
+// a chain 100,000 deep costs a bounded stack.
+constexpr unsigned kRecursionDepth = 32;
+
+// Releases `t`; when that drops the last reference, destroys the node now or, deep down,
+// leaves it on `pending`.
+inline void detach(term& t, dead_stack& pending, unsigned depth) {
+  if (!builder::is_boxed(t)) return;
   builder::tag tg{};
-  if (node* n = builder::detach(t, tg)) pending.push({tg, n});
+  node* n = builder::detach(t, tg);
+  if (n == nullptr) return;
+  if (depth < kRecursionDepth) {
+    destroy_one(tg, n, pending, depth + 1);
+  } else {
+    pending.push({tg, n});
+  }
 }
 
-// Destroys one node whose children have been or are now detached onto `pending`.
-void destroy_one(builder::tag t, node* n, dead_stack& pending) {
+// Destroys one node, its children through detach().
+void destroy_one(builder::tag t, node* n, dead_stack& pending, unsigned depth) {
   using tag = builder::tag;
   switch (t) {
     case tag::big:
@@ -109,7 +123,7 @@ void destroy_one(builder::tag t, node* n, dead_stack& pending) {
       break;
     case tag::tuple: {
       auto* tn = static_cast<tuple_node*>(n);
-      for (std::uint32_t i = 0; i < tn->size; ++i) detach(tn->elements()[i], pending);
+      for (std::uint32_t i = 0; i < tn->size; ++i) detach(tn->elements()[i], pending, depth);
       tn->~tuple_node();
       ::operator delete(tn);
       break;
@@ -117,9 +131,9 @@ void destroy_one(builder::tag t, node* n, dead_stack& pending) {
     case tag::list: {
       auto* ln = static_cast<list_node*>(n);
       if (ln->boxed) {
-        for (std::size_t i = 0; i < ln->size; ++i) detach(ln->elements()[i], pending);
+        for (std::size_t i = 0; i < ln->size; ++i) detach(ln->elements()[i], pending, depth);
       }
-      detach(ln->tail, pending);
+      detach(ln->tail, pending, depth);
       ln->~list_node();
       ::operator delete(ln);
       break;
@@ -127,8 +141,8 @@ void destroy_one(builder::tag t, node* n, dead_stack& pending) {
     case tag::map: {
       auto* mn = static_cast<map_node*>(n);
       for (auto& [k, v] : mn->entries) {
-        detach(k, pending);
-        detach(v, pending);
+        detach(k, pending, depth);
+        detach(v, pending, depth);
       }
       delete mn;
       break;
@@ -154,10 +168,10 @@ void destroy_one(builder::tag t, node* n, dead_stack& pending) {
       break;
     case tag::fun: {
       auto* fn = static_cast<fun_node*>(n);
-      detach(fn->value.old_index, pending);
-      detach(fn->value.old_uniq, pending);
-      detach(fn->value.creator, pending);
-      for (term& v : fn->value.free_vars) detach(v, pending);
+      detach(fn->value.old_index, pending, depth);
+      detach(fn->value.old_uniq, pending, depth);
+      detach(fn->value.creator, pending, depth);
+      for (term& v : fn->value.free_vars) detach(v, pending, depth);
       delete fn;
       break;
     }
@@ -176,10 +190,10 @@ void destroy(builder::tag t, node* n) noexcept {
   dead_stack pending;
   // Growing the stack can throw bad_alloc, and a destructor cannot report it: terminate, as
   // any allocation failure inside noexcept code does.
-  destroy_one(t, n, pending);
+  destroy_one(t, n, pending, 0);
   while (!pending.empty()) {
     dead_node d = pending.take();
-    destroy_one(d.tag, d.n, pending);
+    destroy_one(d.tag, d.n, pending, 0);
   }
 }
 
