@@ -3,10 +3,12 @@
 // and program code can still create atoms after a flood (decode.hpp, atom.hpp).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <bitactor/term/atom.hpp>
 #include <bitactor/term/decode.hpp>
 #include <bitactor/term/encode.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace bitactor::term;
@@ -98,4 +100,29 @@ TEST(decode_atom_budget, safe_mode_creates_no_atom_at_all) {
   EXPECT_EQ(decode(atom_frame("never_created_in_safe_mode"), o).error().kind,
             decode_errc::unknown_atom);
   EXPECT_EQ(atoms_created_by_decoding(), before);
+}
+
+TEST(decode_atom_budget, threads_decoding_new_atoms_together_create_exactly_the_budget) {
+  decode_options o;
+  o.max_decoded_atoms = atoms_created_by_decoding() + 1000;
+  std::atomic<std::size_t> created{0};
+  std::atomic<std::size_t> refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 500; ++i) {
+        decode_result r =
+            decode(atom_frame("thread" + std::to_string(t) + "_" + std::to_string(i)), o);
+        if (r.ok()) {
+          ++created;
+        } else if (r.error().kind == decode_errc::too_many_atoms) {
+          ++refused;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(created.load(), 1000u);
+  EXPECT_EQ(refused.load(), 1000u);
+  EXPECT_EQ(atoms_created_by_decoding(), o.max_decoded_atoms);
 }

@@ -10,6 +10,8 @@
 #include <bitactor/term/term.hpp>
 #include <functional>
 #include <string>
+#include <thread>
+#include <vector>
 
 using namespace bitactor::term;
 
@@ -203,4 +205,18 @@ TEST(deep_nesting, terms_just_past_the_recursion_depth_of_each_walk_behave_as_sh
     EXPECT_EQ(shallow.error().kind, decode_errc::too_deep) << depth;
     EXPECT_TRUE(decode(bytes, {.max_depth = depth}).ok()) << depth;
   }
+}
+
+TEST(deep_nesting, a_deep_term_shared_by_threads_is_freed_once_by_whichever_drops_it_last) {
+  term shared = nested_lists(kDepth);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([copy = shared]() mutable {
+      term mine = tuple(copy, 1);  // more owners of the chain
+      copy = term();
+      EXPECT_EQ(to_string(mine).size(), 2 * kDepth + 6);  // {[[...[]...]],1}
+    });
+  }
+  shared = term();
+  for (auto& th : threads) th.join();
 }

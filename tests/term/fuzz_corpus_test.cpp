@@ -26,9 +26,9 @@ std::vector<std::uint8_t> read_file(const fs::path& p) {
 }
 
 // Hostile seeds that are valid terms (the decoder has no default depth limit, as erl).
-const std::set<std::string> kValidHostile = {
-    "hostile_nested_within_limit.etf", "hostile_deep_lists.etf", "hostile_deep_tuples.etf",
-    "hostile_deep_maps.etf", "hostile_many_new_atoms.etf"};
+const std::set<std::string> kValidHostile = {"hostile_nested_within_limit.etf",
+                                             "hostile_deep_lists.etf", "hostile_deep_tuples.etf",
+                                             "hostile_deep_maps.etf", "hostile_many_new_atoms.etf"};
 
 }  // namespace
 
