@@ -204,6 +204,11 @@ TEST(deep_nesting, terms_just_past_the_recursion_depth_of_each_walk_behave_as_sh
     ASSERT_FALSE(shallow.ok()) << depth;
     EXPECT_EQ(shallow.error().kind, decode_errc::too_deep) << depth;
     EXPECT_TRUE(decode(bytes, {.max_depth = depth}).ok()) << depth;
+    EXPECT_TRUE(nested_lists(depth, 1) < nested_lists(depth, 2)) << depth;
+    EXPECT_EQ(compare(nested_maps(depth, 1), nested_maps(depth, 1.0)),
+              std::weak_ordering::equivalent)
+        << depth;
+    EXPECT_TRUE(nested_tuples(depth + 1) < nested_tuples(depth)) << depth;
   }
 }
 

@@ -148,8 +148,14 @@ int cmp_refs(const reference& a, const reference& b) noexcept {
   return 0;
 }
 
-// Comparison is lexicographic all the way down: the first pair of sub-terms (in order) that
-// differ decides. So the walk keeps, on an explicit stack, the runs of pairs still to compare;
+// The first kRecursionDepth levels compare by recursion (cmp_rec), the fastest way for the
+// shallow terms nearly all comparisons meet; containers below that go to cmp_deep.
+constexpr unsigned kRecursionDepth = 48;
+
+int cmp_deep(const term& a, const term& b, bool exact) noexcept;
+
+// cmp_deep: comparison is lexicographic all the way down: the first pair of sub-terms (in order)
+// that differ decides. So the walk keeps, on an explicit stack, the runs of pairs still to compare;
 // a container compares its shallow parts (rank, size) at once and pushes its children, the
 // first run on top. A term nested 100,000 deep therefore costs heap, not C++ stack.
 struct cmp_frame {
@@ -288,7 +294,7 @@ int cmp_shallow(const term& a, const term& b, bool exact, cmp_stack& st) {
   return 0;
 }
 
-int cmp(const term& a, const term& b, bool exact) noexcept {
+int cmp_deep(const term& a, const term& b, bool exact) noexcept {
   cmp_stack st;
   if (int c = cmp_shallow(a, b, exact, st)) return c;
   while (!st.empty()) {
@@ -319,6 +325,121 @@ int cmp(const term& a, const term& b, bool exact) noexcept {
   }
   return 0;
 }
+
+int cmp_rec(const term& a, const term& b, bool exact, unsigned depth) noexcept;
+
+int cmp_arrays(std::span<const term> a, std::span<const term> b, bool exact,
+               unsigned depth) noexcept {
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (int c = cmp_rec(a[i], b[i], exact, depth + 1)) return c;
+  }
+  return 0;
+}
+
+int cmp_lists(const term& a, const term& b, bool exact, unsigned depth) noexcept {
+  list_view x = a.as_list();
+  list_view y = b.as_list();
+  std::size_t n = std::min(x.elements.size(), y.elements.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    if (int c = cmp_rec(x.elements[i], y.elements[i], exact, depth + 1)) return c;
+  }
+  if (x.elements.size() == y.elements.size()) return cmp_rec(*x.tail, *y.tail, exact, depth + 1);
+  // One side has run out: its tail (never a non-empty list) meets the other's remaining list.
+  if (x.elements.size() < y.elements.size()) return rank(builder::tag_of(*x.tail)) < 10 ? -1 : 1;
+  return rank(builder::tag_of(*y.tail)) < 10 ? 1 : -1;
+}
+
+int cmp_maps(const term& a, const term& b, bool exact, unsigned depth) noexcept {
+  auto x = a.as_map();
+  auto y = b.as_map();
+  if (x.size() != y.size()) return x.size() < y.size() ? -1 : 1;
+  // Keys always compare exactly (#{1 => a} == #{1.0 => a} is false), then values.
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (int c = cmp_rec(x[i].first, y[i].first, true, depth + 1)) return c;
+  }
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (int c = cmp_rec(x[i].second, y[i].second, exact, depth + 1)) return c;
+  }
+  return 0;
+}
+
+int cmp_funs(const local_fun& a, const local_fun& b, bool exact, unsigned depth) noexcept {
+  if (a.module != b.module) return ord(a.module <=> b.module);
+  if (int c = cmp_rec(a.old_index, b.old_index, exact, depth + 1)) return c;
+  if (int c = cmp_rec(a.old_uniq, b.old_uniq, exact, depth + 1)) return c;
+  if (a.free_vars.size() != b.free_vars.size()) {
+    return a.free_vars.size() < b.free_vars.size() ? -1 : 1;
+  }
+  return cmp_arrays(a.free_vars, b.free_vars, exact, depth);
+}
+
+int cmp_rec(const term& a, const term& b, bool exact, unsigned depth) noexcept {
+  tag at = builder::tag_of(a);
+  tag bt = builder::tag_of(b);
+  int ra = rank(at);
+  int rb = rank(bt);
+  if (ra != rb) return ra < rb ? -1 : 1;
+  if (at >= tag::big && at == bt && builder::node_of(a) == builder::node_of(b)) return 0;
+  switch (at) {
+    case tag::small:
+    case tag::big:
+    case tag::flt:
+      return cmp_numbers(a, b, exact);
+    case tag::atom:
+      return cmp_atoms(a, b);
+    case tag::nil:
+      return 0;
+    case tag::ref:
+      return cmp_refs(a.as_reference(), b.as_reference());
+    case tag::fun:
+      if (depth >= kRecursionDepth) return cmp_deep(a, b, exact);
+      return cmp_funs(a.as_local_fun(), b.as_local_fun(), exact, depth);
+    case tag::exp: {
+      const export_fun& x = a.as_export();
+      const export_fun& y = b.as_export();
+      if (x.module != y.module) return ord(x.module <=> y.module);
+      if (x.function != y.function) return ord(x.function <=> y.function);
+      return sign(static_cast<int>(x.arity) - static_cast<int>(y.arity));
+    }
+    case tag::port: {
+      const port& x = a.as_port();
+      const port& y = b.as_port();
+      if (int c = cmp_nodes(x.node, x.creation, y.node, y.creation)) return c;
+      return x.id < y.id ? -1 : x.id > y.id ? 1 : 0;
+    }
+    case tag::pid: {
+      const pid& x = a.as_pid();
+      const pid& y = b.as_pid();
+      // erts compares the pid data word (serial above number) before the node.
+      if (x.serial != y.serial) return x.serial < y.serial ? -1 : 1;
+      if (x.id != y.id) return x.id < y.id ? -1 : 1;
+      return cmp_nodes(x.node, x.creation, y.node, y.creation);
+    }
+    case tag::tuple: {
+      if (depth >= kRecursionDepth) return cmp_deep(a, b, exact);
+      auto x = a.as_tuple();
+      auto y = b.as_tuple();
+      if (x.size() != y.size()) return x.size() < y.size() ? -1 : 1;
+      return cmp_arrays(x, y, exact, depth);
+    }
+    case tag::map:
+      if (depth >= kRecursionDepth) return cmp_deep(a, b, exact);
+      return cmp_maps(a, b, exact, depth);
+    case tag::list:
+      if (depth >= kRecursionDepth) return cmp_deep(a, b, exact);
+      return cmp_lists(a, b, exact, depth);
+    case tag::bits:
+      return cmp_bits(builder::as<detail::bits_node>(a), builder::as<detail::bits_node>(b));
+    case tag::local: {
+      auto x = a.as_local();
+      auto y = b.as_local();
+      return ord(std::lexicographical_compare_three_way(x.begin(), x.end(), y.begin(), y.end()));
+    }
+  }
+  return 0;
+}
+
+int cmp(const term& a, const term& b, bool exact) noexcept { return cmp_rec(a, b, exact, 0); }
 
 }  // namespace
 
