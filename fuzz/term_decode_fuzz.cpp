@@ -16,8 +16,10 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace bitactor::term;
-  // A small budget keeps each run fast and exercises the too_large paths.
-  decode_options options{.max_depth = 200, .max_bytes = 16u << 20};
+  // A small budget keeps each run fast and exercises the too_large paths; the depth limit is
+  // above the 48 levels the decoder recurses for, so both its recursive and its explicit-stack
+  // paths run, and too_deep too.
+  decode_options options{.max_depth = 4096, .max_bytes = 16u << 20};
   decode_result r = decode(std::span<const std::uint8_t>(data, size), options);
   if (!r.ok()) {
     (void)r.error().to_string();

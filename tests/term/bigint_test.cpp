@@ -1,8 +1,14 @@
 #include <gtest/gtest.h>
 
 #include <bitactor/term/big_integer.hpp>
+#include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
 
 using bitactor::term::big_integer;
 
@@ -74,4 +80,88 @@ TEST(big_integer, from_double_truncates_exactly) {
   EXPECT_EQ(big_integer::from_double_trunc(0.5)->to_string(), "0");
   EXPECT_EQ(big_integer::from_double_trunc(9007199254740993.0)->to_string(), "9007199254740992");
   EXPECT_FALSE(big_integer::from_double_trunc(std::numeric_limits<double>::infinity()));
+}
+
+namespace {
+
+// 10^digits - 1 built limb by limb with schoolbook arithmetic (multiply by 10^9, add
+// 10^9 - 1), independently of big_integer's own conversion.
+big_integer nines_by_schoolbook(std::size_t digits) {
+  std::vector<std::uint32_t> limbs;
+  auto mul_add = [&](std::uint32_t mul, std::uint32_t add) {
+    std::uint64_t carry = add;
+    for (auto& l : limbs) {
+      std::uint64_t v = std::uint64_t{l} * mul + carry;
+      l = static_cast<std::uint32_t>(v);
+      carry = v >> 32;
+    }
+    if (carry != 0) limbs.push_back(static_cast<std::uint32_t>(carry));
+  };
+  std::size_t left = digits;
+  while (left >= 9) {
+    mul_add(1'000'000'000u, 999'999'999u);
+    left -= 9;
+  }
+  std::uint32_t pow = 1;
+  for (std::size_t i = 0; i < left; ++i) pow *= 10;
+  if (left != 0) mul_add(pow, pow - 1);
+  std::vector<std::uint8_t> bytes(limbs.size() * 4);
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    bytes[i] = static_cast<std::uint8_t>(limbs[i / 4] >> (8 * (i % 4)));
+  }
+  return big_integer::from_le_bytes(false, bytes);
+}
+
+template <class F>
+double seconds(F&& f) {
+  auto t0 = std::chrono::steady_clock::now();
+  f();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+TEST(big_integer, ten_to_the_100000_minus_one_prints_as_100000_nines_and_parses_back) {
+  big_integer nines = nines_by_schoolbook(100'000);
+  std::string text;
+  std::optional<big_integer> parsed;
+  double print_s = seconds([&] { text = nines.to_string(); });
+  double parse_s = seconds([&] { parsed = big_integer::from_string(std::string(100'000, '9')); });
+  std::printf("100,000 digits: to_string %.3f s, from_string %.3f s\n", print_s, parse_s);
+  EXPECT_EQ(text, std::string(100'000, '9'));
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_TRUE(*parsed == nines);
+  EXPECT_EQ((-nines).to_string(), "-" + std::string(100'000, '9'));
+}
+
+TEST(big_integer, a_100_kb_integer_round_trips_through_decimal_and_hex) {
+  std::mt19937_64 rng(42);
+  std::vector<std::uint8_t> bytes(100'000);
+  for (auto& b : bytes) b = static_cast<std::uint8_t>(rng());
+  bytes.back() |= 0x80;
+  big_integer v = big_integer::from_le_bytes(true, bytes);
+  std::string dec;
+  double print_s = seconds([&] { dec = v.to_string(); });
+  std::printf("800,000-bit integer: %zu digits printed in %.3f s\n", dec.size(), print_s);
+  EXPECT_EQ(dec.size(), 1 + 240'824u);  // '-', then floor(799,999 * log10(2)) + 1 digits
+  auto back = big_integer::from_string(dec);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_TRUE(*back == v);
+  // Hex digits follow from the bytes directly: most significant byte first.
+  std::string hex = "-";
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (std::size_t i = bytes.size(); i-- > 0;) {
+    hex.push_back(kHex[bytes[i] >> 4]);
+    hex.push_back(kHex[bytes[i] & 15]);
+  }
+  EXPECT_EQ(v.to_string(16), hex);
+  EXPECT_TRUE(*big_integer::from_string(hex, 16) == v);
+}
+
+TEST(big_integer, long_strings_with_space_or_a_second_sign_are_rejected) {
+  EXPECT_FALSE(big_integer::from_string("12345678901234567890 1").has_value());
+  EXPECT_FALSE(big_integer::from_string("+-12345678901234567890").has_value());
+  EXPECT_FALSE(big_integer::from_string(" 12345678901234567890").has_value());
+  EXPECT_EQ(big_integer::from_string("00000000000000000000")->to_string(), "0");
+  EXPECT_EQ(big_integer::from_string("-00000000000000000000012")->to_string(), "-12");
 }

@@ -1,6 +1,7 @@
 #include <array>
 #include <atomic>
 #include <bitactor/term/atom.hpp>
+#include <bitactor/term/detail/input_atoms.hpp>
 #include <bitactor/term/errors.hpp>
 #include <cstring>
 #include <memory>
@@ -42,6 +43,34 @@ class atom_table {
     return insert_locked(name);
   }
 
+  // intern() for a name read from decoded input: a new entry only while fewer than `budget`
+  // atoms have been created that way.
+  detail::input_atom intern_input(std::string_view name, std::size_t budget, std::uint32_t& out) {
+    {
+      std::shared_lock lock(mutex_);
+      if (auto it = index_.find(name); it != index_.end()) {
+        out = it->second;
+        return detail::input_atom::ok;
+      }
+    }
+    std::unique_lock lock(mutex_);
+    if (auto it = index_.find(name); it != index_.end()) {
+      out = it->second;
+      return detail::input_atom::ok;
+    }
+    if (input_created_.load(std::memory_order_relaxed) >= budget) {
+      return detail::input_atom::over_budget;
+    }
+    if (count_.load(std::memory_order_relaxed) >= max_atoms) return detail::input_atom::table_full;
+    out = insert_locked(name);
+    input_created_.fetch_add(1, std::memory_order_relaxed);
+    return detail::input_atom::ok;
+  }
+
+  std::size_t input_created() const noexcept {
+    return input_created_.load(std::memory_order_relaxed);
+  }
+
   std::optional<std::uint32_t> find(std::string_view name) const {
     std::shared_lock lock(mutex_);
     if (auto it = index_.find(name); it != index_.end()) return it->second;
@@ -80,6 +109,7 @@ class atom_table {
   mutable std::shared_mutex mutex_;
   std::unordered_map<std::string_view, std::uint32_t> index_;
   std::atomic<std::size_t> count_{0};
+  std::atomic<std::size_t> input_created_{0};  // written under mutex_, read anywhere
 };
 
 atom_table& table() {
@@ -136,9 +166,11 @@ inline std::size_t slot_of(std::uint64_t w0, std::uint64_t w1, std::size_t n) no
 }
 
 // The index of an interned atom named `name`, from the cache; `validate` first checks the
-// name when it is not cached (a cached name is valid: it was interned).
-template <bool Validate>
-bool intern_cached(std::string_view name, std::uint32_t& out) {
+// name when it is not cached (a cached name is valid: it was interned). With `Input`, a new
+// name is a decoded one: created only within `budget` (table::intern_input).
+template <bool Validate, bool Input = false>
+detail::input_atom intern_cached(std::string_view name, std::uint32_t& out,
+                                 std::size_t budget = 0) {
   std::uint64_t w0 = 0;
   std::uint64_t w1 = 0;
   std::size_t slot_index = 0;
@@ -157,19 +189,24 @@ bool intern_cached(std::string_view name, std::uint32_t& out) {
   if (slot.size == name.size() && slot.w0 == w0 && slot.w1 == w1) {
     if (short_name) {
       out = slot.index;
-      return true;
+      return detail::input_atom::ok;
     }
     const entry& e = t.at(slot.index);
     if (std::memcmp(e.data, name.data(), name.size()) == 0) {
       out = slot.index;
-      return true;
+      return detail::input_atom::ok;
     }
   }
-  if (Validate && !valid_atom_name(name)) return false;
-  std::uint32_t index = t.intern(name);
+  if (Validate && !valid_atom_name(name)) return detail::input_atom::invalid;
+  std::uint32_t index = 0;
+  if constexpr (Input) {
+    if (auto r = t.intern_input(name, budget, index); r != detail::input_atom::ok) return r;
+  } else {
+    index = t.intern(name);
+  }
   slot = {w0, w1, static_cast<std::uint32_t>(name.size()), index};
   out = index;
-  return true;
+  return detail::input_atom::ok;
 }
 
 std::size_t count_code_points_checked(std::string_view s) noexcept {
@@ -223,7 +260,7 @@ bool valid_atom_name(std::string_view utf8) noexcept {
 }
 
 atom::atom(std::string_view name) {
-  if (!intern_cached<true>(name, index_)) {
+  if (intern_cached<true>(name, index_) != detail::input_atom::ok) {
     throw term_error("invalid atom name (not UTF-8 or longer than 255 characters)");
   }
 }
@@ -261,5 +298,12 @@ std::strong_ordering operator<=>(atom a, atom b) noexcept {
 }
 
 std::size_t atom_count() noexcept { return table().size(); }
+
+std::size_t atoms_created_by_decoding() noexcept { return table().input_created(); }
+
+detail::input_atom detail::intern_input_atom(std::string_view name, std::size_t budget,
+                                             std::uint32_t& index) {
+  return intern_cached<true, true>(name, index, budget);
+}
 
 }  // namespace bitactor::term

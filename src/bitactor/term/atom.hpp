@@ -2,8 +2,11 @@
 //
 // An atom is an index into one process-wide table of names, so copying and comparing two atoms
 // for equality is an integer operation. Names are UTF-8 of at most 255 code points, as in
-// OTP 20+. Like the BEAM's atom table, entries are never freed: create atoms from trusted text
-// (decode_options::safe rejects unknown atoms from untrusted input).
+// OTP 20+. Like the BEAM's atom table, entries are never freed, so the table is bounded
+// (max_atoms) and a peer must not be able to fill it: decode() creates at most
+// decode_options::max_decoded_atoms atoms from input over the life of the program (a quarter
+// of the table by default), which keeps the rest for atoms the program itself creates, and
+// decode_options::safe creates none.
 #pragma once
 
 #include <atomic>
@@ -75,6 +78,10 @@ std::size_t atom_count() noexcept;
 
 /// Upper bound on the number of atoms, like erl's +t default (1,048,576). Creating more throws.
 inline constexpr std::size_t max_atoms = detail::atom_blocks * detail::atom_block_size;
+
+/// Number of atoms decode() has created from its input (names that were not atoms yet), over
+/// the life of the program; decode_options::max_decoded_atoms bounds it.
+std::size_t atoms_created_by_decoding() noexcept;
 
 /// Checks an atom name: valid UTF-8 and at most 255 code points.
 bool valid_atom_name(std::string_view utf8) noexcept;

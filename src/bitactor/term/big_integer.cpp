@@ -1,9 +1,31 @@
+#include <gmp.h>
+
 #include <algorithm>
 #include <bitactor/term/big_integer.hpp>
 #include <cmath>
 #include <limits>
+#include <memory>
 
 namespace bitactor::term {
+
+namespace {
+
+// Decimal conversion of a 100 KB integer is quadratic done limb by limb (about 5 s each way);
+// GMP's subquadratic radix conversion does it in milliseconds. GMP is used for that alone:
+// the value stays in big_integer's own limbs, and crosses over by mpz_import / mpz_export.
+class mpz {
+ public:
+  mpz() { mpz_init(z_); }
+  mpz(const mpz&) = delete;
+  mpz& operator=(const mpz&) = delete;
+  ~mpz() { mpz_clear(z_); }
+  mpz_ptr get() noexcept { return z_; }
+
+ private:
+  mpz_t z_;
+};
+
+}  // namespace
 
 big_integer::big_integer(std::int64_t v) {
   negative_ = v < 0;
@@ -39,7 +61,7 @@ std::optional<big_integer> big_integer::from_string(std::string_view text, unsig
     text.remove_prefix(1);
   }
   if (text.empty()) return std::nullopt;
-  big_integer r;
+  // Checked here, since mpz_set_str would skip white space and take a second sign.
   for (char c : text) {
     unsigned d = 0;
     if (c >= '0' && c <= '9') {
@@ -52,7 +74,25 @@ std::optional<big_integer> big_integer::from_string(std::string_view text, unsig
       return std::nullopt;
     }
     if (d >= base) return std::nullopt;
-    r.mul_add(base, d);
+  }
+  big_integer r;
+  if (text.size() <= 9) {  // 36^9 < 2^47: a short number needs no GMP
+    std::uint64_t v = 0;
+    for (char c : text) {
+      unsigned d = c <= '9'   ? static_cast<unsigned>(c - '0')
+                   : c >= 'a' ? static_cast<unsigned>(c - 'a') + 10
+                              : static_cast<unsigned>(c - 'A') + 10;
+      v = v * base + d;  // 36^9 < 2^47: no overflow
+    }
+    r = from_uint64(v);
+  } else {
+    mpz z;
+    std::string digits(text);  // mpz_set_str wants a NUL-terminated string
+    mpz_set_str(z.get(), digits.c_str(), static_cast<int>(base));
+    r.limbs_.resize((mpz_sizeinbase(z.get(), 2) + 31) / 32);
+    std::size_t count = 0;
+    mpz_export(r.limbs_.data(), &count, -1, sizeof(std::uint32_t), 0, 0, z.get());
+    r.limbs_.resize(count);
   }
   r.negative_ = neg;
   r.trim();
@@ -129,28 +169,27 @@ void big_integer::write_le_bytes(std::uint8_t* out) const noexcept {
 std::string big_integer::to_string(unsigned base) const {
   if (base < 2 || base > 36) base = 10;
   if (limbs_.empty()) return "0";
-  static constexpr char kDigits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-  // Peel off as many digits per division as fit in 32 bits.
-  std::uint32_t chunk = base;
-  unsigned chunk_digits = 1;
-  while (static_cast<std::uint64_t>(chunk) * base <= 0xFFFFFFFFu) {
-    chunk *= base;
-    ++chunk_digits;
-  }
-  big_integer tmp = *this;
-  std::string rev;
-  while (!tmp.limbs_.empty()) {
-    std::uint32_t rem = tmp.div_small(chunk);
-    for (unsigned i = 0; i < chunk_digits; ++i) {
-      rev.push_back(kDigits[rem % base]);
-      rem /= base;
-      if (tmp.limbs_.empty() && rem == 0) break;
+  if (limbs_.size() <= 2) {
+    static constexpr char kDigits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    std::uint64_t v = limbs_[0];
+    if (limbs_.size() == 2) v |= static_cast<std::uint64_t>(limbs_[1]) << 32;
+    std::string rev;
+    while (v != 0) {
+      rev.push_back(kDigits[v % base]);
+      v /= base;
     }
+    if (negative_) rev.push_back('-');
+    std::reverse(rev.begin(), rev.end());
+    return rev;
   }
-  while (rev.size() > 1 && rev.back() == '0') rev.pop_back();
-  if (negative_) rev.push_back('-');
-  std::reverse(rev.begin(), rev.end());
-  return rev;
+  mpz z;
+  mpz_import(z.get(), limbs_.size(), -1, sizeof(std::uint32_t), 0, 0, limbs_.data());
+  if (negative_) mpz_neg(z.get(), z.get());
+  // Room for the digits, a sign and the NUL; a negative base asks for upper-case letters.
+  std::string out(mpz_sizeinbase(z.get(), static_cast<int>(base)) + 2, '\0');
+  mpz_get_str(out.data(), -static_cast<int>(base), z.get());
+  out.resize(std::char_traits<char>::length(out.c_str()));
+  return out;
 }
 
 big_integer big_integer::operator-() const {
@@ -181,27 +220,6 @@ std::strong_ordering operator<=>(const big_integer& a, const big_integer& b) noe
 void big_integer::trim() noexcept {
   while (!limbs_.empty() && limbs_.back() == 0) limbs_.pop_back();
   if (limbs_.empty()) negative_ = false;
-}
-
-void big_integer::mul_add(std::uint32_t mul, std::uint32_t add) {
-  std::uint64_t carry = add;
-  for (auto& limb : limbs_) {
-    std::uint64_t v = static_cast<std::uint64_t>(limb) * mul + carry;
-    limb = static_cast<std::uint32_t>(v);
-    carry = v >> 32;
-  }
-  if (carry != 0) limbs_.push_back(static_cast<std::uint32_t>(carry));
-}
-
-std::uint32_t big_integer::div_small(std::uint32_t divisor) noexcept {
-  std::uint64_t rem = 0;
-  for (std::size_t i = limbs_.size(); i-- > 0;) {
-    std::uint64_t cur = (rem << 32) | limbs_[i];
-    limbs_[i] = static_cast<std::uint32_t>(cur / divisor);
-    rem = cur % divisor;
-  }
-  while (!limbs_.empty() && limbs_.back() == 0) limbs_.pop_back();
-  return static_cast<std::uint32_t>(rem);
 }
 
 }  // namespace bitactor::term

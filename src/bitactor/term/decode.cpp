@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <bitactor/term/decode.hpp>
+#include <bitactor/term/detail/input_atoms.hpp>
 #include <bitactor/term/detail/nodes.hpp>
 #include <bitactor/term/detail/utf8.hpp>
+#include <bitactor/term/detail/work_stack.hpp>
 #include <bitactor/term/errors.hpp>
 #include <bitactor/term/external_format.hpp>
 #include <charconv>
@@ -37,6 +39,8 @@ const char* to_string(decode_errc kind) noexcept {
       return "unknown_atom";
     case decode_errc::trailing_bytes:
       return "trailing_bytes";
+    case decode_errc::too_many_atoms:
+      return "too_many_atoms";
   }
   return "unknown";
 }
@@ -78,7 +82,7 @@ class decoder {
     throw failure{decode_error{kind, tag, at, compressed_, std::move(message)}};
   }
 
-  void need(std::size_t n, std::uint8_t tag) const {
+  [[gnu::always_inline]] void need(std::size_t n, std::uint8_t tag) const {
     if (remaining() < n) {
       fail(decode_errc::truncated, tag, offset(),
            "need " + std::to_string(n) + " bytes, " + std::to_string(remaining()) + " left");
@@ -126,6 +130,105 @@ class decoder {
     return (hi << 32) | u32();
   }
 
+  // decode_deep's loop: the term at the input position, without recursion. Each open
+  // container is a frame on `open_`, and a finished value goes to the innermost open one, so
+  // nesting as deep as the input allows (100,000 levels and more, as erl writes them) costs
+  // heap, charged to max_bytes while the container is open, and no C++ stack.
+  term decode_root() {
+    term value;
+    for (;;) {
+      if (open_.empty()) {
+        if (!decode_one(value)) continue;  // opened a container
+        return value;
+      }
+      if (!next_child(value)) continue;  // the innermost container needs a child, or opened one
+      // `value` is complete: hand it up until a container still needs more.
+      for (;;) {
+        if (open_.empty()) return value;
+        if (!accept(open_.top(), std::move(value))) break;
+        value = close_top();
+      }
+    }
+  }
+
+  ~decoder() {
+    // A failed decode leaves containers open: free what each has built.
+    while (!open_.empty()) discard(open_.take());
+  }
+  decoder(const decoder&) = delete;
+  decoder& operator=(const decoder&) = delete;
+
+ private:
+  // State a list continued by LIST_EXT / STRING_EXT tails needs (rare: erl never writes one).
+  struct chain_state {
+    std::vector<term> elems;
+    term tail;
+  };
+
+  // A container being decoded: trivially copyable, so the stack keeps the first levels
+  // inline and a shallow term allocates nothing for it. `node` is what it builds and owns
+  // until it closes: the tuple_node, list_node, map_node or fun_node itself (with its
+  // constructed children counted in its size), or a chain_state.
+  struct open_container {
+    enum class kind : std::uint8_t { tuple, list, chain, map, fun };
+    kind k;
+    bool awaiting_tail;  // list, chain: the elements are done, the tail comes next
+    bool sorted;         // map: keys so far are in order
+    bool boxed;          // list: an element is boxed
+    bool numbers;        // list: every element is a number or []
+    std::uint8_t tag;
+    std::size_t at;     // offset of the container's tag
+    std::size_t n;      // children expected (map: keys and values; chain: left in segment)
+    std::size_t i;      // children received
+    std::size_t extra;  // fun: NEW_FUN_EXT's size field
+    void* node;
+  };
+
+  open_container& open(open_container::kind k, std::uint8_t tag, std::size_t at, void* node,
+                       std::size_t n) {
+    open_.push(open_container{k, false, true, false, true, tag, at, n, 0, 0, node});
+    return open_.top();
+  }
+
+  // Checks depth and budget for one more open container (given back when it closes); before
+  // its node is allocated, so a failure leaks nothing.
+  void admit(std::uint8_t tag, std::size_t at) {
+    check_depth(base_depth_ + open_.size(), tag, at);
+    charge(sizeof(open_container), tag, at);
+  }
+
+  term close_top() {
+    open_container c = open_.take();
+    spent_ -= sizeof(open_container);
+    try {
+      return close(c);
+    } catch (...) {
+      discard(c);
+      throw;
+    }
+  }
+
+  static void discard(const open_container& c) noexcept {
+    using kind = open_container::kind;
+    switch (c.k) {
+      case kind::tuple:
+        (void)builder::adopt(ntag::tuple, static_cast<detail::node*>(c.node));
+        break;
+      case kind::list:
+        (void)builder::adopt(ntag::list, static_cast<detail::node*>(c.node));
+        break;
+      case kind::map:
+        (void)builder::adopt(ntag::map, static_cast<detail::node*>(c.node));
+        break;
+      case kind::fun:
+        (void)builder::adopt(ntag::fun, static_cast<detail::node*>(c.node));
+        break;
+      case kind::chain:
+        delete static_cast<chain_state*>(c.node);
+        break;
+    }
+  }
+
   // Element of a container: small integers, the bulk of most lists and tuples, skip the
   // dispatch of decode_term.
   term decode_elem(std::size_t depth) {
@@ -149,7 +252,311 @@ class decoder {
     return decode_term(depth);
   }
 
+  // Leaves that make up the bulk of containers, decoded without the dispatch of decode_one.
+  bool decode_fast(term& out) {
+    if (remaining() >= 5 && *p_ == etf::integer_ext) {
+      ++p_;
+      out = term(static_cast<std::int32_t>(u32()));
+      return true;
+    }
+    if (remaining() >= 2 && *p_ == etf::small_integer_ext) {
+      p_ += 2;
+      out = term(std::int64_t{p_[-1]});
+      return true;
+    }
+    if (remaining() >= 2 && *p_ == etf::small_atom_utf8_ext && !options_.safe) {
+      std::size_t len = p_[1];
+      if (remaining() - 2 >= len) {
+        std::size_t at = offset();
+        std::string_view name(reinterpret_cast<const char*>(p_ + 2), len);
+        p_ += 2 + len;
+        out = term(make_atom(name, etf::small_atom_utf8_ext, at));
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // The next child of the innermost container into `out`: true when `out` is a complete
+  // value (a leaf, an empty container, or the container itself, finished without one more
+  // child, as a list ending in STRING_EXT), false when a new container was opened.
+  bool next_child(term& out) {
+    open_container& c = open_.top();
+    switch (c.k) {
+      case open_container::kind::list:
+        if (!c.awaiting_tail) {
+          fill_list(c);
+          if (c.i < c.n) break;  // an element that needs the full decoder
+          if (!end_list_elements(c)) {
+            out = close_top();
+            return true;
+          }
+        }
+        break;
+      case open_container::kind::chain:
+        if (!c.awaiting_tail) {
+          if (c.n == 0 && !next_segment(c)) {
+            out = close_top();
+            return true;
+          }
+          if (!c.awaiting_tail && decode_fast(out)) return true;
+        }
+        break;
+      case open_container::kind::tuple: {
+        // Leaves straight into the node, the usual bulk of a tuple.
+        auto* node = static_cast<detail::tuple_node*>(c.node);
+        while (c.i < c.n && decode_fast(out)) {
+          new (node->elements() + c.i) term(std::move(out));
+          node->size = static_cast<std::uint32_t>(++c.i);
+        }
+        if (c.i == c.n) {
+          out = close_top();
+          return true;
+        }
+        break;
+      }
+      default:
+        if (decode_fast(out)) return true;
+        break;
+    }
+    return decode_one(out);
+  }
+
+  // LIST_EXT elements that are integers, the usual bulk of a long list, straight into the
+  // node; stops at the first element that needs the full decoder, or at the end.
+  void fill_list(open_container& c) {
+    auto* node = static_cast<detail::list_node*>(c.node);
+    term* out = node->elements();
+    const std::uint8_t* p = p_;
+    const std::uint8_t* const end = end_;
+    std::size_t i = c.i;
+    for (; i < c.n; ++i) {
+      auto left = static_cast<std::size_t>(end - p);
+      if (left >= 5 && *p == etf::integer_ext) {
+        new (out + i) term(static_cast<std::int32_t>(load32(p + 1)));
+        p += 5;
+      } else if (left >= 2 && *p == etf::small_integer_ext) {
+        new (out + i) term(std::int64_t{p[1]});
+        p += 2;
+      } else {
+        break;
+      }
+    }
+    node->size = i;
+    c.i = i;
+    p_ = p;
+  }
+
+  // After a LIST_EXT's elements: the tail comes next (true), or the list continues as a
+  // chain of LIST_EXT / STRING_EXT segments, read in this frame (false when that finished it).
+  bool end_list_elements(open_container& c) {
+    constexpr std::uint8_t tag = etf::list_ext;
+    need(1, tag);
+    if (*p_ != etf::list_ext && *p_ != etf::string_ext) {
+      c.awaiting_tail = true;
+      return true;
+    }
+    // [1, 2 | [3 | ...]] written as a chain (erl never writes one, but it is valid).
+    auto state = std::make_unique<chain_state>();
+    auto* node = static_cast<detail::list_node*>(c.node);
+    state->elems.reserve(2 * c.n);
+    for (std::size_t k = 0; k < c.n; ++k) state->elems.push_back(std::move(node->elements()[k]));
+    discard(c);
+    c.node = state.release();
+    c.k = open_container::kind::chain;
+    c.n = 0;
+    return next_segment(c);
+  }
+
+  // A chain whose segment is used up: reads the next LIST_EXT header (true: elements or a
+  // tail follow), or a final STRING_EXT (false: the list is complete), or sees that the tail
+  // comes next (true).
+  bool next_segment(open_container& c) {
+    constexpr std::uint8_t tag = etf::list_ext;
+    auto& elems = static_cast<chain_state*>(c.node)->elems;
+    for (;;) {
+      need(1, tag);
+      if (*p_ == etf::list_ext) {
+        std::size_t here = offset();
+        ++p_;
+        need(4, tag);
+        std::size_t n = u32();
+        plausible_count(n, 1, tag, here);
+        charge(n * sizeof(term), tag, here);
+        grow(elems, n);
+        if (n == 0) continue;
+        c.n = n;
+        return true;
+      }
+      if (*p_ == etf::string_ext) {
+        std::size_t sat = offset();
+        ++p_;
+        need(2, etf::string_ext);
+        std::size_t len = u16();
+        need(len, etf::string_ext);
+        charge(len * sizeof(term), etf::string_ext, sat);
+        grow(elems, len);
+        for (std::size_t i = 0; i < len; ++i) elems.emplace_back(std::int64_t{p_[i]});
+        p_ += len;
+        return false;  // the tail is []
+      }
+      c.awaiting_tail = true;
+      return true;
+    }
+  }
+
+  // Gives a finished child to `c`; true when `c` needs no more children.
+  bool accept(open_container& c, term&& v) {
+    using kind = open_container::kind;
+    switch (c.k) {
+      case kind::tuple: {
+        auto* node = static_cast<detail::tuple_node*>(c.node);
+        new (node->elements() + c.i) term(std::move(v));
+        node->size = static_cast<std::uint32_t>(++c.i);
+        return c.i == c.n;
+      }
+      case kind::list: {
+        auto* node = static_cast<detail::list_node*>(c.node);
+        if (c.awaiting_tail) {
+          node->tail = std::move(v);
+          return true;
+        }
+        c.boxed = c.boxed || builder::is_boxed(v);
+        c.numbers = c.numbers && builder::is_number_or_nil(v);
+        new (node->elements() + c.i) term(std::move(v));
+        node->size = ++c.i;
+        return false;  // end_list_elements decides what comes after the last element
+      }
+      case kind::chain: {
+        auto* state = static_cast<chain_state*>(c.node);
+        if (c.awaiting_tail) {
+          state->tail = std::move(v);
+          return true;
+        }
+        state->elems.push_back(std::move(v));
+        --c.n;
+        return false;  // next_child reads the next segment or the tail when n reaches 0
+      }
+      case kind::map: {
+        auto& entries = static_cast<detail::map_node*>(c.node)->entries;
+        if (c.i++ % 2 == 0) {
+          if (c.sorted && !entries.empty() && !(entries.back().first < v)) c.sorted = false;
+          entries.emplace_back(std::move(v), term());
+        } else {
+          entries.back().second = std::move(v);
+        }
+        return c.i == c.n;
+      }
+      case kind::fun:
+        return accept_fun_field(c, std::move(v));
+    }
+    return true;
+  }
+
+  // NEW_FUN_EXT's fields after the module: old_index, old_uniq, creator, free variables.
+  bool accept_fun_field(open_container& c, term&& v) {
+    constexpr std::uint8_t tag = etf::new_fun_ext;
+    local_fun& f = static_cast<detail::fun_node*>(c.node)->value;
+    switch (c.i++) {
+      case 0:
+        f.old_index = std::move(v);
+        return false;
+      case 1:
+        f.old_uniq = std::move(v);
+        if (!f.old_index.is_integer() || !f.old_uniq.is_integer()) {
+          fail(decode_errc::bad_value, tag, c.at, "fun OldIndex and OldUniq must be integers");
+        }
+        return false;
+      case 2:
+        f.creator = std::move(v);
+        if (!f.creator.is_pid())
+          fail(decode_errc::bad_value, tag, c.at, "fun creator must be a pid");
+        charge(sizeof(detail::fun_node) + c.n * sizeof(term), tag, c.at);
+        f.free_vars.reserve(c.n);
+        return c.n == 0;
+      default:
+        f.free_vars.push_back(std::move(v));
+        return f.free_vars.size() == c.n;
+    }
+  }
+
+  // The finished container as a term; `c` is off the stack, and owned here until it returns.
+  term close(open_container& c) {
+    using kind = open_container::kind;
+    switch (c.k) {
+      case kind::tuple:
+        return builder::adopt(ntag::tuple, static_cast<detail::node*>(c.node));
+      case kind::list: {
+        auto* node = static_cast<detail::list_node*>(c.node);
+        node->boxed = c.boxed;
+        node->numbers = c.numbers;
+        return builder::adopt(ntag::list, node);
+      }
+      case kind::chain: {
+        std::unique_ptr<chain_state> state(static_cast<chain_state*>(c.node));
+        c.node = nullptr;
+        if (!state->elems.empty()) charge(sizeof(detail::list_node), etf::list_ext, c.at);
+        return builder::make_list(std::move(state->elems), std::move(state->tail));
+      }
+      case kind::map: {
+        auto* node = static_cast<detail::map_node*>(c.node);
+        auto& entries = node->entries;
+        if (!c.sorted) {
+          // Maps above 32 keys arrive in erl's hash order.
+          std::sort(entries.begin(), entries.end(),
+                    [](const auto& a, const auto& b) { return a.first < b.first; });
+          for (std::size_t i = 1; i < entries.size(); ++i) {
+            if (entries[i - 1].first == entries[i].first) {
+              fail(decode_errc::duplicate_key, etf::map_ext, c.at, "map has a duplicate key");
+            }
+          }
+        }
+        return builder::adopt(ntag::map, node);
+      }
+      case kind::fun:
+        if (c.extra != offset() - c.at - 1) {
+          fail(
+              decode_errc::bad_value, etf::new_fun_ext, c.at,
+              "NEW_FUN_EXT size field " + std::to_string(c.extra) + " does not match its contents");
+        }
+        return builder::adopt(ntag::fun, static_cast<detail::node*>(c.node));
+    }
+    return term();
+  }
+
+ private:
+  // The first kRecursionDepth levels are decoded by recursion, the fastest way for the
+  // shallow terms nearly all input holds; a container below that is decoded, with everything
+  // inside it, by decode_deep(), which needs no C++ stack. So stack use is bounded whatever
+  // the nesting.
+  static constexpr std::size_t kRecursionDepth = 48;
+
+  // The container whose tag is at offset `at`, `depth` levels down, and all inside it.
+  term decode_deep(std::size_t at, std::size_t depth) {
+    p_ = begin_ + at;
+    iterative_ = true;
+    base_depth_ = depth;
+    term t = decode_root();
+    iterative_ = false;
+    return t;
+  }
+
+  // One term at the input position into `out` (true), or the opening of a non-empty
+  // container, which is pushed on `open_` for its children to follow (false).
+  bool decode_one(term& out) {
+    out = decode_term(0);
+    return !opened_;
+  }
+
+  bool iterative_ = false;      // containers open on open_ (decode_deep) instead of recursing
+  bool opened_ = false;         // decode_term opened a container on open_
+  std::size_t base_depth_ = 0;  // decode_deep: the depth of its outermost container
+
+ public:
+  // The term at the input position, `depth` containers down. In decode_deep a container
+  // with children is opened on open_ instead (opened_ is set and the value is []).
   term decode_term(std::size_t depth) {
+    opened_ = false;
     std::size_t at = offset();
     need(1, 0);
     std::uint8_t tag = u8();
@@ -180,15 +587,18 @@ class decoder {
         return term(decode_atom_body(tag, at));
       case etf::small_tuple_ext:
       case etf::large_tuple_ext:
-        return decode_tuple(tag, at, depth);
+        if (iterative_) return open_tuple(tag, at);
+        return depth < kRecursionDepth ? decode_tuple(tag, at, depth) : decode_deep(at, depth);
       case etf::map_ext:
-        return decode_map(at, depth);
+        if (iterative_) return open_map(at);
+        return depth < kRecursionDepth ? decode_map(at, depth) : decode_deep(at, depth);
       case etf::nil_ext:
         return term();
       case etf::string_ext:
         return decode_string(at);
       case etf::list_ext:
-        return decode_list(at, depth);
+        if (iterative_) return open_list(at);
+        return depth < kRecursionDepth ? decode_list(at, depth) : decode_deep(at, depth);
       case etf::binary_ext:
       case etf::bit_binary_ext:
         return decode_binary(tag, at);
@@ -219,7 +629,8 @@ class decoder {
       case etf::reference_ext:
         return decode_reference(tag, at);
       case etf::new_fun_ext:
-        return decode_fun(at, depth);
+        if (iterative_) return open_fun(at);
+        return depth < kRecursionDepth ? decode_fun(at, depth) : decode_deep(at, depth);
       case etf::export_ext: {
         export_fun f;
         f.module = decode_atom(tag);
@@ -249,7 +660,7 @@ class decoder {
   void check_depth(std::size_t depth, std::uint8_t tag, std::size_t at) const {
     if (depth >= options_.max_depth) {
       fail(decode_errc::too_deep, tag, at,
-           "nesting deeper than " + std::to_string(options_.max_depth));
+           "nesting deeper than decode_options::max_depth = " + std::to_string(options_.max_depth));
     }
   }
 
@@ -259,14 +670,23 @@ class decoder {
       if (!existing) fail(decode_errc::unknown_atom, tag, at, "atom does not exist (safe mode)");
       return *existing;
     }
-    try {
-      return atom(utf8);  // validates the name
-    } catch (const term_error& e) {
-      if (!valid_atom_name(utf8)) {
+    std::uint32_t index = 0;
+    switch (detail::intern_input_atom(utf8, options_.max_decoded_atoms, index)) {
+      case detail::input_atom::ok:
+        return atom::from_index(index);
+      case detail::input_atom::invalid:
         fail(decode_errc::bad_value, tag, at, "atom is not valid UTF-8 of at most 255 characters");
-      }
-      fail(decode_errc::too_large, tag, at, e.what());
+      case detail::input_atom::over_budget:
+        fail(decode_errc::too_many_atoms, tag, at,
+             "new atom refused: decoding has created " +
+                 std::to_string(atoms_created_by_decoding()) +
+                 " atoms, the limit decode_options::max_decoded_atoms is " +
+                 std::to_string(options_.max_decoded_atoms));
+      case detail::input_atom::table_full:
+        break;
     }
+    fail(decode_errc::too_large, tag, at,
+         "atom table full (" + std::to_string(max_atoms) + " atoms)");
   }
 
   // The atom body after its tag byte.
@@ -340,6 +760,37 @@ class decoder {
     return term(big_integer::from_le_bytes(sign != 0, mag));
   }
 
+  term open_tuple(std::uint8_t tag, std::size_t at) {
+    bool small = tag == etf::small_tuple_ext;
+    need(small ? 1 : 4, tag);
+    std::size_t n = small ? u8() : u32();
+    plausible_count(n, 1, tag, at);
+    check_depth(base_depth_ + open_.size(), tag, at);
+    charge(sizeof(detail::tuple_node) + n * sizeof(term), tag, at);
+    if (n == 0) return builder::adopt(ntag::tuple, builder::new_tuple_uninit(0));
+    admit(tag, at);
+    // Elements are constructed in place as they arrive; size counts those constructed.
+    open(open_container::kind::tuple, tag, at, builder::new_tuple_uninit(n), n);
+    opened_ = true;
+    return term();
+  }
+
+  term open_map(std::size_t at) {
+    constexpr std::uint8_t tag = etf::map_ext;
+    need(4, tag);
+    std::size_t n = u32();
+    plausible_count(n, 2, tag, at);
+    check_depth(base_depth_ + open_.size(), tag, at);
+    charge(sizeof(detail::map_node) + n * 2 * sizeof(term), tag, at);
+    if (n == 0) return builder::make_sorted_map({});
+    admit(tag, at);
+    auto node = std::make_unique<detail::map_node>();
+    node->entries.reserve(n);
+    open(open_container::kind::map, tag, at, node.release(), 2 * n);
+    opened_ = true;
+    return term();
+  }
+
   term decode_tuple(std::uint8_t tag, std::size_t at, std::size_t depth) {
     bool small = tag == etf::small_tuple_ext;
     need(small ? 1 : 4, tag);
@@ -410,6 +861,31 @@ class decoder {
   static std::uint32_t load32(const std::uint8_t* p) noexcept {
     return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
            std::uint32_t{p[3]};
+  }
+
+  // LIST_EXT: the length is known, so the elements are decoded straight into the list's one
+  // allocation (charged to the budget first; plausible_count has already bounded the length
+  // by the bytes left). A tail that is another LIST_EXT or a STRING_EXT continues the same
+  // list (a chain, read in the same frame).
+  term open_list(std::size_t at) {
+    constexpr std::uint8_t tag = etf::list_ext;
+    check_depth(base_depth_ + open_.size(), tag, at);
+    need(4, tag);
+    std::size_t n = u32();
+    plausible_count(n, 1, tag, at);
+    admit(tag, at);
+    opened_ = true;
+    if (n == 0) {
+      open(open_container::kind::chain, tag, at, new chain_state, 0);
+      if (next_segment(open_.top())) return term();
+      opened_ = false;  // [] followed by a STRING_EXT tail: complete already
+      return close_top();
+    }
+    charge(sizeof(detail::list_node) + n * sizeof(term), tag, at);
+    detail::list_node* node = builder::new_list(n);
+    node->size = 0;
+    open(open_container::kind::list, tag, at, node, n);
+    return term();
   }
 
   // LIST_EXT: the length is known, so the elements are decoded straight into the list's one
@@ -559,6 +1035,27 @@ class decoder {
     return term(r);
   }
 
+  term open_fun(std::size_t at) {
+    constexpr std::uint8_t tag = etf::new_fun_ext;
+    check_depth(base_depth_ + open_.size(), tag, at);
+    need(4 + 1 + 16 + 4 + 4, tag);
+    auto node = std::make_unique<detail::fun_node>();
+    local_fun& f = node->value;
+    std::size_t size = u32();
+    f.arity = u8();
+    std::memcpy(f.uniq.data(), p_, 16);
+    p_ += 16;
+    f.index = u32();
+    std::size_t num_free = u32();
+    plausible_count(num_free, 1, tag, at);
+    f.module = decode_atom(tag);
+    admit(tag, at);
+    open_container& c = open(open_container::kind::fun, tag, at, node.release(), num_free);
+    c.extra = size;
+    opened_ = true;
+    return term();
+  }
+
   term decode_fun(std::size_t at, std::size_t depth) {
     constexpr std::uint8_t tag = etf::new_fun_ext;
     check_depth(depth, tag, at);
@@ -596,6 +1093,7 @@ class decoder {
   bool compressed_;
   const std::shared_ptr<const void>* owner_;  // the input's owner (decode_shared), or null
   std::size_t spent_ = 0;
+  detail::work_stack<open_container> open_;  // the containers being decoded, innermost on top
 };
 
 decode_result decode_compressed(std::span<const std::uint8_t> bytes,

@@ -3,8 +3,10 @@
 // Every read is bounds-checked; a count (list length, tuple arity, binary size, ...) larger
 // than the bytes left in the input is rejected before anything is reserved for it, so a
 // 6-byte input cannot make the decoder allocate gigabytes; compressed payloads must declare an
-// uncompressed size within max_bytes before anything is inflated; nesting deeper than
-// max_depth is an error rather than a stack overflow; NaN and infinite floats are rejected.
+// uncompressed size within max_bytes before anything is inflated; nesting costs no C++ stack
+// (containers are decoded with an explicit stack charged to max_bytes, and max_depth can
+// bound it further); new atoms are bounded program-wide (max_decoded_atoms); NaN and
+// infinite floats are rejected.
 //
 // All OTP 25 tags are read, including the older ones erl no longer writes (FLOAT_EXT,
 // ATOM_EXT, SMALL_ATOM_EXT, PID_EXT, PORT_EXT, NEW_REFERENCE_EXT, REFERENCE_EXT). Funs
@@ -40,6 +42,7 @@ enum class decode_errc : std::uint8_t {
   bad_compression,  ///< zlib error or size mismatch in a compressed term
   unknown_atom,     ///< decode_options::safe and the atom does not exist yet
   trailing_bytes,   ///< bytes after the term (and allow_trailing is false)
+  too_many_atoms,   ///< a new atom, and decode_options::max_decoded_atoms are spent
 };
 
 /// Why decoding failed: what, at which tag, and where. `offset` counts bytes from the start of
@@ -58,14 +61,27 @@ struct decode_error {
 
 const char* to_string(decode_errc kind) noexcept;
 
+/// decode_options::max_decoded_atoms by default: a quarter of the atom table (262,144).
+inline constexpr std::size_t default_max_decoded_atoms = max_atoms / 4;
+
 struct decode_options {
-  /// Maximum nesting of tuples, lists, maps and funs.
-  std::size_t max_depth = 512;
+  /// Maximum nesting of tuples, lists, maps and funs (too_deep beyond). None by default, as in
+  /// erl: the decoder keeps open containers on a heap stack, not the C++ stack, and charges
+  /// each to max_bytes while it is open, so depth is bounded by the budget.
+  std::size_t max_depth = SIZE_MAX;
   /// Budget for everything the decoder allocates (term arrays, binaries, big integers, the
   /// inflated payload of a compressed term), in bytes.
   std::size_t max_bytes = std::size_t{256} << 20;
   /// Refuse atoms that do not exist yet, like binary_to_term(B, [safe]).
   bool safe = false;
+  /// Atoms are never freed, so input that names new atoms fills a bounded table (max_atoms)
+  /// for good, and then atom() fails in unrelated code. Decoding therefore creates a new atom
+  /// only while fewer than this many atoms have been created by decoding in the whole program
+  /// (atoms_created_by_decoding(), all threads and calls together); past that, a new atom
+  /// fails the decode with decode_errc::too_many_atoms, while atoms that exist already still
+  /// decode and atom() in program code keeps working. The default leaves three quarters of
+  /// the table to the program; max_atoms gives erl's behaviour (input may fill the table).
+  std::size_t max_decoded_atoms = default_max_decoded_atoms;
   /// Accept bytes after the term (see decode_result::consumed), like binary_to_term(B, [used]).
   bool allow_trailing = false;
   /// decode_shared(): binaries of at least this many bytes become slices of the input buffer;

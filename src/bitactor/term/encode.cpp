@@ -1,6 +1,7 @@
 #include <zlib.h>
 
 #include <bitactor/term/detail/nodes.hpp>
+#include <bitactor/term/detail/work_stack.hpp>
 #include <bitactor/term/encode.hpp>
 #include <bitactor/term/errors.hpp>
 #include <bitactor/term/external_format.hpp>
@@ -84,6 +85,26 @@ inline void copy_name(std::uint8_t* p, std::string_view name) noexcept {
   } else {
     std::memcpy(p, s, n);
   }
+}
+
+// Sub-terms still to size or write, in encoding order: a run of sibling terms (tuple or list
+// elements, free variables, one tail) or a map's entries (key, value, key, ...). Kept on an
+// explicit stack so a term nested 100,000 deep costs no C++ stack.
+struct pending {
+  const term* terms;
+  const std::pair<term, term>* entries;
+  std::size_t left;  // terms to go (for entries: keys and values to go)
+
+  const term& next() noexcept {
+    --left;
+    if (terms != nullptr) return *terms++;
+    return left % 2 == 1 ? entries->first : (entries++)->second;
+  }
+};
+using pending_stack = detail::work_stack<pending>;
+
+inline void push_terms(pending_stack& st, const term* t, std::size_t n) {
+  if (n != 0) st.push({t, nullptr, n});
 }
 
 class encoder {
@@ -213,6 +234,19 @@ class encoder {
     return write(p, t);
   }
 
+  // size() and write() recurse for the first kRecursionDepth levels, the fastest way for the
+  // shallow terms nearly all messages are; a container below that is handled, with all it
+  // holds, by size_deep() / write_deep(), which keep their work on an explicit stack. So a
+  // term nested 100,000 deep costs a bounded C++ stack.
+  static constexpr unsigned kRecursionDepth = 48;
+  struct depth_guard {
+    explicit depth_guard(unsigned& d) noexcept : d_(d) { ++d_; }
+    ~depth_guard() { --d_; }
+    depth_guard(const depth_guard&) = delete;
+    depth_guard& operator=(const depth_guard&) = delete;
+    unsigned& d_;
+  };
+
   std::size_t size(const term& t) const {
     switch (builder::tag_of(t)) {
       case tag::small:
@@ -225,12 +259,16 @@ class encoder {
       case tag::nil:
         return 1;
       case tag::tuple: {
+        if (depth_ >= kRecursionDepth) return size_deep(t);
+        const depth_guard down(depth_);
         auto elems = tuple_elements(t);
         std::size_t n = elems.size() < 256 ? 2 : 5;
         for (const term& e : elems) n += tuple_elem_size(e);
         return n;
       }
       case tag::list: {
+        if (depth_ >= kRecursionDepth) return size_deep(t);
+        const depth_guard down(depth_);
         const auto& node = builder::as<detail::list_node>(t);
         if (bounding_ && node.numbers && node.size >= bounded_list_min &&
             node.size <= bounded_list_max) {
@@ -243,6 +281,8 @@ class encoder {
         return n;
       }
       case tag::map: {
+        if (depth_ >= kRecursionDepth) return size_deep(t);
+        const depth_guard down(depth_);
         std::size_t n = 5;
         for (const auto& [k, v] : t.as_map()) n += size(k) + size(v);
         return n;
@@ -266,8 +306,11 @@ class encoder {
         const reference& r = t.as_reference();
         return 3 + atom_size(r.node, minor_) + 4 + 4 * std::size_t{r.size};
       }
-      case tag::fun:
+      case tag::fun: {
+        if (depth_ >= kRecursionDepth) return size_deep(t);
+        const depth_guard down(depth_);
         return 1 + fun_size(t.as_local_fun());
+      }
       case tag::exp: {
         const export_fun& f = t.as_export();
         return 1 + atom_size(f.module, minor_) + atom_size(f.function, minor_) + 2;
@@ -296,6 +339,8 @@ class encoder {
         *p++ = etf::nil_ext;
         return p;
       case tag::tuple: {
+        if (depth_ >= kRecursionDepth) return write_deep(p, t);
+        const depth_guard down(depth_);
         auto elems = tuple_elements(t);
         if (elems.size() < 256) {
           *p++ = etf::small_tuple_ext;
@@ -308,6 +353,8 @@ class encoder {
         return p;
       }
       case tag::list: {
+        if (depth_ >= kRecursionDepth) return write_deep(p, t);
+        const depth_guard down(depth_);
         const auto& node = builder::as<detail::list_node>(t);
         if (is_external_string(node)) {
           *p++ = etf::string_ext;
@@ -321,6 +368,8 @@ class encoder {
         return write(p, node.tail);
       }
       case tag::map: {
+        if (depth_ >= kRecursionDepth) return write_deep(p, t);
+        const depth_guard down(depth_);
         auto entries = t.as_map();
         *p++ = etf::map_ext;
         p = put32(p, static_cast<std::uint32_t>(entries.size()));
@@ -369,8 +418,240 @@ class encoder {
         for (std::uint32_t w : r.ids()) p = put32(p, w);
         return p;
       }
-      case tag::fun:
+      case tag::fun: {
+        if (depth_ >= kRecursionDepth) return write_deep(p, t);
+        const depth_guard down(depth_);
         return write_fun(p, t.as_local_fun());
+      }
+      case tag::exp: {
+        const export_fun& f = t.as_export();
+        *p++ = etf::export_ext;
+        p = write_atom(p, f.module);
+        p = write_atom(p, f.function);
+        *p++ = etf::small_integer_ext;
+        *p++ = f.arity;
+        return p;
+      }
+      case tag::local: {
+        auto bytes = t.as_local();
+        std::memcpy(p, bytes.data(), bytes.size());
+        return p + bytes.size();
+      }
+    }
+    return p;
+  }
+
+  std::size_t size_deep(const term& t) const {
+    pending_stack todo;
+    std::size_t n = shallow_size(t, todo);
+    while (!todo.empty()) {
+      // Siblings that have no children are summed in this inner loop; the first one that
+      // pushes children ends it, since `f` may move when the stack grows.
+      pending& f = todo.top();
+      for (;;) {
+        const term& e = f.next();
+        bool last = f.left == 0;
+        if (last) todo.pop();
+        tag et = builder::tag_of(e);
+        if (et == tag::small || et == tag::atom) {
+          n += elem_size(e);
+          if (last) break;
+          continue;
+        }
+        n += shallow_size(e, todo);
+        break;
+      }
+    }
+    return n;
+  }
+
+  // The size of `t` without its sub-terms, which go on `todo`.
+  std::size_t shallow_size(const term& t, pending_stack& todo) const {
+    switch (builder::tag_of(t)) {
+      case tag::small:
+      case tag::big:
+        return integer_size(t);
+      case tag::flt:
+        return 9;
+      case tag::atom:
+        return atom_size(atom::from_index(builder::atom_index(t)), minor_);
+      case tag::nil:
+        return 1;
+      case tag::tuple: {
+        auto elems = tuple_elements(t);
+        push_terms(todo, elems.data(), elems.size());
+        return elems.size() < 256 ? 2 : 5;
+      }
+      case tag::list: {
+        const auto& node = builder::as<detail::list_node>(t);
+        if (bounding_ && node.numbers && node.size >= bounded_list_min &&
+            node.size <= bounded_list_max) {
+          bounded_ = true;
+          push_terms(todo, &node.tail, 1);
+          return 5 + 11 * node.size;
+        }
+        if (is_external_string(node)) return 3 + node.size;
+        push_terms(todo, &node.tail, 1);
+        push_terms(todo, node.elements(), node.size);
+        return 5;
+      }
+      case tag::map: {
+        auto entries = t.as_map();
+        if (!entries.empty()) todo.push({nullptr, entries.data(), 2 * entries.size()});
+        return 5;
+      }
+      case tag::bits: {
+        const auto& node = builder::as<detail::bits_node>(t);
+        std::size_t header = node.tail_bits == 0 ? 5 : 6;
+        if (node.byte_size > copy_max_) {
+          referenced_ += node.byte_size;
+          return header;
+        }
+        return header + node.byte_size;
+      }
+      case tag::pid:
+        return 1 + atom_size(t.as_pid().node, minor_) + 12;
+      case tag::port: {
+        const port& p = t.as_port();
+        return 1 + atom_size(p.node, minor_) + (wide_port(p.id) ? 12 : 8);
+      }
+      case tag::ref: {
+        const reference& r = t.as_reference();
+        return 3 + atom_size(r.node, minor_) + 4 + 4 * std::size_t{r.size};
+      }
+      case tag::fun: {
+        const local_fun& f = t.as_local_fun();
+        push_fun_fields(todo, f);
+        return 1 + fun_header_size(f);
+      }
+      case tag::exp: {
+        const export_fun& f = t.as_export();
+        return 1 + atom_size(f.module, minor_) + atom_size(f.function, minor_) + 2;
+      }
+      case tag::local:
+        return t.as_local().size();
+    }
+    return 0;
+  }
+
+  std::uint8_t* write_deep(std::uint8_t* p, const term& t) const {
+    pending_stack todo;
+    p = write_shallow(p, t, todo);
+    while (!todo.empty()) {
+      // As in size(): leaves in the inner loop, the first container ends it.
+      pending& f = todo.top();
+      for (;;) {
+        const term& e = f.next();
+        bool last = f.left == 0;
+        if (last) todo.pop();
+        tag et = builder::tag_of(e);
+        if (et == tag::small || et == tag::atom) {
+          p = write_tuple_elem(p, e);
+          if (last) break;
+          continue;
+        }
+        p = write_shallow(p, e, todo);
+        break;
+      }
+    }
+    return p;
+  }
+
+  // Writes `t` without its sub-terms, which go on `todo` to be written next, in order.
+  std::uint8_t* write_shallow(std::uint8_t* p, const term& t, pending_stack& todo) const {
+    switch (builder::tag_of(t)) {
+      case tag::small:
+      case tag::big:
+        return write_integer(p, t);
+      case tag::flt: {
+        *p++ = etf::new_float_ext;
+        std::uint64_t bits = 0;
+        double d = builder::flt(t);
+        std::memcpy(&bits, &d, 8);
+        return put64(p, bits);
+      }
+      case tag::atom:
+        return write_atom(p, atom::from_index(builder::atom_index(t)));
+      case tag::nil:
+        *p++ = etf::nil_ext;
+        return p;
+      case tag::tuple: {
+        auto elems = tuple_elements(t);
+        if (elems.size() < 256) {
+          *p++ = etf::small_tuple_ext;
+          *p++ = static_cast<std::uint8_t>(elems.size());
+        } else {
+          *p++ = etf::large_tuple_ext;
+          p = put32(p, static_cast<std::uint32_t>(elems.size()));
+        }
+        push_terms(todo, elems.data(), elems.size());
+        return p;
+      }
+      case tag::list: {
+        const auto& node = builder::as<detail::list_node>(t);
+        if (is_external_string(node)) {
+          *p++ = etf::string_ext;
+          p = put16(p, static_cast<std::uint16_t>(node.size));
+          for (const term& e : node.items()) *p++ = static_cast<std::uint8_t>(builder::small(e));
+          return p;
+        }
+        *p++ = etf::list_ext;
+        p = put32(p, static_cast<std::uint32_t>(node.size));
+        push_terms(todo, &node.tail, 1);
+        push_terms(todo, node.elements(), node.size);
+        return p;
+      }
+      case tag::map: {
+        auto entries = t.as_map();
+        *p++ = etf::map_ext;
+        p = put32(p, static_cast<std::uint32_t>(entries.size()));
+        if (!entries.empty()) todo.push({nullptr, entries.data(), 2 * entries.size()});
+        return p;
+      }
+      case tag::bits: {
+        auto& node = const_cast<detail::bits_node&>(builder::as<detail::bits_node>(t));
+        if (node.tail_bits == 0) {
+          *p++ = etf::binary_ext;
+          p = put32(p, static_cast<std::uint32_t>(node.byte_size));
+        } else {
+          *p++ = etf::bit_binary_ext;
+          p = put32(p, static_cast<std::uint32_t>(node.byte_size));
+          *p++ = node.tail_bits;
+        }
+        if (node.byte_size > copy_max_) {
+          refs_->push_back({static_cast<std::size_t>(p - base_), &node});
+          return p;
+        }
+        if (node.byte_size != 0) std::memcpy(p, node.data(), node.byte_size);
+        return p + node.byte_size;
+      }
+      case tag::pid: {
+        const pid& v = t.as_pid();
+        *p++ = etf::new_pid_ext;
+        p = write_atom(p, v.node);
+        p = put32(p, v.id);
+        p = put32(p, v.serial);
+        return put32(p, v.creation);
+      }
+      case tag::port: {
+        const port& v = t.as_port();
+        bool wide = wide_port(v.id);
+        *p++ = wide ? etf::v4_port_ext : etf::new_port_ext;
+        p = write_atom(p, v.node);
+        p = wide ? put64(p, v.id) : put32(p, static_cast<std::uint32_t>(v.id));
+        return put32(p, v.creation);
+      }
+      case tag::ref: {
+        const reference& r = t.as_reference();
+        *p++ = etf::newer_reference_ext;
+        p = put16(p, r.size);
+        p = write_atom(p, r.node);
+        p = put32(p, r.creation);
+        for (std::uint32_t w : r.ids()) p = put32(p, w);
+        return p;
+      }
+      case tag::fun:
+        return write_fun(p, t.as_local_fun(), todo);
       case tag::exp: {
         const export_fun& f = t.as_export();
         *p++ = etf::export_ext;
@@ -411,9 +692,22 @@ class encoder {
     return put32(p, static_cast<std::uint32_t>(v));
   }
 
+  // NEW_FUN_EXT's fixed part (its size field included) and module atom.
+  std::size_t fun_header_size(const local_fun& f) const {
+    return 4 + 1 + 16 + 4 + 4 + atom_size(f.module, minor_);
+  }
+
+  // old_index, old_uniq, creator, then the free variables, in that order when popped.
+  static void push_fun_fields(pending_stack& todo, const local_fun& f) {
+    push_terms(todo, f.free_vars.data(), f.free_vars.size());
+    push_terms(todo, &f.creator, 1);
+    push_terms(todo, &f.old_uniq, 1);
+    push_terms(todo, &f.old_index, 1);
+  }
+
+  // The fields after the tag byte, which NEW_FUN_EXT's size field counts.
   std::size_t fun_size(const local_fun& f) const {
-    std::size_t n = 4 + 1 + 16 + 4 + 4 + atom_size(f.module, minor_) + size(f.old_index) +
-                    size(f.old_uniq) + size(f.creator);
+    std::size_t n = fun_header_size(f) + size(f.old_index) + size(f.old_uniq) + size(f.creator);
     for (const term& v : f.free_vars) n += size(v);
     return n;
   }
@@ -431,6 +725,19 @@ class encoder {
     p = write(p, f.old_uniq);
     p = write(p, f.creator);
     for (const term& v : f.free_vars) p = write(p, v);
+    return p;
+  }
+
+  std::uint8_t* write_fun(std::uint8_t* p, const local_fun& f, pending_stack& todo) const {
+    *p++ = etf::new_fun_ext;
+    p = put32(p, static_cast<std::uint32_t>(fun_size(f)));
+    *p++ = f.arity;
+    std::memcpy(p, f.uniq.data(), 16);
+    p += 16;
+    p = put32(p, f.index);
+    p = put32(p, static_cast<std::uint32_t>(f.free_vars.size()));
+    p = write_atom(p, f.module);
+    push_fun_fields(todo, f);
     return p;
   }
 
@@ -526,6 +833,7 @@ class encoder {
   mutable std::size_t referenced_ = 0;
   bool bounding_ = false;
   mutable bool bounded_ = false;
+  mutable unsigned depth_ = 0;  // containers size() or write() is inside
 };
 
 // Binaries larger than this are copied straight from the term into their final place rather

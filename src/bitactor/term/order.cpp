@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <bitactor/term/detail/nodes.hpp>
+#include <bitactor/term/detail/work_stack.hpp>
 #include <bitactor/term/order.hpp>
 #include <cmath>
 #include <cstring>
@@ -147,53 +148,58 @@ int cmp_refs(const reference& a, const reference& b) noexcept {
   return 0;
 }
 
-int cmp(const term& a, const term& b, bool exact) noexcept;
+// The first kRecursionDepth levels compare by recursion (cmp_rec), the fastest way for the
+// shallow terms nearly all comparisons meet; containers below that go to cmp_deep.
+constexpr unsigned kRecursionDepth = 48;
 
-int cmp_arrays(std::span<const term> a, std::span<const term> b, bool exact) noexcept {
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (int c = cmp(a[i], b[i], exact)) return c;
-  }
-  return 0;
+int cmp_deep(const term& a, const term& b, bool exact) noexcept;
+
+// cmp_deep: comparison is lexicographic all the way down: the first pair of sub-terms (in order)
+// that differ decides. So the walk keeps, on an explicit stack, the runs of pairs still to compare;
+// a container compares its shallow parts (rank, size) at once and pushes its children, the
+// first run on top. A term nested 100,000 deep therefore costs heap, not C++ stack.
+struct cmp_frame {
+  enum class kind : std::uint8_t { pairs, entries, result };
+  kind k;
+  bool exact;        // pairs, entries: exact comparison of values (keys are always exact)
+  bool values;       // entries: comparing values (else keys)
+  int result;        // result: the verdict once everything before it is equal
+  std::size_t left;  // pairs, entries: pairs still to compare
+  union {
+    const term* a;
+    const std::pair<term, term>* ea;
+  };
+  union {
+    const term* b;
+    const std::pair<term, term>* eb;
+  };
+};
+using cmp_stack = detail::work_stack<cmp_frame>;
+
+void push_pairs(cmp_stack& st, const term* a, const term* b, std::size_t n, bool exact) {
+  if (n == 0) return;
+  cmp_frame f{cmp_frame::kind::pairs, exact, false, 0, n, {}, {}};
+  f.a = a;
+  f.b = b;
+  st.push(f);
 }
 
-int cmp_lists(const term& a, const term& b, bool exact) noexcept {
-  list_view x = a.as_list();
-  list_view y = b.as_list();
-  std::size_t n = std::min(x.elements.size(), y.elements.size());
-  for (std::size_t i = 0; i < n; ++i) {
-    if (int c = cmp(x.elements[i], y.elements[i], exact)) return c;
-  }
-  if (x.elements.size() == y.elements.size()) return cmp(*x.tail, *y.tail, exact);
-  // One side has run out: its tail (never a non-empty list) meets the other's remaining list.
-  if (x.elements.size() < y.elements.size()) return rank(builder::tag_of(*x.tail)) < 10 ? -1 : 1;
-  return rank(builder::tag_of(*y.tail)) < 10 ? 1 : -1;
+void push_result(cmp_stack& st, int result) {
+  st.push(cmp_frame{cmp_frame::kind::result, false, false, result, 0, {}, {}});
 }
 
-int cmp_maps(const term& a, const term& b, bool exact) noexcept {
-  auto x = a.as_map();
-  auto y = b.as_map();
-  if (x.size() != y.size()) return x.size() < y.size() ? -1 : 1;
-  // Keys always compare exactly (#{1 => a} == #{1.0 => a} is false), then values.
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    if (int c = cmp(x[i].first, y[i].first, true)) return c;
-  }
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    if (int c = cmp(x[i].second, y[i].second, exact)) return c;
-  }
-  return 0;
+void push_entries(cmp_stack& st, std::span<const std::pair<term, term>> a,
+                  std::span<const std::pair<term, term>> b, bool values, bool exact) {
+  if (a.empty()) return;
+  cmp_frame f{cmp_frame::kind::entries, exact, values, 0, a.size(), {}, {}};
+  f.ea = a.data();
+  f.eb = b.data();
+  st.push(f);
 }
 
-int cmp_funs(const local_fun& a, const local_fun& b, bool exact) noexcept {
-  if (a.module != b.module) return ord(a.module <=> b.module);
-  if (int c = cmp(a.old_index, b.old_index, exact)) return c;
-  if (int c = cmp(a.old_uniq, b.old_uniq, exact)) return c;
-  if (a.free_vars.size() != b.free_vars.size()) {
-    return a.free_vars.size() < b.free_vars.size() ? -1 : 1;
-  }
-  return cmp_arrays(a.free_vars, b.free_vars, exact);
-}
-
-int cmp(const term& a, const term& b, bool exact) noexcept {
+// The shallow comparison of a and b: the verdict if it needs no children, else 0 with the
+// children's comparisons pushed on `st` (to be done in order, top first).
+int cmp_shallow(const term& a, const term& b, bool exact, cmp_stack& st) {
   tag at = builder::tag_of(a);
   tag bt = builder::tag_of(b);
   int ra = rank(at);
@@ -211,8 +217,20 @@ int cmp(const term& a, const term& b, bool exact) noexcept {
       return 0;
     case tag::ref:
       return cmp_refs(a.as_reference(), b.as_reference());
-    case tag::fun:
-      return cmp_funs(a.as_local_fun(), b.as_local_fun(), exact);
+    case tag::fun: {
+      const local_fun& x = a.as_local_fun();
+      const local_fun& y = b.as_local_fun();
+      if (x.module != y.module) return ord(x.module <=> y.module);
+      // Then old_index, old_uniq, the number of free variables, the free variables.
+      if (x.free_vars.size() != y.free_vars.size()) {
+        push_result(st, x.free_vars.size() < y.free_vars.size() ? -1 : 1);
+      } else {
+        push_pairs(st, x.free_vars.data(), y.free_vars.data(), x.free_vars.size(), exact);
+      }
+      push_pairs(st, &x.old_uniq, &y.old_uniq, 1, exact);
+      push_pairs(st, &x.old_index, &y.old_index, 1, exact);
+      return 0;
+    }
     case tag::exp: {
       const export_fun& x = a.as_export();
       const export_fun& y = b.as_export();
@@ -238,12 +256,33 @@ int cmp(const term& a, const term& b, bool exact) noexcept {
       auto x = a.as_tuple();
       auto y = b.as_tuple();
       if (x.size() != y.size()) return x.size() < y.size() ? -1 : 1;
-      return cmp_arrays(x, y, exact);
+      push_pairs(st, x.data(), y.data(), x.size(), exact);
+      return 0;
     }
-    case tag::map:
-      return cmp_maps(a, b, exact);
-    case tag::list:
-      return cmp_lists(a, b, exact);
+    case tag::map: {
+      auto x = a.as_map();
+      auto y = b.as_map();
+      if (x.size() != y.size()) return x.size() < y.size() ? -1 : 1;
+      // Keys always compare exactly (#{1 => a} == #{1.0 => a} is false), then values.
+      push_entries(st, x, y, true, exact);
+      push_entries(st, x, y, false, true);
+      return 0;
+    }
+    case tag::list: {
+      list_view x = a.as_list();
+      list_view y = b.as_list();
+      std::size_t n = std::min(x.elements.size(), y.elements.size());
+      if (x.elements.size() == y.elements.size()) {
+        push_pairs(st, x.tail, y.tail, 1, exact);
+      } else if (x.elements.size() < y.elements.size()) {
+        // x has run out: its tail (never a non-empty list) meets y's remaining list.
+        push_result(st, rank(builder::tag_of(*x.tail)) < 10 ? -1 : 1);
+      } else {
+        push_result(st, rank(builder::tag_of(*y.tail)) < 10 ? 1 : -1);
+      }
+      push_pairs(st, x.elements.data(), y.elements.data(), n, exact);
+      return 0;
+    }
     case tag::bits:
       return cmp_bits(builder::as<detail::bits_node>(a), builder::as<detail::bits_node>(b));
     case tag::local: {
@@ -254,6 +293,153 @@ int cmp(const term& a, const term& b, bool exact) noexcept {
   }
   return 0;
 }
+
+int cmp_deep(const term& a, const term& b, bool exact) noexcept {
+  cmp_stack st;
+  if (int c = cmp_shallow(a, b, exact, st)) return c;
+  while (!st.empty()) {
+    cmp_frame& f = st.top();
+    const term* x = nullptr;
+    const term* y = nullptr;
+    bool ex = f.exact;
+    switch (f.k) {
+      case cmp_frame::kind::result: {
+        int verdict = f.result;
+        st.pop();
+        if (verdict != 0) return verdict;
+        continue;
+      }
+      case cmp_frame::kind::pairs:
+        x = f.a++;
+        y = f.b++;
+        break;
+      case cmp_frame::kind::entries:
+        x = f.values ? &f.ea->second : &f.ea->first;
+        y = f.values ? &f.eb->second : &f.eb->first;
+        ++f.ea;
+        ++f.eb;
+        break;
+    }
+    if (--f.left == 0) st.pop();  // before cmp_shallow pushes: `f` is then invalid
+    if (int c = cmp_shallow(*x, *y, ex, st)) return c;
+  }
+  return 0;
+}
+
+int cmp_rec(const term& a, const term& b, bool exact, unsigned depth) noexcept;
+
+int cmp_arrays(std::span<const term> a, std::span<const term> b, bool exact,
+               unsigned depth) noexcept {
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (int c = cmp_rec(a[i], b[i], exact, depth + 1)) return c;
+  }
+  return 0;
+}
+
+int cmp_lists(const term& a, const term& b, bool exact, unsigned depth) noexcept {
+  list_view x = a.as_list();
+  list_view y = b.as_list();
+  std::size_t n = std::min(x.elements.size(), y.elements.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    if (int c = cmp_rec(x.elements[i], y.elements[i], exact, depth + 1)) return c;
+  }
+  if (x.elements.size() == y.elements.size()) return cmp_rec(*x.tail, *y.tail, exact, depth + 1);
+  // One side has run out: its tail (never a non-empty list) meets the other's remaining list.
+  if (x.elements.size() < y.elements.size()) return rank(builder::tag_of(*x.tail)) < 10 ? -1 : 1;
+  return rank(builder::tag_of(*y.tail)) < 10 ? 1 : -1;
+}
+
+int cmp_maps(const term& a, const term& b, bool exact, unsigned depth) noexcept {
+  auto x = a.as_map();
+  auto y = b.as_map();
+  if (x.size() != y.size()) return x.size() < y.size() ? -1 : 1;
+  // Keys always compare exactly (#{1 => a} == #{1.0 => a} is false), then values.
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (int c = cmp_rec(x[i].first, y[i].first, true, depth + 1)) return c;
+  }
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (int c = cmp_rec(x[i].second, y[i].second, exact, depth + 1)) return c;
+  }
+  return 0;
+}
+
+int cmp_funs(const local_fun& a, const local_fun& b, bool exact, unsigned depth) noexcept {
+  if (a.module != b.module) return ord(a.module <=> b.module);
+  if (int c = cmp_rec(a.old_index, b.old_index, exact, depth + 1)) return c;
+  if (int c = cmp_rec(a.old_uniq, b.old_uniq, exact, depth + 1)) return c;
+  if (a.free_vars.size() != b.free_vars.size()) {
+    return a.free_vars.size() < b.free_vars.size() ? -1 : 1;
+  }
+  return cmp_arrays(a.free_vars, b.free_vars, exact, depth);
+}
+
+int cmp_rec(const term& a, const term& b, bool exact, unsigned depth) noexcept {
+  tag at = builder::tag_of(a);
+  tag bt = builder::tag_of(b);
+  int ra = rank(at);
+  int rb = rank(bt);
+  if (ra != rb) return ra < rb ? -1 : 1;
+  if (at >= tag::big && at == bt && builder::node_of(a) == builder::node_of(b)) return 0;
+  switch (at) {
+    case tag::small:
+    case tag::big:
+    case tag::flt:
+      return cmp_numbers(a, b, exact);
+    case tag::atom:
+      return cmp_atoms(a, b);
+    case tag::nil:
+      return 0;
+    case tag::ref:
+      return cmp_refs(a.as_reference(), b.as_reference());
+    case tag::fun:
+      if (depth >= kRecursionDepth) return cmp_deep(a, b, exact);
+      return cmp_funs(a.as_local_fun(), b.as_local_fun(), exact, depth);
+    case tag::exp: {
+      const export_fun& x = a.as_export();
+      const export_fun& y = b.as_export();
+      if (x.module != y.module) return ord(x.module <=> y.module);
+      if (x.function != y.function) return ord(x.function <=> y.function);
+      return sign(static_cast<int>(x.arity) - static_cast<int>(y.arity));
+    }
+    case tag::port: {
+      const port& x = a.as_port();
+      const port& y = b.as_port();
+      if (int c = cmp_nodes(x.node, x.creation, y.node, y.creation)) return c;
+      return x.id < y.id ? -1 : x.id > y.id ? 1 : 0;
+    }
+    case tag::pid: {
+      const pid& x = a.as_pid();
+      const pid& y = b.as_pid();
+      // erts compares the pid data word (serial above number) before the node.
+      if (x.serial != y.serial) return x.serial < y.serial ? -1 : 1;
+      if (x.id != y.id) return x.id < y.id ? -1 : 1;
+      return cmp_nodes(x.node, x.creation, y.node, y.creation);
+    }
+    case tag::tuple: {
+      if (depth >= kRecursionDepth) return cmp_deep(a, b, exact);
+      auto x = a.as_tuple();
+      auto y = b.as_tuple();
+      if (x.size() != y.size()) return x.size() < y.size() ? -1 : 1;
+      return cmp_arrays(x, y, exact, depth);
+    }
+    case tag::map:
+      if (depth >= kRecursionDepth) return cmp_deep(a, b, exact);
+      return cmp_maps(a, b, exact, depth);
+    case tag::list:
+      if (depth >= kRecursionDepth) return cmp_deep(a, b, exact);
+      return cmp_lists(a, b, exact, depth);
+    case tag::bits:
+      return cmp_bits(builder::as<detail::bits_node>(a), builder::as<detail::bits_node>(b));
+    case tag::local: {
+      auto x = a.as_local();
+      auto y = b.as_local();
+      return ord(std::lexicographical_compare_three_way(x.begin(), x.end(), y.begin(), y.end()));
+    }
+  }
+  return 0;
+}
+
+int cmp(const term& a, const term& b, bool exact) noexcept { return cmp_rec(a, b, exact, 0); }
 
 }  // namespace
 
@@ -294,13 +480,29 @@ std::size_t mix(std::size_t h, std::size_t v) noexcept {
   return h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
 }
 
-std::size_t hash_term(const bitactor::term::term& t) noexcept {
+using bitactor::term::term;
+
+// Terms still to hash: runs of sibling terms, or of map entries (key, value, key, ...).
+struct hash_frame {
+  const term* terms;
+  const std::pair<term, term>* entries;
+  std::size_t left;  // terms to go (for entries: keys and values to go)
+};
+
+// The hash of one term without its children; containers push their children (and count
+// them into the hash, so the pre-order walk identifies the shape).
+std::size_t hash_shallow(std::size_t h, const term& t,
+                         bitactor::term::detail::work_stack<hash_frame>& todo) {
   using namespace bitactor::term;
-  std::size_t h = static_cast<std::size_t>(t.kind()) * 0x100000001b3ULL;
+  h = mix(h, static_cast<std::size_t>(t.kind()) * 0x100000001b3ULL);
   switch (t.kind()) {
     case type::integer:
       if (t.is_small()) return mix(h, std::hash<std::int64_t>{}(t.as_int()));
-      return mix(h, std::hash<std::string>{}(t.as_big_integer().to_string(16)));
+      {
+        std::size_t bh = t.as_big_integer().negative() ? 1 : 0;
+        for (std::uint32_t limb : t.as_big_integer().limbs()) bh = mix(bh, limb);
+        return mix(h, bh);
+      }
     case type::floating: {
       double d = t.as_float();
       if (d == 0.0) d = 0.0;  // 0.0 =:= -0.0 in OTP 25
@@ -310,17 +512,22 @@ std::size_t hash_term(const bitactor::term::term& t) noexcept {
       return mix(h, t.as_atom().index());
     case type::nil:
       return h;
-    case type::tuple:
-      for (const auto& e : t.as_tuple()) h = mix(h, hash_term(e));
-      return h;
+    case type::tuple: {
+      auto elems = t.as_tuple();
+      if (!elems.empty()) todo.push({elems.data(), nullptr, elems.size()});
+      return mix(h, elems.size());
+    }
     case type::list: {
       auto v = t.as_list();
-      for (const auto& e : v.elements) h = mix(h, hash_term(e));
-      return mix(h, hash_term(*v.tail));
+      todo.push({v.tail, nullptr, 1});
+      todo.push({v.elements.data(), nullptr, v.elements.size()});
+      return mix(h, v.elements.size());
     }
-    case type::map:
-      for (const auto& [k, v] : t.as_map()) h = mix(mix(h, hash_term(k)), hash_term(v));
-      return h;
+    case type::map: {
+      auto entries = t.as_map();
+      if (!entries.empty()) todo.push({nullptr, entries.data(), 2 * entries.size()});
+      return mix(h, entries.size());
+    }
     case type::bitstring: {
       auto b = t.as_bytes();
       std::string_view s(reinterpret_cast<const char*>(b.data()), b.size());
@@ -348,6 +555,23 @@ std::size_t hash_term(const bitactor::term::term& t) noexcept {
       return mix(h, t.as_local_fun().module.index());
     case type::local:
       return mix(h, t.as_local().size());
+  }
+  return h;
+}
+
+std::size_t hash_term(const term& t) {
+  bitactor::term::detail::work_stack<hash_frame> todo;
+  std::size_t h = hash_shallow(0, t, todo);
+  while (!todo.empty()) {
+    hash_frame& f = todo.top();
+    const term* next = nullptr;
+    if (f.terms != nullptr) {
+      next = f.terms++;
+    } else {
+      next = f.left % 2 == 0 ? &f.entries->first : &(f.entries++)->second;
+    }
+    if (--f.left == 0) todo.pop();  // before hash_shallow pushes: `f` is then invalid
+    h = hash_shallow(h, *next, todo);
   }
   return h;
 }

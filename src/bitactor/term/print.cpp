@@ -1,6 +1,7 @@
 #include <bitactor/term/detail/erl_scan.hpp>
 #include <bitactor/term/detail/nodes.hpp>
 #include <bitactor/term/detail/utf8.hpp>
+#include <bitactor/term/detail/work_stack.hpp>
 #include <bitactor/term/print.hpp>
 #include <cctype>
 #include <charconv>
@@ -68,8 +69,6 @@ void put_char(std::string& out, std::int64_t c, char quote) {
   }
 }
 
-void print_term(std::string& out, const term& t);
-
 void print_integer(std::string& out, const term& t) {
   if (t.is_small()) {
     char buf[24];
@@ -78,33 +77,6 @@ void print_integer(std::string& out, const term& t) {
   } else {
     out += t.as_big_integer().to_string();
   }
-}
-
-void print_list(std::string& out, const term& t) {
-  list_view v = t.as_list();
-  bool printable = v.proper();
-  for (const term& e : v.elements) {
-    if (!printable) break;
-    printable = e.is_small() && printable_latin1(e.as_int());
-  }
-  if (printable) {
-    out.push_back('"');
-    for (const term& e : v.elements) put_char(out, e.as_int(), '"');
-    out.push_back('"');
-    return;
-  }
-  out.push_back('[');
-  bool first = true;
-  for (const term& e : v.elements) {
-    if (!first) out.push_back(',');
-    first = false;
-    print_term(out, e);
-  }
-  if (!v.proper()) {
-    out.push_back('|');
-    print_term(out, *v.tail);
-  }
-  out.push_back(']');
 }
 
 void print_bits(std::string& out, const term& t) {
@@ -135,7 +107,28 @@ void print_bits(std::string& out, const term& t) {
   out += ">>";
 }
 
-void print_term(std::string& out, const term& t) {
+// A container being printed: what has been opened and what is left of it. The walk keeps
+// these on an explicit stack, so a term nested 100,000 deep costs no C++ stack.
+struct open_term {
+  enum class kind : std::uint8_t { tuple, list, map, fun };
+  kind k;
+  std::size_t i;  // sub-terms printed so far (map: keys and values)
+  std::size_t n;  // sub-terms in all (map: 2 * entries; fun: 2)
+  const term* t;  // the container
+};
+using open_stack = detail::work_stack<open_term>;
+
+// True when io_lib prints the list as "...": proper, every element a printable character.
+bool printable_list(const list_view& v) {
+  if (!v.proper()) return false;
+  for (const term& e : v.elements) {
+    if (!e.is_small() || !printable_latin1(e.as_int())) return false;
+  }
+  return true;
+}
+
+// Prints `t`, or for a container its opening, pushing the rest on `open`.
+void print_shallow(std::string& out, const term& t, open_stack& open) {
   switch (t.kind()) {
     case type::integer:
       print_integer(out, t);
@@ -149,33 +142,26 @@ void print_term(std::string& out, const term& t) {
     case type::nil:
       out += "[]";
       return;
-    case type::list:
-      print_list(out, t);
+    case type::list: {
+      list_view v = t.as_list();
+      if (printable_list(v)) {
+        out.push_back('"');
+        for (const term& e : v.elements) put_char(out, e.as_int(), '"');
+        out.push_back('"');
+        return;
+      }
+      out.push_back('[');
+      open.push({open_term::kind::list, 0, v.elements.size(), &t});
       return;
-    case type::tuple: {
+    }
+    case type::tuple:
       out.push_back('{');
-      bool first = true;
-      for (const term& e : t.as_tuple()) {
-        if (!first) out.push_back(',');
-        first = false;
-        print_term(out, e);
-      }
-      out.push_back('}');
+      open.push({open_term::kind::tuple, 0, t.as_tuple().size(), &t});
       return;
-    }
-    case type::map: {
+    case type::map:
       out += "#{";
-      bool first = true;
-      for (const auto& [k, v] : t.as_map()) {
-        if (!first) out.push_back(',');
-        first = false;
-        print_term(out, k);
-        out += " => ";
-        print_term(out, v);
-      }
-      out.push_back('}');
+      open.push({open_term::kind::map, 0, 2 * t.as_map().size(), &t});
       return;
-    }
     case type::bitstring:
       print_bits(out, t);
       return;
@@ -213,17 +199,77 @@ void print_term(std::string& out, const term& t) {
         const local_fun& f = t.as_local_fun();
         out += "#Fun<";
         print_atom(out, f.module);
-        out.push_back('.');
-        print_term(out, f.old_index);
-        out.push_back('.');
-        print_term(out, f.old_uniq);
-        out.push_back('>');
+        open.push({open_term::kind::fun, 0, 2, &t});
       }
       return;
     }
     case type::local:
       out += "#Local<" + std::to_string(t.as_local().size()) + ">";
       return;
+  }
+}
+
+// The next sub-term of the innermost open container, or null when it is done (its closing
+// text, and for an improper list the '|' before the tail, are written here).
+const term* next_child(std::string& out, open_term& o) {
+  switch (o.k) {
+    case open_term::kind::tuple:
+      if (o.i == o.n) {
+        out.push_back('}');
+        return nullptr;
+      }
+      if (o.i != 0) out.push_back(',');
+      return &o.t->as_tuple()[o.i++];
+    case open_term::kind::list: {
+      list_view v = o.t->as_list();
+      if (o.i < o.n) {
+        if (o.i != 0) out.push_back(',');
+        return &v.elements[o.i++];
+      }
+      if (o.i == o.n && !v.proper()) {
+        ++o.i;
+        out.push_back('|');
+        return v.tail;
+      }
+      out.push_back(']');
+      return nullptr;
+    }
+    case open_term::kind::map: {
+      if (o.i == o.n) {
+        out.push_back('}');
+        return nullptr;
+      }
+      const auto& e = o.t->as_map()[o.i / 2];
+      if (o.i++ % 2 == 0) {
+        if (o.i != 1) out.push_back(',');
+        return &e.first;
+      }
+      out += " => ";
+      return &e.second;
+    }
+    case open_term::kind::fun: {
+      const local_fun& f = o.t->as_local_fun();
+      if (o.i == o.n) {
+        out.push_back('>');
+        return nullptr;
+      }
+      out.push_back('.');
+      return o.i++ == 0 ? &f.old_index : &f.old_uniq;
+    }
+  }
+  return nullptr;
+}
+
+void print_term(std::string& out, const term& t) {
+  open_stack open;
+  print_shallow(out, t, open);
+  while (!open.empty()) {
+    const term* child = next_child(out, open.top());
+    if (child == nullptr) {
+      open.pop();
+    } else {
+      print_shallow(out, *child, open);
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <bitactor/term/detail/nodes.hpp>
 #include <bitactor/term/detail/utf8.hpp>
+#include <bitactor/term/detail/work_stack.hpp>
 #include <bitactor/term/errors.hpp>
 #include <bitactor/term/term.hpp>
 #include <cmath>
@@ -86,7 +87,35 @@ term builder::make_sorted_map(std::vector<std::pair<term, term>>&& entries) {
 
 namespace {
 
-void destroy(builder::tag t, node* n) noexcept {
+struct dead_node {
+  builder::tag tag;
+  node* n;
+};
+using dead_stack = work_stack<dead_node>;
+
+void destroy_one(builder::tag t, node* n, dead_stack& pending, unsigned depth);
+
+// Nodes this many levels below the one being destroyed wait on `pending` instead of being
+// destroyed by recursion: shallow terms (nearly all) are freed depth-first as before, and
+// a chain 100,000 deep costs a bounded stack.
+constexpr unsigned kRecursionDepth = 32;
+
+// Releases `t`; when that drops the last reference, destroys the node now or, deep down,
+// leaves it on `pending`.
+inline void detach(term& t, dead_stack& pending, unsigned depth) {
+  if (!builder::is_boxed(t)) return;
+  builder::tag tg{};
+  node* n = builder::detach(t, tg);
+  if (n == nullptr) return;
+  if (depth < kRecursionDepth) {
+    destroy_one(tg, n, pending, depth + 1);
+  } else {
+    pending.push({tg, n});
+  }
+}
+
+// Destroys one node, its children through detach().
+void destroy_one(builder::tag t, node* n, dead_stack& pending, unsigned depth) {
   using tag = builder::tag;
   switch (t) {
     case tag::big:
@@ -94,7 +123,7 @@ void destroy(builder::tag t, node* n) noexcept {
       break;
     case tag::tuple: {
       auto* tn = static_cast<tuple_node*>(n);
-      for (std::uint32_t i = 0; i < tn->size; ++i) tn->elements()[i].~term();
+      for (std::uint32_t i = 0; i < tn->size; ++i) detach(tn->elements()[i], pending, depth);
       tn->~tuple_node();
       ::operator delete(tn);
       break;
@@ -102,15 +131,22 @@ void destroy(builder::tag t, node* n) noexcept {
     case tag::list: {
       auto* ln = static_cast<list_node*>(n);
       if (ln->boxed) {
-        for (std::size_t i = 0; i < ln->size; ++i) ln->elements()[i].~term();
+        for (std::size_t i = 0; i < ln->size; ++i) detach(ln->elements()[i], pending, depth);
       }
+      detach(ln->tail, pending, depth);
       ln->~list_node();
       ::operator delete(ln);
       break;
     }
-    case tag::map:
-      delete static_cast<map_node*>(n);
+    case tag::map: {
+      auto* mn = static_cast<map_node*>(n);
+      for (auto& [k, v] : mn->entries) {
+        detach(k, pending, depth);
+        detach(v, pending, depth);
+      }
+      delete mn;
       break;
+    }
     case tag::bits: {
       auto* bn = static_cast<bits_node*>(n);
       if (bn->shared) {
@@ -130,9 +166,15 @@ void destroy(builder::tag t, node* n) noexcept {
     case tag::ref:
       delete static_cast<ref_node*>(n);
       break;
-    case tag::fun:
-      delete static_cast<fun_node*>(n);
+    case tag::fun: {
+      auto* fn = static_cast<fun_node*>(n);
+      detach(fn->value.old_index, pending, depth);
+      detach(fn->value.old_uniq, pending, depth);
+      detach(fn->value.creator, pending, depth);
+      for (term& v : fn->value.free_vars) detach(v, pending, depth);
+      delete fn;
       break;
+    }
     case tag::exp:
       delete static_cast<export_node*>(n);
       break;
@@ -141,6 +183,17 @@ void destroy(builder::tag t, node* n) noexcept {
       break;
     default:
       break;
+  }
+}
+
+void destroy(builder::tag t, node* n) noexcept {
+  dead_stack pending;
+  // Growing the stack can throw bad_alloc, and a destructor cannot report it: terminate, as
+  // any allocation failure inside noexcept code does.
+  destroy_one(t, n, pending, 0);
+  while (!pending.empty()) {
+    dead_node d = pending.take();
+    destroy_one(d.tag, d.n, pending, 0);
   }
 }
 

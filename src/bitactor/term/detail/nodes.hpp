@@ -92,6 +92,21 @@ struct builder {
   static double flt(const term& t) noexcept { return t.float_; }
   static std::uint32_t atom_index(const term& t) noexcept { return t.atom_; }
 
+  /// Drops `t`'s reference and leaves `t` as []. Returns the node when that was the last
+  /// reference, for the caller to destroy (so that destroying a deep term needs no recursion);
+  /// null otherwise. Same ordering protocol as term::release_node.
+  static node* detach(term& t, tag& tg) noexcept {
+    if (!t.boxed()) return nullptr;
+    node* n = t.node_;
+    tg = t.tag_;
+    t.tag_ = tag::nil;
+    if (n->refs.load(std::memory_order_acquire) != 1 &&
+        n->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) {
+      return nullptr;
+    }
+    return n;
+  }
+
   static term adopt(tag tg, node* n) noexcept {
     term t;
     t.tag_ = tg;
