@@ -70,27 +70,28 @@ void behaviour::route(message_ptr m) {
   if (auto* r = m->get_if<call_reply>()) {
     std::size_t i = find([&](const detail::wait_spec& s) { return s.tag == r->tag; });
     if (i == pending_.size()) return;  // a late reply: the caller gave up on it (gen.erl)
-    complete(i, {detail::wait_outcome::how::matched, std::move(m), {}});
+    complete(i, {detail::wait_outcome::how::matched, std::move(m), {}, {}});
     return;
   }
   if (auto* a = m->get_if<init_ack>()) {
     std::size_t i = find([&](const detail::wait_spec& s) { return s.tag == a->tag; });
     if (i == pending_.size()) return;
-    complete(i, {detail::wait_outcome::how::matched, std::move(m), {}});
+    complete(i, {detail::wait_outcome::how::matched, std::move(m), {}, {}});
     return;
   }
   if (auto* t = m->get_if<timeout_msg<detail::wait_timeout>>()) {
     std::size_t i = find([&](const detail::wait_spec& s) { return s.tag == t->message.tag; });
     if (i == pending_.size()) return;  // the wait ended before its timer fired
     pending_[i].timer = {};
-    complete(i, {detail::wait_outcome::how::timeout, nullptr, {}});
+    complete(i, {detail::wait_outcome::how::timeout, nullptr, {}, {}});
     return;
   }
   if (!pending_.empty()) {
     if (auto* d = m->get_if<down_msg>()) {
       std::size_t i = find([&](const detail::wait_spec& s) { return s.monitor == d->monitor; });
+      if (i == pending_.size()) i = find([](const detail::wait_spec& s) { return s.any_down; });
       if (i != pending_.size()) {
-        complete(i, {detail::wait_outcome::how::down, nullptr, d->reason});
+        complete(i, {detail::wait_outcome::how::down, nullptr, d->reason, d->monitor});
         return;
       }
     }
@@ -99,7 +100,7 @@ void behaviour::route(message_ptr m) {
         return static_cast<bool>(s.exit_from) && s.exit_from == e->from;
       });
       if (i != pending_.size()) {
-        complete(i, {detail::wait_outcome::how::exited, nullptr, e->reason});
+        complete(i, {detail::wait_outcome::how::exited, nullptr, e->reason, {}});
         return;
       }
     }

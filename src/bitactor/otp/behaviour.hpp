@@ -139,12 +139,16 @@ struct wait_outcome {
   enum class how { matched, down, exited, timeout } kind = how::timeout;
   message_ptr matched;  // the call_reply or init_ack
   exit_reason reason;   // for down / exited
+  ref monitor;          // for down: the monitor that fired (for an any_down wait)
 };
 struct wait_spec {
   ref tag;        // call_reply / init_ack tag to wait for
   ref monitor;    // a DOWN with this ref ends the wait
   pid exit_from;  // an exit_msg from this pid ends the wait (linked start)
   std::chrono::milliseconds timeout = infinity;
+  // A DOWN of any monitor that no other wait names ends the wait: one wait collects the
+  // DOWNs of many processes stopped at once (supervisor.erl wait_dynamic_children).
+  bool any_down = false;
 };
 }  // namespace detail
 
@@ -260,7 +264,7 @@ class behaviour::call_awaiter {
   void await_suspend(std::coroutine_handle<> h) {
     tag_ = owner_.monitor(server_);  // the monitor's ref doubles as the call tag (gen.erl)
     owner_.send(server_, call_request{from{owner_.self(), tag_}, std::move(request_)});
-    owner_.park(detail::wait_spec{tag_, tag_, pid{}, timeout_}, &outcome_, h);
+    owner_.park(detail::wait_spec{tag_, tag_, pid{}, timeout_, false}, &outcome_, h);
   }
   T await_resume() {
     if (outcome_.kind != detail::wait_outcome::how::down) {
@@ -297,7 +301,8 @@ class behaviour::start_awaiter {
       : owner_(b), started_(started), timeout_(timeout) {}
   bool await_ready() const noexcept { return !started_.ack_tag; }
   void await_suspend(std::coroutine_handle<> h) {
-    owner_.park(detail::wait_spec{started_.ack_tag, ref{}, started_.child, timeout_}, &outcome_, h);
+    owner_.park(detail::wait_spec{started_.ack_tag, ref{}, started_.child, timeout_, false},
+                &outcome_, h);
   }
   start_result await_resume();
 
