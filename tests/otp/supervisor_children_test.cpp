@@ -297,3 +297,38 @@ TEST_F(supervisor_ws, hanging_restart_loop_simple) {
   EXPECT_TRUE(terminate_child(n, sup, r->process).has_value());
   EXPECT_TRUE(children(sup).empty());
 }
+
+// --- a start with extra info ({ok, Pid, Info}) ---------------------------------------------
+
+TEST_P(supervisor_both, extra_return) {
+  pid sup = start_sup({}, {});
+  child_spec spec = w("e");
+  spec.start = [inner = spec.start](actor& parent) {
+    child_start s = inner(parent);
+    s.info = std::string("extra");
+    return s;
+  };
+  auto r = start_child(n, sup, spec);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->process);
+  ASSERT_TRUE(r->info.has_value());
+  EXPECT_EQ(std::any_cast<std::string>(r->info), "extra");
+  ASSERT_TRUE(terminate_child(n, sup, std::string("e")));
+  auto again = restart_child(n, sup, "e");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(std::any_cast<std::string>(again->info), "extra");
+  notes(3);
+}
+
+TEST_P(supervisor_both, extra_return_of_a_plain_start_simple) {
+  pid sup = start_sup(
+      simple_flags(),
+      {child_spec::plain_worker<stubborn>("s").with_shutdown(shutdown_policy::brutal_kill())});
+  start_fn start = [](actor& parent) {
+    return child_start{parent.spawn_link<stubborn>(), ref{}, std::any(7)};
+  };
+  auto r = start_child(n, sup, start);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(std::any_cast<int>(r->info), 7);
+  EXPECT_TRUE(terminate_child(n, sup, r->process));
+}

@@ -152,10 +152,13 @@ behaviour::start_awaiter behaviour::start_child_process(const start_fn& fn,
 }
 
 start_result behaviour::start_awaiter::await_resume() {
-  if (!started_.ack_tag) return start_result::started(started_.child);
+  if (!started_.ack_tag) return start_result::started(started_.child, std::move(started_.info));
   switch (outcome_.kind) {
-    case detail::wait_outcome::how::matched:
-      return std::move(outcome_.matched->get_if<init_ack>()->result);
+    case detail::wait_outcome::how::matched: {
+      start_result r = std::move(outcome_.matched->get_if<init_ack>()->result);
+      if (r.ok() && !r.info.has_value()) r.info = std::move(started_.info);
+      return r;
+    }
     case detail::wait_outcome::how::timeout:
       // proc_lib:start_link: a child that did not start in time is killed.
       owner_.unlink(started_.child);

@@ -22,6 +22,7 @@
 // init_request{starter, tag, parent, name}; it registers the name, runs its init and answers
 // init_ack{tag, status, reason}. The starter waits for the ack, or for the child's exit.
 
+#include <any>
 #include <coroutine>
 #include <cstdint>
 #include <exception>
@@ -99,12 +100,15 @@ struct start_result {
   status outcome = status::error;
   pid process;
   exit_reason reason;  // for error
+  std::any info;       // for started: extra info of the start ({ok, Pid, Info}); often empty
 
   bool ok() const noexcept { return outcome == status::started; }
   bool ignored() const noexcept { return outcome == status::ignore; }
-  static start_result started(pid p) { return {status::started, p, {}}; }
-  static start_result ignore() { return {status::ignore, {}, {}}; }
-  static start_result failed(exit_reason r) { return {status::error, {}, std::move(r)}; }
+  static start_result started(pid p, std::any info = {}) {
+    return {status::started, p, {}, std::move(info)};
+  }
+  static start_result ignore() { return {status::ignore, {}, {}, {}}; }
+  static start_result failed(exit_reason r) { return {status::error, {}, std::move(r), {}}; }
   std::string to_string() const;
 };
 
@@ -122,9 +126,12 @@ struct init_ack {
 
 /// What a child start function hands back: the spawned process, and the tag of its
 /// init_ack if it is a behaviour (an empty ref for a plain actor, which counts as started).
+/// `info`, when set, is the start's extra info (OTP: a start returning {ok, Pid, Info}); it
+/// reaches start_result::info.
 struct child_start {
   pid child;
   ref ack_tag;
+  std::any info;
 };
 /// Spawns a process linked to `parent` (from inside parent's handler); see start_link_fn.
 using start_fn = std::function<child_start(actor& parent)>;
@@ -337,7 +344,7 @@ start_fn start_link_fn(Args... args) {
                            std::tuple<const Args&...>(args...));
     ref tag = parent.this_node().runtime().make_ref();
     parent.send(child, init_request{parent.self(), tag, parent.self(), {}});
-    return child_start{child, tag};
+    return child_start{child, tag, {}};
   };
 }
 
@@ -349,7 +356,7 @@ start_fn start_link_named_fn(std::string name, Args... args) {
                            std::tuple<const Args&...>(args...));
     ref tag = parent.this_node().runtime().make_ref();
     parent.send(child, init_request{parent.self(), tag, parent.self(), name});
-    return child_start{child, tag};
+    return child_start{child, tag, {}};
   };
 }
 
@@ -359,7 +366,7 @@ start_fn spawn_link_fn(Args... args) {
   return [=](actor& parent) -> child_start {
     pid child = std::apply([&](const auto&... a) { return parent.template spawn_link<A>(a...); },
                            std::tuple<const Args&...>(args...));
-    return child_start{child, ref{}};
+    return child_start{child, ref{}, {}};
   };
 }
 

@@ -477,7 +477,7 @@ async supervisor::do_start_child(from caller, child_spec spec) {
     if (r.ignored() && (c->dynamic || c->spec.restart == restart_type::temporary)) {
       state_->erase(key);
     }
-    reply(caller, result(started_child{r.process}));
+    reply(caller, result(started_child{r.process, std::move(r.info)}));
     co_return;
   }
   state_->erase(key);
@@ -542,7 +542,7 @@ async supervisor::do_restart_child(from caller, std::string id) {
   start_result r = co_await start_child_process(c->spec.start);
   c = state_->find(key);
   if (c != nullptr && record_start(*c, r)) {
-    reply(caller, result(started_child{r.process}));
+    reply(caller, result(started_child{r.process, std::move(r.info)}));
     co_return;
   }
   reply(caller, result(unexpected(supervisor_error::start_error(r.reason))));

@@ -7,22 +7,38 @@
 // stops. It traps exits; when a child exits it applies the child's restart type:
 //   permanent  always restarted
 //   transient  restarted only after an abnormal exit (not normal, shutdown, {shutdown,_})
-//   temporary  never restarted (and forgotten)
+//   temporary  never restarted (and forgotten; nor is its start function kept once it runs)
 // and its strategy:
 //   one_for_one         restart the child that exited
 //   one_for_all         stop all the others (reverse order), restart all (in order)
 //   rest_for_one        stop the children started after it (reverse), restart them and it
 //   simple_one_for_one  one child spec as a template; children are added with start_child
-//                       and all restart as one_for_one
+//                       and all restart as one_for_one; on shutdown they are stopped all
+//                       at once, so N children with timeout T take T
 // Restart intensity: more than `intensity` restarts within `period` make the supervisor
 // stop its children and exit with `shutdown`; its own supervisor then reacts. The
 // bookkeeping lives in one function, supervisor::add_restart (supervisor.erl: add_restart/1).
+// A restart that fails is retried (a message to itself) and each retry counts as a restart;
+// meanwhile the child is `restarting` (which_children), and under one_for_all / rest_for_one
+// the children after it stay down until it starts. terminate_child ends such a loop.
+//
+// Start results: a child whose start returns ignore has no process; a temporary one (and a
+// simple_one_for_one child, also on restart) is dropped, another keeps its spec.
+//
+// Checks (supervisor.erl check_flags, check_childspec): intensity < 0 or period <= 0 fails
+// the start with {supervisor_data, E}; a child spec without a start function, with a
+// negative shutdown timeout, or significant with permanent / auto_shutdown never fails it
+// with {start_spec, E} (and start_child with {error, E}); the supervisor and its children
+// are never harmed by a bad spec.
 //
 // Shutdown of a child: brutal_kill (exit(Child, kill)), a timeout (exit(Child, shutdown),
 // then kill if it has not exited in time), or infinity (wait; the default for child
 // supervisors). Significant children (transient or temporary) with auto_shutdown
 // any_significant / all_significant make the supervisor exit with shutdown when any / all of
 // them have exited and are not restarted (OTP 24+).
+//
+// Cost: children are held in start order with indexes by id and by pid, so a start, an exit,
+// a stop or a removal is O(1) and N children start and stop in O(N).
 //
 //   otp::supervisor_spec spec{
 //       .flags = {.strategy = otp::restart_strategy::one_for_one, .intensity = 3,
@@ -31,10 +47,13 @@
 //                    otp::child_spec::worker<cache>("cache").with_restart(
 //                        otp::restart_type::transient)}};
 //   auto sup = otp::start_supervisor(node, spec, "top");
+//   if (auto r = otp::start_child(node, sup.process, otp::child_spec::worker<kv>("kv2")); !r)
+//     if (r.error().which() == otp::supervisor_error::code::already_present) ...
 //
 // Reports: a progress report for each started child, a supervisor report for each abnormal
 // child exit, failed start and intensity overrun (report.hpp).
 
+#include <any>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -130,9 +149,10 @@ struct child_counts {
   friend bool operator==(const child_counts&, const child_counts&) = default;
 };
 /// A started child (OTP: {ok, Pid}); process is none when its start returned ignore
-/// ({ok, undefined}).
+/// ({ok, undefined}). `info` is the start's extra info when it gave one ({ok, Pid, Info}).
 struct started_child {
   pid process;
+  std::any info;
 };
 
 struct which_children_request {

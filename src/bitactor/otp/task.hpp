@@ -222,7 +222,7 @@ supervisor_result<started_child> start_task(node& n, const pid& sup, F fn) {
     };
     pid child = parent.spawn_link<detail::task_process<decltype(run)>>(run, pid{}, ref{});
     parent.send(child, detail::task_go{});
-    return child_start{child, ref{}};
+    return child_start{child, ref{}, {}};
   };
   return start_child(n, sup, std::move(start));
 }
@@ -237,7 +237,7 @@ task<task_result_t<F>> async_nolink(node& n, const pid& sup, F fn) {
   t.box_ = std::make_shared<inbox>(n);
   t.tag_ = n.runtime().make_ref();
   start_fn start = [fn, to = t.box_->self(), tag = t.tag_](actor& parent) -> child_start {
-    return child_start{parent.spawn_link<detail::task_process<F>>(fn, to, tag), ref{}};
+    return child_start{parent.spawn_link<detail::task_process<F>>(fn, to, tag), ref{}, {}};
   };
   auto r = start_child(n, sup, std::move(start));
   if (!r) throw call_error(r.error().as_exit_reason(), "async_nolink under " + sup.to_string());
@@ -284,7 +284,7 @@ template <class F>
 nolink_awaiter<task_result_t<F>> async_nolink(behaviour& self, const pid& sup, F fn) {
   ref tag = self.make_ref();
   start_fn start = [fn, to = self.self(), tag](actor& parent) -> child_start {
-    return child_start{parent.spawn_link<detail::task_process<F>>(fn, to, tag), ref{}};
+    return child_start{parent.spawn_link<detail::task_process<F>>(fn, to, tag), ref{}, {}};
   };
   return nolink_awaiter<task_result_t<F>>(self, sup, std::move(start), tag);
 }
