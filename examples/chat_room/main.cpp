@@ -208,11 +208,11 @@ int main(int argc, char** argv) {
     std::cerr << "chat did not start: " << sup.to_string() << "\n";
     return 1;
   }
-  pid users_sup = otp::which_children(node, sup.process).at(1).process;
+  pid users_sup = otp::which_children(node, sup.process).value().at(1).process;
 
   std::uint64_t next_user = 1;
   auto top_up = [&] {
-    auto online = otp::count_children(node, users_sup).active;
+    auto online = otp::count_children(node, users_sup).value().active;
     for (; online < users; ++online) {
       otp::start_child(node, users_sup, otp::start_link_fn<user>(next_user++));
     }

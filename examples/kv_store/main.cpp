@@ -72,7 +72,7 @@ int main() {
 
   // The store's exit signal reached the supervisor before its DOWN reached us, so this call
   // is handled after the restart (a supervisor answers no call while it restarts a child).
-  bitactor::pid after = otp::which_children(node, sup.process).at(0).process;
+  bitactor::pid after = otp::which_children(node, sup.process).value().at(0).process;
   std::cout << "restarted as " << after << "; language = "
             << otp::call(node, "kv", get{"language"}).value_or("(gone: state is not kept)") << "\n";
   return 0;

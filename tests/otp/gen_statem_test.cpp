@@ -430,10 +430,10 @@ TEST(gen_statem, runs_as_a_supervised_child_and_is_restarted) {
                        .children = {child_spec::worker<probe>("probe", box.self(), false, true)}};
   auto sup = start_supervisor(n, spec);
   ASSERT_TRUE(sup.ok());
-  auto first = which_children(n, sup.process).at(0).process;
+  auto first = which_children(n, sup.process).value().at(0).process;
   n.exit(first, exit_reason::kill());
   n.run_until_idle();
-  auto second = which_children(n, sup.process).at(0).process;
+  auto second = which_children(n, sup.process).value().at(0).process;
   EXPECT_NE(first, second);
   EXPECT_TRUE(n.is_alive(second));
 }

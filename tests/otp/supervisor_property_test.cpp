@@ -50,7 +50,7 @@ TEST(supervisor_property, restart_intensity_matches_the_sliding_window_model) {
     std::vector<std::int64_t> crashes;
     for (int gap : gaps) {
       n.advance_time(std::chrono::milliseconds(gap));
-      pid child = which_children(n, sup.process).at(0).process;
+      pid child = which_children(n, sup.process).value().at(0).process;
       RC_ASSERT(static_cast<bool>(child));
       const std::int64_t now = n.now().count();
       crashes.push_back(now);

@@ -161,12 +161,12 @@ TEST(task_supervisor, start_task_runs_a_temporary_child) {
   ASSERT_TRUE(sup.ok());
   pid observer = box.self();
   auto r = start_task(n, sup.process, [&n, observer] { n.send(observer, note{"ran"}); });
-  ASSERT_TRUE(r.ok()) << r.to_string();
+  ASSERT_TRUE(r) << r.error();
   auto got = box.receive<note>(1s);
   ASSERT_TRUE(got);
   EXPECT_EQ(got->text, "ran");
   n.run_until_idle();
-  EXPECT_EQ(count_children(n, sup.process).active, 0u);  // finished and forgotten
+  EXPECT_EQ(count_children(n, sup.process).value().active, 0u);  // finished and forgotten
 }
 
 TEST(task_supervisor, crashed_task_is_reported_and_not_restarted) {
@@ -175,9 +175,9 @@ TEST(task_supervisor, crashed_task_is_reported_and_not_restarted) {
   auto sup = start_task_supervisor(n);
   ASSERT_TRUE(sup.ok());
   auto r = start_task(n, sup.process, [] { throw std::runtime_error("task failed"); });
-  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r);
   n.run_until_idle();
-  EXPECT_EQ(count_children(n, sup.process).active, 0u);
+  EXPECT_EQ(count_children(n, sup.process).value().active, 0u);
   EXPECT_TRUE(n.is_alive(sup.process));
   EXPECT_FALSE(reports.of_kind(report::kind::supervisor).empty());
 }

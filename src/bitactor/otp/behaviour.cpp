@@ -75,27 +75,28 @@ void behaviour::route(message_ptr m) {
   if (auto* r = m->get_if<call_reply>()) {
     std::size_t i = find([&](const detail::wait_spec& s) { return s.tag == r->tag; });
     if (i == pending_.size()) return;  // a late reply: the caller gave up on it (gen.erl)
-    complete(i, {detail::wait_outcome::how::matched, std::move(m), {}});
+    complete(i, {detail::wait_outcome::how::matched, std::move(m), {}, {}});
     return;
   }
   if (auto* a = m->get_if<init_ack>()) {
     std::size_t i = find([&](const detail::wait_spec& s) { return s.tag == a->tag; });
     if (i == pending_.size()) return;
-    complete(i, {detail::wait_outcome::how::matched, std::move(m), {}});
+    complete(i, {detail::wait_outcome::how::matched, std::move(m), {}, {}});
     return;
   }
   if (auto* t = m->get_if<timeout_msg<detail::wait_timeout>>()) {
     std::size_t i = find([&](const detail::wait_spec& s) { return s.tag == t->message.tag; });
     if (i == pending_.size()) return;  // the wait ended before its timer fired
     pending_[i].timer = {};
-    complete(i, {detail::wait_outcome::how::timeout, nullptr, {}});
+    complete(i, {detail::wait_outcome::how::timeout, nullptr, {}, {}});
     return;
   }
   if (!pending_.empty()) {
     if (auto* d = m->get_if<down_msg>()) {
       std::size_t i = find([&](const detail::wait_spec& s) { return s.monitor == d->monitor; });
+      if (i == pending_.size()) i = find([](const detail::wait_spec& s) { return s.any_down; });
       if (i != pending_.size()) {
-        complete(i, {detail::wait_outcome::how::down, nullptr, d->reason});
+        complete(i, {detail::wait_outcome::how::down, nullptr, d->reason, d->monitor});
         return;
       }
     }
@@ -104,7 +105,7 @@ void behaviour::route(message_ptr m) {
         return static_cast<bool>(s.exit_from) && s.exit_from == e->from;
       });
       if (i != pending_.size()) {
-        complete(i, {detail::wait_outcome::how::exited, nullptr, e->reason});
+        complete(i, {detail::wait_outcome::how::exited, nullptr, e->reason, {}});
         return;
       }
     }
@@ -156,10 +157,13 @@ behaviour::start_awaiter behaviour::start_child_process(const start_fn& fn,
 }
 
 start_result behaviour::start_awaiter::await_resume() {
-  if (!started_.ack_tag) return start_result::started(started_.child);
+  if (!started_.ack_tag) return start_result::started(started_.child, std::move(started_.info));
   switch (outcome_.kind) {
-    case detail::wait_outcome::how::matched:
-      return std::move(outcome_.matched->get_if<init_ack>()->result);
+    case detail::wait_outcome::how::matched: {
+      start_result r = std::move(outcome_.matched->get_if<init_ack>()->result);
+      if (r.ok() && !r.info.has_value()) r.info = std::move(started_.info);
+      return r;
+    }
     case detail::wait_outcome::how::timeout:
       // proc_lib:start_link: a child that did not start in time is killed.
       owner_.unlink(started_.child);

@@ -22,6 +22,7 @@
 // init_request{starter, tag, parent, name}; it registers the name, runs its init and answers
 // init_ack{tag, status, reason}. The starter waits for the ack, or for the child's exit.
 
+#include <any>
 #include <coroutine>
 #include <cstdint>
 #include <exception>
@@ -99,12 +100,15 @@ struct start_result {
   status outcome = status::error;
   pid process;
   exit_reason reason;  // for error
+  std::any info;       // for started: extra info of the start ({ok, Pid, Info}); often empty
 
   bool ok() const noexcept { return outcome == status::started; }
   bool ignored() const noexcept { return outcome == status::ignore; }
-  static start_result started(pid p) { return {status::started, p, {}}; }
-  static start_result ignore() { return {status::ignore, {}, {}}; }
-  static start_result failed(exit_reason r) { return {status::error, {}, std::move(r)}; }
+  static start_result started(pid p, std::any info = {}) {
+    return {status::started, p, {}, std::move(info)};
+  }
+  static start_result ignore() { return {status::ignore, {}, {}, {}}; }
+  static start_result failed(exit_reason r) { return {status::error, {}, std::move(r), {}}; }
   /// `{error, {already_started, Pid}}`: the name a behaviour was to register is held by `holder`.
   static start_result already_started(const pid& holder);
   std::string to_string() const;
@@ -124,9 +128,12 @@ struct init_ack {
 
 /// What a child start function hands back: the spawned process, and the tag of its
 /// init_ack if it is a behaviour (an empty ref for a plain actor, which counts as started).
+/// `info`, when set, is the start's extra info (OTP: a start returning {ok, Pid, Info}); it
+/// reaches start_result::info.
 struct child_start {
   pid child;
   ref ack_tag;
+  std::any info;
 };
 /// Spawns a process linked to `parent` (from inside parent's handler); see start_link_fn.
 using start_fn = std::function<child_start(actor& parent)>;
@@ -141,12 +148,16 @@ struct wait_outcome {
   enum class how { matched, down, exited, timeout } kind = how::timeout;
   message_ptr matched;  // the call_reply or init_ack
   exit_reason reason;   // for down / exited
+  ref monitor;          // for down: the monitor that fired (for an any_down wait)
 };
 struct wait_spec {
   ref tag;        // call_reply / init_ack tag to wait for
   ref monitor;    // a DOWN with this ref ends the wait
   pid exit_from;  // an exit_msg from this pid ends the wait (linked start)
   std::chrono::milliseconds timeout = infinity;
+  // A DOWN of any monitor that no other wait names ends the wait: one wait collects the
+  // DOWNs of many processes stopped at once (supervisor.erl wait_dynamic_children).
+  bool any_down = false;
 };
 }  // namespace detail
 
@@ -262,7 +273,7 @@ class behaviour::call_awaiter {
   void await_suspend(std::coroutine_handle<> h) {
     tag_ = owner_.monitor(server_);  // the monitor's ref doubles as the call tag (gen.erl)
     owner_.send(server_, call_request{from{owner_.self(), tag_}, std::move(request_)});
-    owner_.park(detail::wait_spec{tag_, tag_, pid{}, timeout_}, &outcome_, h);
+    owner_.park(detail::wait_spec{tag_, tag_, pid{}, timeout_, false}, &outcome_, h);
   }
   T await_resume() {
     if (outcome_.kind != detail::wait_outcome::how::down) {
@@ -299,7 +310,8 @@ class behaviour::start_awaiter {
       : owner_(b), started_(started), timeout_(timeout) {}
   bool await_ready() const noexcept { return !started_.ack_tag; }
   void await_suspend(std::coroutine_handle<> h) {
-    owner_.park(detail::wait_spec{started_.ack_tag, ref{}, started_.child, timeout_}, &outcome_, h);
+    owner_.park(detail::wait_spec{started_.ack_tag, ref{}, started_.child, timeout_, false},
+                &outcome_, h);
   }
   start_result await_resume();
 
@@ -334,7 +346,7 @@ start_fn start_link_fn(Args... args) {
                            std::tuple<const Args&...>(args...));
     ref tag = parent.this_node().runtime().make_ref();
     parent.send(child, init_request{parent.self(), tag, parent.self(), {}});
-    return child_start{child, tag};
+    return child_start{child, tag, {}};
   };
 }
 
@@ -346,7 +358,7 @@ start_fn start_link_named_fn(std::string name, Args... args) {
                            std::tuple<const Args&...>(args...));
     ref tag = parent.this_node().runtime().make_ref();
     parent.send(child, init_request{parent.self(), tag, parent.self(), name});
-    return child_start{child, tag};
+    return child_start{child, tag, {}};
   };
 }
 
@@ -356,7 +368,7 @@ start_fn spawn_link_fn(Args... args) {
   return [=](actor& parent) -> child_start {
     pid child = std::apply([&](const auto&... a) { return parent.template spawn_link<A>(a...); },
                            std::tuple<const Args&...>(args...));
-    return child_start{child, ref{}};
+    return child_start{child, ref{}, {}};
   };
 }
 

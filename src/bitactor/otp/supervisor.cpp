@@ -1,20 +1,13 @@
 #include "bitactor/otp/supervisor.hpp"
 
 #include <algorithm>
+#include <list>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "bitactor/otp/report.hpp"
 
 namespace bitactor::otp {
-namespace {
-
-// A child's id in a reason term: an atom, as OTP child ids usually are (ids are the program's
-// own names, so they do not grow the atom table without bound); a binary when it cannot be one.
-term::term child_id_term(const std::string& id) {
-  if (term::valid_atom_name(id)) return term::atom(id);
-  return term::binary(id);
-}
-
-}  // namespace
 
 child_spec child_spec::supervisor(std::string id, supervisor_spec spec) {
   child_spec c{std::move(id), start_link_fn<otp::supervisor>(std::move(spec))};
@@ -23,8 +16,138 @@ child_spec child_spec::supervisor(std::string id, supervisor_spec spec) {
   return c;
 }
 
+// --- validation (supervisor.erl check_childspec/2, check_flags/1) -----------------------------
+
+namespace {
+
+supervisor_result<void> check_childspec(const child_spec& spec,
+                                        std::optional<auto_shutdown_policy> auto_shutdown) {
+  using err = supervisor_error;
+  if (!spec.start) return unexpected(err::missing_start());
+  if (spec.shutdown.mode == shutdown_policy::how::timeout && spec.shutdown.timeout.count() < 0) {
+    return unexpected(err::invalid_shutdown(spec.shutdown.timeout.count()));
+  }
+  if (spec.significant) {
+    // validSignificant/3: a permanent child can never end for good, and under `never`
+    // its end would mean nothing.
+    if (spec.restart == restart_type::permanent) {
+      return unexpected(err::bad_combination(err::combination::significant_permanent));
+    }
+    if (auto_shutdown == auto_shutdown_policy::never) {
+      return unexpected(err::bad_combination(err::combination::significant_without_auto_shutdown));
+    }
+  }
+  return {};
+}
+
+std::string bad_start_spec(const std::vector<child_spec>& specs) {
+  std::string ids = "[";
+  for (std::size_t i = 0; i < specs.size(); ++i) ids += (i ? "," : "") + specs[i].id;
+  return "{bad_start_spec," + ids + "]}";
+}
+
+}  // namespace
+
+supervisor_result<void> check_childspecs(const std::vector<child_spec>& specs,
+                                         std::optional<auto_shutdown_policy> auto_shutdown) {
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(specs.size());
+  for (const auto& spec : specs) {
+    if (auto ok_spec = check_childspec(spec, auto_shutdown); !ok_spec) return ok_spec;
+    if (!seen.insert(spec.id).second) {
+      return unexpected(supervisor_error::duplicate_child_name(spec.id));
+    }
+  }
+  return {};
+}
+
+// --- the children ------------------------------------------------------------------------------
+
+struct supervisor::child {
+  child_spec spec;  // a dynamic child: the template's, with its own start function
+  pid process;      // while running
+  child_status status = child_status::undefined;
+  std::uint64_t key = 0;
+  bool dynamic = false;
+  pid indexed;  // the pid it is found by: the running one, or a dynamic child's last one
+                // while it restarts (OTP keys such a child {restarting, OldPid})
+};
+
+// Children in start order with an index by key (coroutines find a child again after a wait
+// by its key), by id (static children) and by pid, so that each start, exit, stop and removal
+// costs O(1) and a supervisor of N children starts and stops in O(N).
+struct supervisor::state {
+  using list = std::list<child>;
+  list children;
+  std::unordered_map<std::uint64_t, list::iterator> by_key;
+  std::unordered_map<std::string, list::iterator> by_id;
+  std::unordered_map<pid, list::iterator> by_pid;
+  std::uint64_t next_key = 1;
+
+  child* find(std::uint64_t key) {
+    auto it = by_key.find(key);
+    return it == by_key.end() ? nullptr : &*it->second;
+  }
+  child* find_id(const std::string& id) {
+    auto it = by_id.find(id);
+    return it == by_id.end() ? nullptr : &*it->second;
+  }
+  child* find_pid(const pid& p) {
+    if (!p) return nullptr;
+    auto it = by_pid.find(p);
+    return it == by_pid.end() ? nullptr : &*it->second;
+  }
+  child& add(child_spec spec, bool dynamic) {
+    const std::uint64_t key = next_key++;
+    auto it = children.insert(children.end(), child{std::move(spec), {}, {}, key, dynamic, {}});
+    by_key.emplace(key, it);
+    if (!dynamic) by_id.emplace(it->spec.id, it);
+    return *it;
+  }
+  void index_pid(child& c, const pid& p) {
+    if (c.indexed) by_pid.erase(c.indexed);
+    c.indexed = p;
+    if (p) by_pid[p] = by_key.at(c.key);
+  }
+  void set_running(child& c, const pid& p) {
+    c.process = p;
+    c.status = child_status::running;
+    index_pid(c, p);
+  }
+  /// The child no longer runs (it exited or is being stopped).
+  void set_stopped(child& c) {
+    c.process = {};
+    c.status = child_status::undefined;
+    index_pid(c, pid{});
+  }
+  void erase(std::uint64_t key) {
+    auto it = by_key.find(key);
+    if (it == by_key.end()) return;
+    auto c = it->second;
+    if (c->indexed) by_pid.erase(c->indexed);
+    if (!c->dynamic) by_id.erase(c->spec.id);
+    by_key.erase(it);
+    children.erase(c);
+  }
+  std::vector<std::uint64_t> keys() const {
+    std::vector<std::uint64_t> out;
+    out.reserve(children.size());
+    for (const auto& c : children) out.push_back(c.key);
+    return out;
+  }
+  /// The key of `key` and those after it, in start order.
+  std::vector<std::uint64_t> keys_from(std::uint64_t key) const {
+    std::vector<std::uint64_t> out;
+    auto it = by_key.at(key);
+    for (; it != children.end(); ++it) out.push_back(it->key);
+    return out;
+  }
+};
+
 supervisor::supervisor(supervisor_spec spec)
-    : flags_(spec.flags), initial_(std::move(spec.children)) {}
+    : flags_(spec.flags), initial_(std::move(spec.children)), state_(std::make_unique<state>()) {}
+
+supervisor::~supervisor() = default;
 
 bool supervisor::add_restart(std::deque<std::chrono::milliseconds>& restarts,
                              std::chrono::milliseconds now, int intensity,
@@ -39,160 +162,246 @@ bool supervisor::add_restart(std::deque<std::chrono::milliseconds>& restarts,
 
 void supervisor::init() {
   trap_exit(true);
+  // supervisor.erl init/1: bad flags stop it with {supervisor_data, E}, bad child specs
+  // with {start_spec, E}; nothing is started.
+  if (flags_.intensity < 0) {
+    stop(exit_reason::error(
+        term::tuple(term::atom("supervisor_data"),
+                    supervisor_error::invalid_intensity(flags_.intensity).as_term())));
+    return;
+  }
+  if (flags_.period.count() <= 0) {
+    stop(exit_reason::error(
+        term::tuple(term::atom("supervisor_data"),
+                    supervisor_error::invalid_period(flags_.period.count()).as_term())));
+    return;
+  }
+  if (simple() && initial_.size() != 1) {
+    stop(exit_reason::error(bad_start_spec(initial_)));
+    return;
+  }
+  if (auto checked = check_childspecs(initial_, flags_.auto_shutdown); !checked) {
+    stop(exit_reason::error(term::tuple(term::atom("start_spec"), checked.error().as_term())));
+    return;
+  }
   if (simple()) {
-    if (initial_.size() != 1) {
-      stop(exit_reason::error(
-          term::tuple(term::atom("bad_start_spec"),
-                      term::binary("simple_one_for_one needs exactly one child"))));
-      return;
-    }
     template_ = std::move(initial_.front());
     initial_.clear();
     return;
   }
-  for (auto& spec : initial_) {
-    if (index_of_id(spec.id) >= 0) {
-      stop(exit_reason::error(
-          term::tuple(term::atom("duplicate_child_name"), child_id_term(spec.id))));
-      return;
-    }
-    children_.push_back(child{std::move(spec), pid{}, next_key_++, false});
-  }
+  state_->by_key.reserve(initial_.size());
+  state_->by_id.reserve(initial_.size());
+  state_->by_pid.reserve(initial_.size());
+  for (auto& spec : initial_) state_->add(std::move(spec), false);
   initial_.clear();
+  initial_.shrink_to_fit();
   start_initial_children();
 }
 
 async supervisor::start_initial_children() {
-  for (std::size_t i = 0; i < children_.size(); ++i) {
-    std::uint64_t key = children_[i].key;
-    start_result r = co_await start_child_process(children_[i].spec.start);
-    child* c = find_by_key(key);
+  const std::vector<std::uint64_t> keys = state_->keys();
+  std::uint64_t failed = 0;
+  exit_reason why;
+  co_await start_in_order(keys, &failed, &why);
+  if (failed == 0) co_return;
+  const std::string id = state_->find(failed)->spec.id;
+  std::vector<std::uint64_t> started = state_->keys();
+  std::reverse(started.begin(), started.end());
+  co_await stop_each(started);
+  stop(exit_reason::shutdown(supervisor_error::failed_to_start_child(id, why).as_term()));
+}
+
+async supervisor::start_in_order(const std::vector<std::uint64_t>& keys, std::uint64_t* failed,
+                                 exit_reason* why) {
+  for (std::uint64_t k : keys) {
+    child* c = state_->find(k);
+    if (c == nullptr || c->process) continue;
+    start_result r = co_await start_child_process(c->spec.start);
+    c = state_->find(k);
+    if (c == nullptr) continue;
     if (!record_start(*c, r)) {
-      term::term detail = term::tuple(term::atom("failed_to_start_child"),
-                                      child_id_term(c->spec.id), r.reason.as_term());
-      co_await stop_range(0, i);
-      stop(exit_reason::shutdown(detail));
+      supervisor_report(*c, pid{}, r.reason, "start_error");
+      *failed = k;
+      *why = r.reason;
       co_return;
+    }
+    // supervisor.erl start_children: a temporary child whose start returns ignore is
+    // dropped; a dynamic one has no spec to keep either.
+    if (r.ignored() && (c->dynamic || c->spec.restart == restart_type::temporary)) {
+      state_->erase(k);
     }
   }
 }
 
 bool supervisor::record_start(child& c, const start_result& r) {
-  if (r.ok()) {
-    c.process = r.process;
-    if (!report_wanted(spdlog::level::info)) return true;
-    report rep;
-    rep.type = report::kind::progress;
-    rep.level = spdlog::level::info;
-    rep.add("supervisor", self().to_string()).add("child", c.spec.id);
-    rep.add("child_pid", r.process.to_string());
-    log_report(rep);
-    return true;
+  if (!r.ok()) {
+    state_->set_stopped(c);
+    return r.ignored();
   }
-  c.process = {};
-  if (r.ignored()) return true;
-  supervisor_report(c, pid{}, r.reason, "start_error");
-  return false;
+  state_->set_running(c, r.process);
+  // OTP keeps neither the start function nor its arguments of a temporary child: it is
+  // never started again.
+  if (c.spec.restart == restart_type::temporary) c.spec.start = nullptr;
+  if (!report_wanted(spdlog::level::info)) return true;
+  report rep;
+  rep.type = report::kind::progress;
+  rep.level = spdlog::level::info;
+  rep.add("supervisor", self().to_string()).add("child", c.spec.id);
+  rep.add("child_pid", r.process.to_string());
+  log_report(rep);
+  return true;
 }
 
 void supervisor::handle_info(message& m) {
   if (auto* e = m.get_if<exit_msg>()) {
     on_child_exit(e->from, e->reason);
   } else if (auto* t = m.get_if<try_again_restart>()) {
-    restart_after_exit(t->key);
-  }
-}
-
-async supervisor::on_child_exit(pid who, exit_reason reason) {
-  std::ptrdiff_t idx = index_of_pid(who);
-  if (idx < 0) co_return;  // not (or no longer) a child of ours
-  child& c = children_[static_cast<std::size_t>(idx)];
-  c.process = {};
-  const bool restart = c.spec.restart == restart_type::permanent ||
-                       (c.spec.restart == restart_type::transient && !reason.is_clean());
-  if (!reason.is_clean()) {
-    supervisor_report(c, who, reason, restart ? "restarting" : "child_terminated");
-  }
-  if (!restart) {
-    const bool shut = c.spec.significant && should_auto_shutdown(c);
-    if (c.spec.restart == restart_type::temporary || simple()) {
-      children_.erase(children_.begin() + idx);
+    // supervisor.erl try_again_restart: only a child still in its restart loop (a
+    // terminate_child in between ended the loop).
+    if (child* c = state_->find(t->key); c != nullptr && c->status == child_status::restarting) {
+      restart(t->key);
     }
-    if (shut) stop(exit_reason::shutdown());
-    co_return;
   }
-  co_await restart_after_exit(c.key);
 }
 
-async supervisor::restart_after_exit(std::uint64_t key) {
-  child* c = find_by_key(key);
+void supervisor::on_child_exit(const pid& who, const exit_reason& reason) {
+  child* c = state_->find_pid(who);
+  if (c == nullptr || c->process != who) return;  // not (or no longer) a child of ours
+  state_->set_stopped(*c);
+  const bool again = c->spec.restart == restart_type::permanent ||
+                     (c->spec.restart == restart_type::transient && !reason.is_clean());
+  if (!reason.is_clean()) {
+    supervisor_report(*c, who, reason, again ? "restarting" : "child_terminated");
+  }
+  if (again) {
+    c->indexed = who;  // restart() indexes a dynamic child by it if the restart fails
+    restart(c->key);
+    return;
+  }
+  const bool shut = c->spec.significant && should_auto_shutdown(*c);
+  if (c->spec.restart == restart_type::temporary || c->dynamic) state_->erase(c->key);
+  if (shut) stop(exit_reason::shutdown());
+}
+
+async supervisor::restart(std::uint64_t key) {
+  child* c = state_->find(key);
   if (c == nullptr || c->process) co_return;
+  const pid last = c->indexed;
+  state_->index_pid(*c, pid{});
   if (!add_restart(restarts_, this_node().now(), flags_.intensity, flags_.period)) {
     supervisor_report(*c, pid{}, exit_reason::shutdown(), "reached_max_restart_intensity");
     stop(exit_reason::shutdown());
     co_return;
   }
-  std::size_t idx = static_cast<std::size_t>(c - children_.data());
-  std::size_t first = idx, last = idx + 1;
+  std::vector<std::uint64_t> range{key};
   if (flags_.strategy == restart_strategy::one_for_all) {
-    first = 0;
-    last = children_.size();
+    range = state_->keys();
   } else if (flags_.strategy == restart_strategy::rest_for_one) {
-    last = children_.size();
+    range = state_->keys_from(key);
   }
-  co_await stop_range(first, last);
-  std::vector<std::uint64_t> keys;
-  for (std::size_t i = first; i < last && i < children_.size(); ++i) {
-    keys.push_back(children_[i].key);
+  if (range.size() > 1) {
+    // supervisor.erl terminate_children: the others stop in reverse start order, and the
+    // temporary ones among them are dropped rather than restarted.
+    std::vector<std::uint64_t> others(range.rbegin(), range.rend());
+    std::erase(others, key);
+    co_await stop_each(others);
+    std::erase_if(range, [&](std::uint64_t k) {
+      child* s = state_->find(k);
+      if (s == nullptr) return true;
+      if (k == key || s->spec.restart != restart_type::temporary) return false;
+      state_->erase(k);
+      return true;
+    });
   }
+  std::uint64_t failed = 0;
+  exit_reason why;
+  co_await start_in_order(range, &failed, &why);
+  if (failed == 0) co_return;
+  // A failed restart is retried later and counts as a restart (supervisor.erl
+  // try_again_restart). The children after it under one_for_all / rest_for_one stay down
+  // until it starts: the retry restarts them with it.
+  if (child* f = state_->find(failed)) {
+    f->status = child_status::restarting;
+    if (f->dynamic && failed == key) state_->index_pid(*f, last);
+  }
+  send(self(), try_again_restart{failed});
+}
+
+async supervisor::stop_each(const std::vector<std::uint64_t>& keys) {
   for (std::uint64_t k : keys) {
-    child* s = find_by_key(k);
-    if (s == nullptr) continue;
-    if (k != key && s->spec.restart == restart_type::temporary) {
-      children_.erase(children_.begin() + (s - children_.data()));  // stopped, not restarted
-      continue;
-    }
-    start_result r = co_await start_child_process(s->spec.start);
-    s = find_by_key(k);
-    if (s != nullptr && !record_start(*s, r)) {
-      // supervisor.erl: a failed restart is retried later and counts as a restart.
-      send(self(), try_again_restart{k});
-    }
+    child* c = state_->find(k);
+    if (c == nullptr || !c->process) continue;
+    const pid p = c->process;
+    const shutdown_policy how = c->spec.shutdown;
+    state_->set_stopped(*c);  // its exit is the stopper's, not a crash to react to
+    co_await stop_one(p, how);
   }
 }
 
-async supervisor::stop_range(std::size_t from, std::size_t to) {
-  std::vector<std::uint64_t> keys;
-  for (std::size_t i = std::min(to, children_.size()); i > from; --i) {
-    keys.push_back(children_[i - 1].key);  // reverse start order
+async supervisor::stop_one(pid p, shutdown_policy how) {
+  // supervisor.erl shutdown/2: monitor, unlink, then exit(shutdown) or kill.
+  ref m = monitor(p);
+  unlink(p);
+  if (how.mode == shutdown_policy::how::brutal_kill) {
+    exit(p, exit_reason::kill());
+    co_await wait(detail::wait_spec{m, m, pid{}, infinity, false});
+    co_return;
   }
-  for (std::uint64_t k : keys) {
-    child* c = find_by_key(k);
-    if (c == nullptr || !c->process) continue;
-    pid p = c->process;
-    shutdown_policy how = c->spec.shutdown;
-    // supervisor.erl shutdown/2: monitor, unlink, then exit(shutdown) or kill.
-    ref m = monitor(p);
-    unlink(p);
-    if (how.mode == shutdown_policy::how::brutal_kill) {
-      exit(p, exit_reason::kill());
-      co_await wait(detail::wait_spec{m, m, pid{}, infinity});
-    } else {
-      exit(p, exit_reason::shutdown());
-      auto t = how.mode == shutdown_policy::how::timeout ? how.timeout : infinity;
-      auto outcome = co_await wait(detail::wait_spec{m, m, pid{}, t});
-      if (outcome.kind == detail::wait_outcome::how::timeout) {
-        exit(p, exit_reason::kill());
-        co_await wait(detail::wait_spec{m, m, pid{}, infinity});
-      }
-    }
-    if (child* after = find_by_key(k)) after->process = {};
+  exit(p, exit_reason::shutdown());
+  auto t = how.mode == shutdown_policy::how::timeout ? how.timeout : infinity;
+  auto outcome = co_await wait(detail::wait_spec{m, m, pid{}, t, false});
+  if (outcome.kind == detail::wait_outcome::how::timeout) {
+    exit(p, exit_reason::kill());
+    co_await wait(detail::wait_spec{m, m, pid{}, infinity, false});
   }
 }
 
 void supervisor::terminate(const exit_reason&) { shutdown_all(); }
 
-async supervisor::shutdown_all() { co_await stop_range(0, children_.size()); }
+async supervisor::shutdown_all() {
+  if (simple()) {
+    co_await stop_dynamic_children();
+    co_return;
+  }
+  std::vector<std::uint64_t> keys = state_->keys();
+  std::reverse(keys.begin(), keys.end());
+  co_await stop_each(keys);
+}
+
+async supervisor::stop_dynamic_children() {
+  // supervisor.erl terminate_dynamic_children: the children are stopped all at once and
+  // waited for together, so N children with timeout T take T, not N * T.
+  const shutdown_policy how = template_.shutdown;
+  const exit_reason first =
+      how.mode == shutdown_policy::how::brutal_kill ? exit_reason::kill() : exit_reason::shutdown();
+  std::unordered_map<ref, pid> pending;
+  pending.reserve(state_->children.size());
+  for (auto& c : state_->children) {
+    if (!c.process) continue;
+    const pid p = c.process;
+    state_->set_stopped(c);
+    ref m = monitor(p);
+    unlink(p);
+    exit(p, first);
+    pending.emplace(m, p);
+  }
+  const ref tag = make_ref();
+  const auto deadline = this_node().now() + how.timeout;
+  bool killed = how.mode == shutdown_policy::how::brutal_kill;
+  while (!pending.empty()) {
+    auto left = infinity;
+    if (!killed && how.mode == shutdown_policy::how::timeout) {
+      left = std::max(deadline - this_node().now(), std::chrono::milliseconds(0));
+    }
+    auto outcome = co_await wait(detail::wait_spec{tag, ref{}, pid{}, left, true});
+    if (outcome.kind == detail::wait_outcome::how::down) {
+      pending.erase(outcome.monitor);
+    } else if (outcome.kind == detail::wait_outcome::how::timeout) {
+      for (const auto& [m, p] : pending) exit(p, exit_reason::kill());
+      killed = true;
+    }
+  }
+}
 
 bool supervisor::should_auto_shutdown(const child& exited) const {
   switch (flags_.auto_shutdown) {
@@ -201,8 +410,11 @@ bool supervisor::should_auto_shutdown(const child& exited) const {
     case auto_shutdown_policy::any_significant:
       return true;
     case auto_shutdown_policy::all_significant:
-      for (const auto& c : children_) {
-        if (&c != &exited && c.spec.significant && c.process) return false;
+      for (const auto& c : state_->children) {
+        if (&c != &exited && c.spec.significant &&
+            (c.process || c.status == child_status::restarting)) {
+          return false;
+        }
       }
       return true;
   }
@@ -215,13 +427,16 @@ void supervisor::handle_call(call_context& c) {
   c.match(
       [&](which_children_request&) {
         std::vector<child_info> out;
-        for (const auto& ch : children_) out.push_back({ch.spec.id, ch.process, ch.spec.kind});
+        out.reserve(state_->children.size());
+        for (const auto& ch : state_->children) {
+          out.push_back({ch.spec.id, ch.process, ch.spec.kind, ch.status});
+        }
         return out;
       },
       [&](count_children_request&) {
         child_counts n;
-        n.specs = children_.size();
-        for (const auto& ch : children_) {
+        n.specs = simple() ? 1 : state_->children.size();
+        for (const auto& ch : state_->children) {
           if (ch.process) ++n.active;
           (ch.spec.kind == child_kind::supervisor ? n.supervisors : n.workers)++;
         }
@@ -232,94 +447,122 @@ void supervisor::handle_call(call_context& c) {
         do_terminate_child(c.defer(), std::move(r.id), r.process);
       },
       [&](restart_child_request& r) { do_restart_child(c.defer(), std::move(r.id)); },
-      [&](delete_child_request& r) {
-        std::ptrdiff_t idx = index_of_id(r.id);
-        if (simple()) return start_result::failed(exit_reason::error("simple_one_for_one"));
-        if (idx < 0) return start_result::failed(exit_reason::error("not_found"));
-        if (children_[static_cast<std::size_t>(idx)].process) {
-          return start_result::failed(exit_reason::error("running"));
-        }
-        children_.erase(children_.begin() + idx);
-        return start_result::started(pid{});
-      });
+      [&](delete_child_request& r) { return do_delete_child(r.id); },
+      [&](get_childspec_request& r) { return do_get_childspec(r.id, r.process); });
 }
 
 async supervisor::do_start_child(from caller, child_spec spec) {
+  using result = supervisor_result<started_child>;
   if (simple()) {
     child_spec s = template_;
     if (spec.start) s.start = std::move(spec.start);
     spec = std::move(s);
-  } else if (std::ptrdiff_t idx = index_of_id(spec.id); idx >= 0) {
-    const child& existing = children_[static_cast<std::size_t>(idx)];
-    reply(caller, existing.process ? start_result::already_started(existing.process)
-                                   : start_result::failed(exit_reason::error("already_present")));
+  } else {
+    if (auto checked = check_childspec(spec, flags_.auto_shutdown); !checked) {
+      reply(caller, result(unexpected(checked.error())));
+      co_return;
+    }
+    if (child* existing = state_->find_id(spec.id)) {
+      reply(caller, result(unexpected(existing->process
+                                          ? supervisor_error::already_started(existing->process)
+                                          : supervisor_error::already_present())));
+      co_return;
+    }
+  }
+  const std::uint64_t key = state_->add(std::move(spec), simple()).key;
+  start_result r = co_await start_child_process(state_->find(key)->spec.start);
+  child* c = state_->find(key);
+  if (c != nullptr && record_start(*c, r)) {
+    // supervisor.erl handle_start_child: ignore keeps the spec, except a temporary one's.
+    if (r.ignored() && (c->dynamic || c->spec.restart == restart_type::temporary)) {
+      state_->erase(key);
+    }
+    reply(caller, result(started_child{r.process, std::move(r.info)}));
     co_return;
   }
-  std::uint64_t key = next_key_++;
-  children_.push_back(child{std::move(spec), pid{}, key, false});
-  start_result r = co_await start_child_process(children_.back().spec.start);
-  child* c = find_by_key(key);
-  bool ok_start = record_start(*c, r);
-  if (!ok_start || (r.ignored() && simple())) {
-    children_.erase(children_.begin() + (c - children_.data()));
-  }
-  reply(caller, r);
+  state_->erase(key);
+  reply(caller, result(unexpected(supervisor_error::start_error(r.reason))));
 }
 
 async supervisor::do_terminate_child(from caller, std::string id, pid process) {
-  std::ptrdiff_t idx = simple() ? index_of_pid(process) : index_of_id(id);
-  if (idx < 0) {
-    reply(caller, start_result::failed(exit_reason::error("not_found")));
-    co_return;
+  using result = supervisor_result<void>;
+  child* c = nullptr;
+  if (process) {
+    c = state_->find_pid(process);
+    if (c == nullptr) {
+      // supervisor.erl find_child/2: under simple_one_for_one a pid that is no longer alive
+      // was a child that already ended: ok.
+      reply(caller, simple() && !this_node().is_alive(process)
+                        ? result()
+                        : result(unexpected(supervisor_error::not_found())));
+      co_return;
+    }
+  } else {
+    if (simple()) {
+      reply(caller, result(unexpected(supervisor_error::simple_one_for_one())));
+      co_return;
+    }
+    c = state_->find_id(id);
+    if (c == nullptr) {
+      reply(caller, result(unexpected(supervisor_error::not_found())));
+      co_return;
+    }
   }
-  std::uint64_t key = children_[static_cast<std::size_t>(idx)].key;
-  co_await stop_range(static_cast<std::size_t>(idx), static_cast<std::size_t>(idx) + 1);
-  if (child* c = find_by_key(key);
-      c != nullptr && (simple() || c->spec.restart == restart_type::temporary)) {
-    children_.erase(children_.begin() + (c - children_.data()));
+  const std::uint64_t key = c->key;
+  if (c->process) {
+    const pid p = c->process;
+    const shutdown_policy how = c->spec.shutdown;
+    state_->set_stopped(*c);
+    co_await stop_one(p, how);
   }
-  reply(caller, start_result::started(pid{}));
+  if (c = state_->find(key); c != nullptr) {
+    state_->set_stopped(*c);  // also ends a restart loop (try_again_restart finds it stopped)
+    if (c->dynamic || c->spec.restart == restart_type::temporary) state_->erase(key);
+  }
+  reply(caller, result());
 }
 
 async supervisor::do_restart_child(from caller, std::string id) {
-  std::ptrdiff_t idx = simple() ? -1 : index_of_id(id);
-  if (idx < 0) {
-    reply(caller, start_result::failed(exit_reason::error("not_found")));
+  using result = supervisor_result<started_child>;
+  if (simple()) {
+    reply(caller, result(unexpected(supervisor_error::simple_one_for_one())));
     co_return;
   }
-  if (children_[static_cast<std::size_t>(idx)].process) {
-    reply(caller, start_result::failed(exit_reason::error("running")));
+  child* c = state_->find_id(id);
+  if (c == nullptr || !c->spec.start) {
+    reply(caller, result(unexpected(supervisor_error::not_found())));
     co_return;
   }
-  std::uint64_t key = children_[static_cast<std::size_t>(idx)].key;
-  start_result r =
-      co_await start_child_process(children_[static_cast<std::size_t>(idx)].spec.start);
-  if (child* c = find_by_key(key)) record_start(*c, r);
-  reply(caller, r);
+  if (c->status != child_status::undefined) {
+    reply(caller, result(unexpected(c->process ? supervisor_error::running()
+                                               : supervisor_error::restarting())));
+    co_return;
+  }
+  const std::uint64_t key = c->key;
+  start_result r = co_await start_child_process(c->spec.start);
+  c = state_->find(key);
+  if (c != nullptr && record_start(*c, r)) {
+    reply(caller, result(started_child{r.process, std::move(r.info)}));
+    co_return;
+  }
+  reply(caller, result(unexpected(supervisor_error::start_error(r.reason))));
 }
 
-// --- lookups and reports -------------------------------------------------------------------
-
-supervisor::child* supervisor::find_by_key(std::uint64_t key) {
-  for (auto& c : children_) {
-    if (c.key == key) return &c;
-  }
-  return nullptr;
+supervisor_result<void> supervisor::do_delete_child(const std::string& id) {
+  if (simple()) return unexpected(supervisor_error::simple_one_for_one());
+  child* c = state_->find_id(id);
+  if (c == nullptr) return unexpected(supervisor_error::not_found());
+  if (c->process) return unexpected(supervisor_error::running());
+  if (c->status == child_status::restarting) return unexpected(supervisor_error::restarting());
+  state_->erase(c->key);
+  return {};
 }
 
-std::ptrdiff_t supervisor::index_of_pid(const pid& p) const {
-  if (!p) return -1;
-  for (std::size_t i = 0; i < children_.size(); ++i) {
-    if (children_[i].process == p) return static_cast<std::ptrdiff_t>(i);
-  }
-  return -1;
-}
-
-std::ptrdiff_t supervisor::index_of_id(const std::string& id) const {
-  for (std::size_t i = 0; i < children_.size(); ++i) {
-    if (children_[i].spec.id == id) return static_cast<std::ptrdiff_t>(i);
-  }
-  return -1;
+supervisor_result<child_spec> supervisor::do_get_childspec(const std::string& id,
+                                                           const pid& process) {
+  child* c = process ? state_->find_pid(process) : state_->find_id(id);
+  if (c == nullptr) return unexpected(supervisor_error::not_found());
+  return c->spec;
 }
 
 void supervisor::supervisor_report(const child& c, const pid& was, const exit_reason& reason,
@@ -336,35 +579,76 @@ void supervisor::supervisor_report(const child& c, const pid& was, const exit_re
 
 // --- client functions ----------------------------------------------------------------------
 
+namespace {
+
+// A call whose reply is already a supervisor_result: a call that fails becomes call_failed.
+template <class Req>
+reply_t<Req> ask(node& n, const pid& sup, Req req, std::chrono::milliseconds timeout) {
+  try {
+    return call(n, sup, std::move(req), timeout);
+  } catch (const call_error& e) {
+    return unexpected(supervisor_error::call_failed(e.reason()));
+  }
+}
+
+// Same for a request whose reply is a plain value.
+template <class Req>
+supervisor_result<reply_t<Req>> ask_value(node& n, const pid& sup, Req req,
+                                          std::chrono::milliseconds timeout) {
+  try {
+    return call(n, sup, std::move(req), timeout);
+  } catch (const call_error& e) {
+    return unexpected(supervisor_error::call_failed(e.reason()));
+  }
+}
+
+}  // namespace
+
 start_result start_supervisor(node& n, supervisor_spec spec, std::string name) {
   return start<supervisor>(n, start_options{std::move(name), infinity}, std::move(spec));
 }
 
-start_result start_child(node& n, const pid& sup, child_spec spec) {
-  return call(n, sup, start_child_request{std::move(spec)}, infinity);
+supervisor_result<started_child> start_child(node& n, const pid& sup, child_spec spec,
+                                             std::chrono::milliseconds timeout) {
+  return ask(n, sup, start_child_request{std::move(spec)}, timeout);
 }
-start_result start_child(node& n, const pid& sup, start_fn start) {
+supervisor_result<started_child> start_child(node& n, const pid& sup, start_fn start,
+                                             std::chrono::milliseconds timeout) {
   child_spec s;
   s.start = std::move(start);
-  return call(n, sup, start_child_request{std::move(s)}, infinity);
+  return ask(n, sup, start_child_request{std::move(s)}, timeout);
 }
-start_result terminate_child(node& n, const pid& sup, const std::string& id) {
-  return call(n, sup, terminate_child_request{id, pid{}}, infinity);
+supervisor_result<void> terminate_child(node& n, const pid& sup, const std::string& id,
+                                        std::chrono::milliseconds timeout) {
+  return ask(n, sup, terminate_child_request{id, pid{}}, timeout);
 }
-start_result terminate_child(node& n, const pid& sup, const pid& child) {
-  return call(n, sup, terminate_child_request{{}, child}, infinity);
+supervisor_result<void> terminate_child(node& n, const pid& sup, const pid& child,
+                                        std::chrono::milliseconds timeout) {
+  return ask(n, sup, terminate_child_request{{}, child}, timeout);
 }
-start_result restart_child(node& n, const pid& sup, const std::string& id) {
-  return call(n, sup, restart_child_request{id}, infinity);
+supervisor_result<started_child> restart_child(node& n, const pid& sup, const std::string& id,
+                                               std::chrono::milliseconds timeout) {
+  return ask(n, sup, restart_child_request{id}, timeout);
 }
-start_result delete_child(node& n, const pid& sup, const std::string& id) {
-  return call(n, sup, delete_child_request{id}, infinity);
+supervisor_result<void> delete_child(node& n, const pid& sup, const std::string& id,
+                                     std::chrono::milliseconds timeout) {
+  return ask(n, sup, delete_child_request{id}, timeout);
 }
-std::vector<child_info> which_children(node& n, const pid& sup) {
-  return call(n, sup, which_children_request{}, infinity);
+supervisor_result<child_spec> get_childspec(node& n, const pid& sup, const std::string& id,
+                                            std::chrono::milliseconds timeout) {
+  return ask(n, sup, get_childspec_request{id, pid{}}, timeout);
 }
-child_counts count_children(node& n, const pid& sup) {
-  return call(n, sup, count_children_request{}, infinity);
+supervisor_result<child_spec> get_childspec(node& n, const pid& sup, const pid& child,
+                                            std::chrono::milliseconds timeout) {
+  return ask(n, sup, get_childspec_request{{}, child}, timeout);
+}
+supervisor_result<std::vector<child_info>> which_children(node& n, const pid& sup,
+                                                          std::chrono::milliseconds timeout) {
+  return ask_value(n, sup, which_children_request{}, timeout);
+}
+supervisor_result<child_counts> count_children(node& n, const pid& sup,
+                                               std::chrono::milliseconds timeout) {
+  return ask_value(n, sup, count_children_request{}, timeout);
 }
 
 }  // namespace bitactor::otp

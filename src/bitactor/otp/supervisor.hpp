@@ -7,22 +7,38 @@
 // stops. It traps exits; when a child exits it applies the child's restart type:
 //   permanent  always restarted
 //   transient  restarted only after an abnormal exit (not normal, shutdown, {shutdown,_})
-//   temporary  never restarted (and forgotten)
+//   temporary  never restarted (and forgotten; nor is its start function kept once it runs)
 // and its strategy:
 //   one_for_one         restart the child that exited
 //   one_for_all         stop all the others (reverse order), restart all (in order)
 //   rest_for_one        stop the children started after it (reverse), restart them and it
 //   simple_one_for_one  one child spec as a template; children are added with start_child
-//                       and all restart as one_for_one
+//                       and all restart as one_for_one; on shutdown they are stopped all
+//                       at once, so N children with timeout T take T
 // Restart intensity: more than `intensity` restarts within `period` make the supervisor
 // stop its children and exit with `shutdown`; its own supervisor then reacts. The
 // bookkeeping lives in one function, supervisor::add_restart (supervisor.erl: add_restart/1).
+// A restart that fails is retried (a message to itself) and each retry counts as a restart;
+// meanwhile the child is `restarting` (which_children), and under one_for_all / rest_for_one
+// the children after it stay down until it starts. terminate_child ends such a loop.
+//
+// Start results: a child whose start returns ignore has no process; a temporary one (and a
+// simple_one_for_one child, also on restart) is dropped, another keeps its spec.
+//
+// Checks (supervisor.erl check_flags, check_childspec): intensity < 0 or period <= 0 fails
+// the start with {supervisor_data, E}; a child spec without a start function, with a
+// negative shutdown timeout, or significant with permanent / auto_shutdown never fails it
+// with {start_spec, E} (and start_child with {error, E}); the supervisor and its children
+// are never harmed by a bad spec.
 //
 // Shutdown of a child: brutal_kill (exit(Child, kill)), a timeout (exit(Child, shutdown),
 // then kill if it has not exited in time), or infinity (wait; the default for child
 // supervisors). Significant children (transient or temporary) with auto_shutdown
 // any_significant / all_significant make the supervisor exit with shutdown when any / all of
 // them have exited and are not restarted (OTP 24+).
+//
+// Cost: children are held in start order with indexes by id and by pid, so a start, an exit,
+// a stop or a removal is O(1) and N children start and stop in O(N).
 //
 //   otp::supervisor_spec spec{
 //       .flags = {.strategy = otp::restart_strategy::one_for_one, .intensity = 3,
@@ -31,17 +47,23 @@
 //                    otp::child_spec::worker<cache>("cache").with_restart(
 //                        otp::restart_type::transient)}};
 //   auto sup = otp::start_supervisor(node, spec, "top");
+//   if (auto r = otp::start_child(node, sup.process, otp::child_spec::worker<kv>("kv2")); !r)
+//     if (r.error().which() == otp::supervisor_error::code::already_present) ...
 //
 // Reports: a progress report for each started child, a supervisor report for each abnormal
 // child exit, failed start and intensity overrun (report.hpp).
 
+#include <any>
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "bitactor/otp/gen_server.hpp"
+#include "bitactor/otp/supervisor_error.hpp"
 
 namespace bitactor::otp {
 
@@ -109,16 +131,30 @@ struct supervisor_spec {
   std::vector<child_spec> children;
 };
 
-// --- requests (co_await call(sup, which_children{}) inside a behaviour) ------------------------
+// --- requests (co_await call(sup, which_children_request{}) inside a behaviour) ------------
 
+/// What which_children says of a child (supervisor:which_children/1: Pid | restarting |
+/// undefined).
+enum class child_status { running, restarting, undefined };
 struct child_info {
-  std::string id;
-  pid process;  // none if not running (or restarting)
+  std::string id;  // empty for a simple_one_for_one child (OTP: undefined)
+  pid process;     // none unless running
   child_kind kind = child_kind::worker;
+  child_status status = child_status::undefined;
 };
+/// supervisor:count_children/1. For simple_one_for_one: specs is 1 (the template) and
+/// supervisors/workers count the dynamic children.
 struct child_counts {
   std::size_t specs = 0, active = 0, supervisors = 0, workers = 0;
+  friend bool operator==(const child_counts&, const child_counts&) = default;
 };
+/// A started child (OTP: {ok, Pid}); process is none when its start returned ignore
+/// ({ok, undefined}). `info` is the start's extra info when it gave one ({ok, Pid, Info}).
+struct started_child {
+  pid process;
+  std::any info;
+};
+
 struct which_children_request {
   using reply = std::vector<child_info>;
 };
@@ -129,25 +165,41 @@ struct count_children_request {
 /// by the given start function when it is set (OTP: extra arguments).
 struct start_child_request {
   child_spec spec;
-  using reply = start_result;
+  using reply = supervisor_result<started_child>;
 };
+/// terminate_child: by id, or (when `process` is set) by the child's pid.
 struct terminate_child_request {
-  std::string id;  // or, for simple_one_for_one, the child's pid
+  std::string id;
   pid process;
-  using reply = start_result;
+  using reply = supervisor_result<void>;
 };
 struct restart_child_request {
   std::string id;
-  using reply = start_result;
+  using reply = supervisor_result<started_child>;
 };
 struct delete_child_request {
   std::string id;
-  using reply = start_result;
+  using reply = supervisor_result<void>;
 };
+/// get_childspec: by id, or (when `process` is set) by the child's pid.
+struct get_childspec_request {
+  std::string id;
+  pid process;
+  using reply = supervisor_result<child_spec>;
+};
+
+/// supervisor:check_childspecs/2: ok if every spec is valid (a start function, a shutdown
+/// timeout >= 0, significant only with transient/temporary and, when `auto_shutdown` is
+/// given, not with never; ids unique), else the first error (missing_start,
+/// invalid_shutdown, bad_combination, duplicate_child_name).
+supervisor_result<void> check_childspecs(
+    const std::vector<child_spec>& specs,
+    std::optional<auto_shutdown_policy> auto_shutdown = std::nullopt);
 
 class supervisor : public gen_server {
  public:
   explicit supervisor(supervisor_spec spec);
+  ~supervisor() override;
 
   /// The restart bookkeeping (supervisor.erl add_restart/1): records a restart at `now` in
   /// `restarts` (newest first), forgets those older than `period`, and says whether the
@@ -163,31 +215,32 @@ class supervisor : public gen_server {
   void terminate(const exit_reason& reason) override;
 
  private:
-  struct child {
-    child_spec spec;
-    pid process;
-    std::uint64_t key = 0;
-    bool restarting = false;
-  };
+  struct state;  // the children and their indexes (supervisor.cpp)
+  struct child;
   struct try_again_restart {
     std::uint64_t key;
   };
 
   async start_initial_children();
-  async on_child_exit(pid who, exit_reason reason);
-  async restart_after_exit(std::uint64_t key);
+  void on_child_exit(const pid& who, const exit_reason& reason);
+  async restart(std::uint64_t key);
   async shutdown_all();
+  async stop_dynamic_children();
   async do_start_child(from caller, child_spec spec);
   async do_terminate_child(from caller, std::string id, pid process);
   async do_restart_child(from caller, std::string id);
+  supervisor_result<void> do_delete_child(const std::string& id);
+  supervisor_result<child_spec> do_get_childspec(const std::string& id, const pid& process);
 
-  /// Starts the child at `index`; true if it runs (or was ignored), false on error.
+  /// Starts the children with `keys` in order; stops at the first failure and returns its
+  /// key (0 if all started). Started and ignored children are recorded.
+  async start_in_order(const std::vector<std::uint64_t>& keys, std::uint64_t* failed,
+                       exit_reason* why);
+  /// Records a start's result on a child; false on error.
   bool record_start(child& c, const start_result& r);
-  /// Stops children [from, to) in reverse order, per their shutdown policy.
-  async stop_range(std::size_t from, std::size_t to);
-  child* find_by_key(std::uint64_t key);
-  std::ptrdiff_t index_of_pid(const pid& p) const;
-  std::ptrdiff_t index_of_id(const std::string& id) const;
+  /// Stops the children with `keys` one after another, each per its shutdown policy.
+  async stop_each(const std::vector<std::uint64_t>& keys);
+  async stop_one(pid p, shutdown_policy how);
   bool should_auto_shutdown(const child& exited) const;
   void supervisor_report(const child& c, const pid& was, const exit_reason& reason,
                          const char* action);
@@ -196,24 +249,49 @@ class supervisor : public gen_server {
   supervisor_flags flags_;
   std::vector<child_spec> initial_;
   child_spec template_;  // simple_one_for_one
-  std::vector<child> children_;
+  std::unique_ptr<state> state_;
   std::deque<std::chrono::milliseconds> restarts_;
-  std::uint64_t next_key_ = 1;
 };
 
-/// Starts a supervisor from a plain thread (supervisor:start_link without the link).
+/// Starts a supervisor from a plain thread (supervisor:start_link without the link). A bad
+/// flag fails it with {supervisor_data, Error}, a bad child spec with {start_spec, Error}
+/// and a simple_one_for_one spec without exactly one child with {bad_start_spec, ...}.
 start_result start_supervisor(node& n, supervisor_spec spec, std::string name = {});
 
 // Client functions for plain threads (supervisor:start_child/2 and friends). Each is a call
-// and throws call_error if the supervisor is not alive.
-start_result start_child(node& n, const pid& sup, child_spec spec);
+// that waits up to `timeout` (OTP's default: infinity); a supervisor that is not alive, exits
+// during the call or does not answer in time gives supervisor_error::call_failed with the
+// reason (noproc, its exit reason, timeout) instead of an exception.
+
+/// supervisor:start_child/2 with a child spec. Errors: already_started, already_present,
+/// missing_start, invalid_shutdown, bad_combination, start_error. A temporary child whose
+/// start returns ignore is not kept (ok with no pid).
+supervisor_result<started_child> start_child(node& n, const pid& sup, child_spec spec,
+                                             std::chrono::milliseconds timeout = infinity);
 /// simple_one_for_one: starts a child from the template with its own start function.
-start_result start_child(node& n, const pid& sup, start_fn start);
-start_result terminate_child(node& n, const pid& sup, const std::string& id);
-start_result terminate_child(node& n, const pid& sup, const pid& child);
-start_result restart_child(node& n, const pid& sup, const std::string& id);
-start_result delete_child(node& n, const pid& sup, const std::string& id);
-std::vector<child_info> which_children(node& n, const pid& sup);
-child_counts count_children(node& n, const pid& sup);
+supervisor_result<started_child> start_child(node& n, const pid& sup, start_fn start,
+                                             std::chrono::milliseconds timeout = infinity);
+/// Stops a child; a temporary one (and any simple_one_for_one child) is also forgotten.
+/// Ends a failing restart loop. Errors: not_found, simple_one_for_one (by id).
+supervisor_result<void> terminate_child(node& n, const pid& sup, const std::string& id,
+                                        std::chrono::milliseconds timeout = infinity);
+/// By pid; a pid that is no longer alive answers ok (OTP).
+supervisor_result<void> terminate_child(node& n, const pid& sup, const pid& child,
+                                        std::chrono::milliseconds timeout = infinity);
+/// Errors: not_found, running, restarting, simple_one_for_one, start_error.
+supervisor_result<started_child> restart_child(node& n, const pid& sup, const std::string& id,
+                                               std::chrono::milliseconds timeout = infinity);
+/// Errors: not_found, running, restarting, simple_one_for_one.
+supervisor_result<void> delete_child(node& n, const pid& sup, const std::string& id,
+                                     std::chrono::milliseconds timeout = infinity);
+/// Errors: not_found. A temporary child's spec has no start function (OTP keeps none).
+supervisor_result<child_spec> get_childspec(node& n, const pid& sup, const std::string& id,
+                                            std::chrono::milliseconds timeout = infinity);
+supervisor_result<child_spec> get_childspec(node& n, const pid& sup, const pid& child,
+                                            std::chrono::milliseconds timeout = infinity);
+supervisor_result<std::vector<child_info>> which_children(
+    node& n, const pid& sup, std::chrono::milliseconds timeout = infinity);
+supervisor_result<child_counts> count_children(node& n, const pid& sup,
+                                               std::chrono::milliseconds timeout = infinity);
 
 }  // namespace bitactor::otp

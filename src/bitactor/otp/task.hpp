@@ -166,7 +166,8 @@ class task_awaiter {
   task_awaiter(behaviour& self, task<T>& t, std::chrono::milliseconds timeout)
       : self_(self),
         task_(t),
-        wait_(self.wait(bitactor::otp::detail::wait_spec{t.tag_, t.monitor_, pid{}, timeout})) {}
+        wait_(self.wait(
+            bitactor::otp::detail::wait_spec{t.tag_, t.monitor_, pid{}, timeout, false})) {}
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h) { wait_.await_suspend(h); }
   T await_resume() {
@@ -208,9 +209,9 @@ supervisor_spec task_supervisor_spec();
 
 /// Runs fn() as a temporary child of the task supervisor, for its effect only
 /// (Task.Supervisor.start_child/2). Its result is dropped; a crash is reported, not
-/// restarted.
+/// restarted. Returns the task's pid, or the supervisor's error.
 template <class F>
-start_result start_task(node& n, const pid& sup, F fn) {
+supervisor_result<started_child> start_task(node& n, const pid& sup, F fn) {
   start_fn start = [fn](actor& parent) mutable -> child_start {
     auto run = [fn]() mutable {
       if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
@@ -221,7 +222,7 @@ start_result start_task(node& n, const pid& sup, F fn) {
     };
     pid child = parent.spawn_link<detail::task_process<decltype(run)>>(run, pid{}, ref{});
     parent.send(child, detail::task_go{});
-    return child_start{child, ref{}};
+    return child_start{child, ref{}, {}};
   };
   return start_child(n, sup, std::move(start));
 }
@@ -236,11 +237,11 @@ task<task_result_t<F>> async_nolink(node& n, const pid& sup, F fn) {
   t.box_ = std::make_shared<inbox>(n);
   t.tag_ = n.runtime().make_ref();
   start_fn start = [fn, to = t.box_->self(), tag = t.tag_](actor& parent) -> child_start {
-    return child_start{parent.spawn_link<detail::task_process<F>>(fn, to, tag), ref{}};
+    return child_start{parent.spawn_link<detail::task_process<F>>(fn, to, tag), ref{}, {}};
   };
-  start_result r = start_child(n, sup, std::move(start));
-  if (!r.ok()) throw call_error(r.reason, "async_nolink under " + sup.to_string());
-  t.process_ = r.process;
+  auto r = start_child(n, sup, std::move(start));
+  if (!r) throw call_error(r.error().as_exit_reason(), "async_nolink under " + sup.to_string());
+  t.process_ = r->process;
   t.monitor_ = t.box_->monitor(t.process_);
   n.send(t.process_, detail::task_go{});
   return t;
@@ -260,12 +261,12 @@ class nolink_awaiter {
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h) { call_.await_suspend(h); }
   task<T> await_resume() {
-    start_result r = call_.await_resume();
-    if (!r.ok()) throw call_error(r.reason, "async_nolink under " + sup_.to_string());
+    supervisor_result<started_child> r = call_.await_resume();
+    if (!r) throw call_error(r.error().as_exit_reason(), "async_nolink under " + sup_.to_string());
     task<T> t;
     t.node_ = &self_.this_node();
     t.tag_ = tag_;
-    t.process_ = r.process;
+    t.process_ = r->process;
     t.monitor_ = self_.monitor(t.process_);
     self_.send(t.process_, detail::task_go{});
     return t;
@@ -275,7 +276,7 @@ class nolink_awaiter {
   behaviour& self_;
   pid sup_;
   ref tag_;
-  behaviour::call_awaiter<start_result> call_;
+  behaviour::call_awaiter<supervisor_result<started_child>> call_;
 };
 
 /// Task.Supervisor.async_nolink/2 from inside a behaviour (see nolink_awaiter).
@@ -283,7 +284,7 @@ template <class F>
 nolink_awaiter<task_result_t<F>> async_nolink(behaviour& self, const pid& sup, F fn) {
   ref tag = self.make_ref();
   start_fn start = [fn, to = self.self(), tag](actor& parent) -> child_start {
-    return child_start{parent.spawn_link<detail::task_process<F>>(fn, to, tag), ref{}};
+    return child_start{parent.spawn_link<detail::task_process<F>>(fn, to, tag), ref{}, {}};
   };
   return nolink_awaiter<task_result_t<F>>(self, sup, std::move(start), tag);
 }
