@@ -34,8 +34,8 @@ TEST(term, booleans_are_atoms) {
 
 TEST(term, floats_reject_nan_and_infinity) {
   EXPECT_DOUBLE_EQ(term(1.5).as_float(), 1.5);
-  EXPECT_THROW(term(std::numeric_limits<double>::quiet_NaN()), term_error);
-  EXPECT_THROW(term(std::numeric_limits<double>::infinity()), term_error);
+  EXPECT_THROW(term{std::numeric_limits<double>::quiet_NaN()}, term_error);
+  EXPECT_THROW(term{std::numeric_limits<double>::infinity()}, term_error);
 }
 
 TEST(term, tuple_construction_and_access) {
