@@ -28,7 +28,8 @@ class timer_service {
   void stop();
 
   using stamp_fn = void (*)(message*, timer_ref);
-  timer_ref start(std::uint64_t delay_ms, pid target, message* msg, stamp_fn stamp = nullptr);
+  /// Delivers msg to target after delay ms; a deadline past the clock's range never fires.
+  timer_ref start(std::uint64_t delay, pid target, message* msg, stamp_fn stamp = nullptr);
   /// Remaining milliseconds of a pending timer, or nullopt if it already fired or was
   /// cancelled (Erlang's erlang:cancel_timer/1 returning false).
   std::optional<std::uint64_t> cancel(timer_ref r);
