@@ -675,6 +675,7 @@ node_counters runtime::counters() const {
   c.crashed = crashed_.read();
   c.messages_sent = messages_.read();
   c.timers_pending = const_cast<timer_service&>(timers_).pending();
+  c.timer_wakeups = timers_.wakeups();
   c.workers = scheduler_->worker_count();
   return c;
 }

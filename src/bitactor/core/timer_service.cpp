@@ -93,16 +93,20 @@ void timer_service::thread_main() {
       guard.lock();
       continue;
     }
+    // The wheel names the next tick with work (a timer, or a far slot to move down), so a
+    // node whose timers are all far away sleeps until then instead of polling.
     auto next = wheel_.next_wakeup();
+    std::uint64_t now = clock_.now_ms();
+    if (next && *next <= now) continue;
     if (!next) {
       sleeping_until_ = UINT64_MAX;
       wake_.wait(guard);  // no timers: sleep until one is added (idle nodes stay idle)
     } else {
       sleeping_until_ = *next;
-      std::uint64_t now = clock_.now_ms();
-      if (*next > now) wake_.wait_for(guard, std::chrono::milliseconds(*next - now));
+      wake_.wait_for(guard, std::chrono::milliseconds(*next - now));
     }
     sleeping_until_ = UINT64_MAX;
+    wakeups_.fetch_add(1, std::memory_order_relaxed);
   }
 }
 
