@@ -171,3 +171,34 @@ TEST(timer_wheel, a_never_deadline_is_pending_and_cancellable_but_never_fires_or
   EXPECT_EQ(*d, detail::never_ms);
   EXPECT_EQ(w.pending(), 1u);
 }
+
+// Driven the way the timer thread drives it (advance to next_wakeup(), adding timers on the
+// way), every timer fires exactly at its deadline, whatever level it starts on.
+TEST(timer_wheel, stepping_by_next_wakeup_fires_every_timer_exactly_at_its_deadline) {
+  timer_wheel w;
+  std::mt19937_64 rng(5);
+  std::vector<std::uint64_t> deadline_of;
+  auto add_random = [&](std::uint64_t now) {
+    const int level = static_cast<int>(rng() % 6);
+    std::uint64_t d = now + 1 + rng() % (std::uint64_t{1} << (6 * level + 6));
+    deadline_of.push_back(d);
+    w.add(d, pid{}, msg_for(static_cast<int>(deadline_of.size() - 1)));
+  };
+  for (int i = 0; i < 200; ++i) add_random(0);
+  std::vector<timer_wheel::expired> out;
+  std::size_t fired = 0;
+  int steps = 0;
+  while (auto next = w.next_wakeup()) {
+    ASSERT_LT(++steps, 100000);
+    w.advance(*next, out);
+    for (auto& e : out) {
+      EXPECT_EQ(deadline_of[static_cast<std::size_t>(value(e))], *next);
+      delete e.msg;
+      ++fired;
+    }
+    out.clear();
+    if (deadline_of.size() < 400 && rng() % 4 == 0) add_random(*next);
+  }
+  EXPECT_EQ(fired, deadline_of.size());
+  EXPECT_EQ(w.pending(), 0u);
+}
