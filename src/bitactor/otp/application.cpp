@@ -131,13 +131,16 @@ class controller_server : public gen_server {
 
 std::size_t line_of(const toml::value& v) { return v.location().line(); }
 
-// Refuses nesting deeper than max_config_nesting before toml11 sees the text: its parser
-// recurses once per array, inline table and dotted-key part, so a file of a million '['
-// would overflow the stack. Strings and comments are skipped, so brackets and dots inside
-// them do not count.
-class nesting_scan {
+// Refuses what toml11 cannot be handed safely, before it sees the text:
+//  - nesting deeper than max_config_nesting: its parser recurses once per array, inline
+//    table and dotted-key part, so a file of a million '[' would overflow the stack;
+//  - binary integers of more than max_binary_digits digits: it reads them by doubling a
+//    signed 64-bit place value once per digit, which overflows (undefined behaviour) from
+//    the 63rd digit on, whatever the value.
+// Strings and comments are skipped, so brackets, dots and digits inside them do not count.
+class config_prescan {
  public:
-  nesting_scan(std::string_view text, const std::string& source) : text_(text), source_(source) {}
+  config_prescan(std::string_view text, const std::string& source) : text_(text), source_(source) {}
 
   void run() {
     while (i_ < text_.size()) {
@@ -169,6 +172,10 @@ class nesting_scan {
         in_key_ = false;
       } else if (c == '.' && in_key_) {
         key_part();
+      } else if (c == '0' && !in_key_ && i_ + 1 < text_.size() && text_[i_ + 1] == 'b' &&
+                 (i_ == 0 || !word_char(text_[i_ - 1]))) {
+        binary_integer();
+        continue;
       }
       if (c != ' ' && c != '\t' && c != '\r' && c != '\n') line_start_ = false;
       ++i_;
@@ -176,6 +183,26 @@ class nesting_scan {
   }
 
  private:
+  static constexpr int max_binary_digits = 62;
+
+  static bool word_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '+' || c == '.';
+  }
+  void binary_integer() {
+    i_ += 2;
+    int digits = 0;
+    for (; i_ < text_.size() && (text_[i_] == '0' || text_[i_] == '1' || text_[i_] == '_'); ++i_) {
+      if (text_[i_] != '_') ++digits;
+    }
+    line_start_ = false;
+    if (digits > max_binary_digits) {
+      throw config_file_error(source_, line_,
+                              "binary integer of " + std::to_string(digits) + " digits: at most " +
+                                  std::to_string(max_binary_digits) +
+                                  " are read (write larger values in hex or decimal)");
+    }
+  }
   void newline() {
     ++line_;
     line_start_ = true;
@@ -404,7 +431,7 @@ config_file_error::config_file_error(std::string file, std::size_t line, const s
       line_(line) {}
 
 config parse_config(std::string_view text, const std::string& source_name) {
-  nesting_scan(text, source_name).run();
+  config_prescan(text, source_name).run();
   std::istringstream in{std::string(text)};
   toml::value root;
   try {
