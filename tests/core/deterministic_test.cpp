@@ -58,3 +58,29 @@ TEST(deterministic, run_until_idle_is_refused_by_the_threaded_policy) {
   node n(threaded(1));
   EXPECT_THROW(n.run_until_idle(), error);
 }
+
+// advance_time jumps from one due timer (or cascade) to the next: 2^36 ms of virtual time
+// with a few far timers takes milliseconds, and each fires in order at its virtual time.
+TEST(deterministic, advancing_far_over_sparse_timers_fires_them_in_order_at_their_times) {
+  node n(deterministic());
+  auto fired = std::make_shared<std::vector<std::pair<int, std::chrono::milliseconds>>>();
+  pid recorder = n.spawn([&n, fired](actor&, message& m) {
+    if (auto* i = m.get_if<int>()) fired->emplace_back(*i, n.now());
+  });
+  using ms = std::chrono::milliseconds;
+  const std::vector<ms> delays = {ms(std::int64_t{1} << 20), ms((std::int64_t{1} << 30) + 3),
+                                  ms((std::int64_t{1} << 35) + 1), ms((std::int64_t{1} << 36) - 1)};
+  for (std::size_t i = delays.size(); i-- > 0;) n.send_after(recorder, delays[i], int(i));
+  const auto started = std::chrono::steady_clock::now();
+  n.advance_time(ms(std::int64_t{1} << 36));
+  const auto took = std::chrono::steady_clock::now() - started;
+  std::printf("advance_time(2^36 ms) over %zu timers took %.3f ms\n", delays.size(),
+              std::chrono::duration<double, std::milli>(took).count());
+  ASSERT_EQ(fired->size(), delays.size());
+  for (std::size_t i = 0; i < delays.size(); ++i) {
+    EXPECT_EQ((*fired)[i].first, static_cast<int>(i));
+    EXPECT_EQ((*fired)[i].second, delays[i]) << "timer " << i << " fired at the wrong time";
+  }
+  EXPECT_EQ(n.now(), ms(std::int64_t{1} << 36));
+  EXPECT_LT(took, std::chrono::seconds(10));
+}

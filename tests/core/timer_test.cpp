@@ -129,3 +129,18 @@ TEST(timer, real_time_timer_fires_under_the_threaded_policy) {
   ASSERT_TRUE(t);
   EXPECT_EQ(t->n, 7);
 }
+
+// An idle node whose only timer is an hour away sleeps until that timer (or the wheel's
+// cascade before it) is due: its timer thread does not poll. We wait on a message that
+// does not come, bounded at 500 ms, and count the timer thread's wake-ups meanwhile
+// (polling every 64 ms would be about 8).
+TEST(timer, far_timer_does_not_wake_an_idle_node) {
+  node n(threaded(2));
+  inbox box(n);
+  n.send_after(box.self(), 1h, tick{1});
+  const auto before = n.counters().timer_wakeups;
+  EXPECT_FALSE(box.receive<tick>(500ms));
+  const auto woke = n.counters().timer_wakeups - before;
+  EXPECT_LE(woke, 2u) << "the timer thread woke " << woke << " times in 500 ms";
+  EXPECT_EQ(n.counters().timers_pending, 1u);
+}

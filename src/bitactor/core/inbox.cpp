@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "bitactor/core/deadline.hpp"
 #include "bitactor/core/error.hpp"
 #include "bitactor/core/runtime.hpp"
 #include "bitactor/core/spinlock.hpp"
@@ -64,7 +65,7 @@ message_ptr inbox::take_matching(bool (*pred)(const message&, const void*), cons
   auto& rt = node_.runtime();
   if (rt.deterministic() != nullptr) {
     message_ptr found;
-    rt.run_deterministic(rt.now_ms() + static_cast<std::uint64_t>(timeout.count()), [&] {
+    rt.run_deterministic(detail::deadline_after(rt.now_ms(), timeout), [&] {
       std::lock_guard guard(queue_->lock);
       found = find();
       return found != nullptr;
@@ -81,12 +82,18 @@ message_ptr inbox::take_matching(bool (*pred)(const message&, const void*), cons
     }
     for (int i = 0; i < 16; ++i) detail::cpu_relax();
   } while (timeout.count() > 0 && std::chrono::steady_clock::now() < spin_until);
+  const auto deadline = detail::steady_deadline(timeout);
   std::unique_lock guard(queue_->lock);
   message_ptr found;
-  queue_->arrived.wait_for(guard, timeout, [&] {
+  auto arrived = [&] {
     found = find();
     return found != nullptr;
-  });
+  };
+  if (deadline) {
+    queue_->arrived.wait_until(guard, *deadline, arrived);
+  } else {
+    queue_->arrived.wait(guard, arrived);  // past the clock's range: no deadline at all
+  }
   return found;
 }
 

@@ -1,5 +1,6 @@
 #include "bitactor/core/node.hpp"
 
+#include "bitactor/core/deadline.hpp"
 #include "bitactor/core/deterministic_scheduler.hpp"
 
 namespace bitactor {
@@ -17,7 +18,7 @@ std::size_t node::run_until_idle() {
 void node::advance_time(std::chrono::milliseconds by) {
   auto* det = rt_->deterministic();
   if (det == nullptr) throw error("advance_time: needs scheduling_policy::deterministic");
-  std::uint64_t target = rt_->now_ms() + static_cast<std::uint64_t>(by.count());
+  std::uint64_t target = detail::deadline_after(rt_->now_ms(), by);
   rt_->run_deterministic(target, [] { return false; });
 }
 

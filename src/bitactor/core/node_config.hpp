@@ -15,13 +15,17 @@ enum class scheduling_policy {
 };
 
 struct node_config {
-  /// Erlang node name (`name@host`); "nonode@nohost" for a node that is not distributed.
+  /// Erlang node name `alive@host` (erl -name/-sname): a non-empty alive part of letters,
+  /// digits, `_` and `-`, one `@`, a non-empty host of printable characters other than `@`;
+  /// at most 255 bytes. "nonode@nohost" for a node that is not distributed.
   std::string name = "nonode@nohost";
   /// Incarnation number carried by pids and refs (Erlang's creation).
   std::uint32_t creation = 0;
   /// Scheduler worker threads; defaults to the hardware threads. Must be >= 1.
   std::size_t workers = default_workers();
-  /// Threads for processes spawned as blocking (spawn_blocking).
+  /// Threads for processes spawned as blocking (spawn_blocking). Must be >= 1 under the
+  /// work-stealing policy (with none, such processes would never run and stop() would hang);
+  /// the deterministic policy runs them on its one thread and ignores this.
   std::size_t blocking_threads = 2;
   /// Most processes alive at once; spawn beyond it throws system_limit.
   std::size_t max_processes = std::size_t{1} << 22;

@@ -43,6 +43,7 @@ struct node_counters {
   std::uint64_t crashed = 0;          // of those, by an exception escaping a handler
   std::uint64_t messages_sent = 0;    // messages and signals delivered to local processes
   std::uint64_t timers_pending = 0;
+  std::uint64_t timer_wakeups = 0;  // times the timer thread woke (production policy)
   std::size_t workers = 0;
 };
 

@@ -5,6 +5,7 @@
 #include <typeinfo>
 
 #include "bitactor/core/actor.hpp"
+#include "bitactor/core/deadline.hpp"
 #include "bitactor/core/deterministic_scheduler.hpp"
 #include "bitactor/core/signal.hpp"
 #include "bitactor/core/work_stealing_scheduler.hpp"
@@ -579,14 +580,13 @@ void runtime::send_exit(const pid& from, const pid& to, exit_reason reason) {
 
 timer_ref runtime::send_after(std::chrono::milliseconds delay, const pid& to, message* m,
                               timer_service::stamp_fn stamp) {
-  auto ms = delay.count() < 0 ? 0 : static_cast<std::uint64_t>(delay.count());
-  return timers_.start(ms, to, m, stamp);
+  return timers_.start(delay_ms(delay), to, m, stamp);
 }
 
 std::optional<std::chrono::milliseconds> runtime::cancel_timer(timer_ref r) {
   auto left = timers_.cancel(r);
   if (!left) return std::nullopt;
-  return std::chrono::milliseconds(*left);
+  return as_duration(*left);
 }
 
 void runtime::register_name(std::string_view name, const pid& p) {
@@ -698,6 +698,7 @@ node_counters runtime::counters() const {
   c.crashed = crashed_.read();
   c.messages_sent = messages_.read();
   c.timers_pending = const_cast<timer_service&>(timers_).pending();
+  c.timer_wakeups = timers_.wakeups();
   c.workers = scheduler_->worker_count();
   return c;
 }

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <vector>
 
+#include "bitactor/core/deadline.hpp"
 #include "bitactor/core/message.hpp"
 
 namespace bitactor::detail {
@@ -31,13 +32,13 @@ void timer_service::stop() {
   for (message* m : left) delete m;
 }
 
-timer_ref timer_service::start(std::uint64_t delay_ms, pid target, message* msg, stamp_fn stamp) {
-  if (delay_ms == 0) {  // erlang:send_after(0, ...) sends at once; nothing left to cancel
+timer_ref timer_service::start(std::uint64_t delay, pid target, message* msg, stamp_fn stamp) {
+  if (delay == 0) {  // erlang:send_after(0, ...) sends at once; nothing left to cancel
     if (stamp != nullptr) stamp(msg, timer_ref{});
     deliver_(target, msg);
     return timer_ref{};
   }
-  std::uint64_t deadline = clock_.now_ms() + delay_ms;
+  std::uint64_t deadline = deadline_after(clock_.now_ms(), delay);  // never_ms: never fires
   bool wake = false;
   timer_ref r;
   {
@@ -92,16 +93,20 @@ void timer_service::thread_main() {
       guard.lock();
       continue;
     }
+    // The wheel names the next tick with work (a timer, or a far slot to move down), so a
+    // node whose timers are all far away sleeps until then instead of polling.
     auto next = wheel_.next_wakeup();
+    std::uint64_t now = clock_.now_ms();
+    if (next && *next <= now) continue;
     if (!next) {
       sleeping_until_ = UINT64_MAX;
       wake_.wait(guard);  // no timers: sleep until one is added (idle nodes stay idle)
     } else {
       sleeping_until_ = *next;
-      std::uint64_t now = clock_.now_ms();
-      if (*next > now) wake_.wait_for(guard, std::chrono::milliseconds(*next - now));
+      wake_.wait_for(guard, std::chrono::milliseconds(*next - now));
     }
     sleeping_until_ = UINT64_MAX;
+    wakeups_.fetch_add(1, std::memory_order_relaxed);
   }
 }
 

@@ -3,6 +3,7 @@
 // own (production; it sleeps until the next deadline, so an idle node with no timers never
 // wakes) or by the deterministic policy's virtual clock (tests call advance_to()).
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -28,7 +29,8 @@ class timer_service {
   void stop();
 
   using stamp_fn = void (*)(message*, timer_ref);
-  timer_ref start(std::uint64_t delay_ms, pid target, message* msg, stamp_fn stamp = nullptr);
+  /// Delivers msg to target after delay ms; a deadline past the clock's range never fires.
+  timer_ref start(std::uint64_t delay, pid target, message* msg, stamp_fn stamp = nullptr);
   /// Remaining milliseconds of a pending timer, or nullopt if it already fired or was
   /// cancelled (Erlang's erlang:cancel_timer/1 returning false).
   std::optional<std::uint64_t> cancel(timer_ref r);
@@ -37,6 +39,9 @@ class timer_service {
   /// The next deadline that may fire, if any timer is pending.
   std::optional<std::uint64_t> next_wakeup();
   std::size_t pending();
+  /// Times the driving thread woke from waiting (a timer was due, one was added that is due
+  /// sooner, a cascade, or a spurious wake-up): what an idle node's timers cost it.
+  std::uint64_t wakeups() const noexcept { return wakeups_.load(std::memory_order_relaxed); }
 
  private:
   void thread_main();
@@ -48,6 +53,7 @@ class timer_service {
   timer_wheel wheel_;
   std::uint64_t sleeping_until_ = UINT64_MAX;
   bool stopping_ = false;
+  std::atomic<std::uint64_t> wakeups_{0};
   std::thread thread_;
 };
 

@@ -1,5 +1,8 @@
 #include "bitactor/core/timer_wheel.hpp"
 
+#include <bit>
+
+#include "bitactor/core/deadline.hpp"
 #include "bitactor/core/message.hpp"
 
 namespace bitactor::detail {
@@ -31,6 +34,14 @@ timer_ref timer_wheel::add(std::uint64_t deadline, pid target, message* msg) {
 
 void timer_wheel::place(std::uint32_t index) {
   entry& e = entries_[index];
+  if (e.deadline == never_ms) {
+    e.bucket = never_bucket;
+    e.prev = none;
+    e.next = heads_[never_bucket];
+    if (e.next != none) entries_[e.next - 1].prev = index + 1;
+    heads_[never_bucket] = index + 1;
+    return;
+  }
   std::uint64_t expires = e.deadline < next_tick_ ? next_tick_ : e.deadline;
   std::uint64_t delta = expires - next_tick_;
   int level = 0;
@@ -55,7 +66,7 @@ void timer_wheel::unlink(std::uint32_t index) {
     heads_[e.bucket] = e.next;
   }
   if (e.next != none) entries_[e.next - 1].prev = e.prev;
-  if (heads_[e.bucket] == none) {
+  if (heads_[e.bucket] == none && e.bucket != never_bucket) {
     occupied_[e.bucket / slots] &= ~(std::uint64_t{1} << (e.bucket % slots));
   }
 }
@@ -85,50 +96,66 @@ void timer_wheel::cascade(int level, std::uint32_t slot) {
   }
 }
 
+void timer_wheel::run_tick(std::vector<expired>& out) {
+  auto index = static_cast<std::uint32_t>(next_tick_ & (slots - 1));
+  if (index == 0) {
+    // Crossing a 64-tick boundary: pull the next slot of each coarser level down, as far up
+    // as the boundary reaches (Linux's cascade()).
+    for (int level = 1; level < levels; ++level) {
+      auto slot = static_cast<std::uint32_t>((next_tick_ >> (level_bits * level)) & (slots - 1));
+      cascade(level, slot);
+      if (slot != 0) break;
+    }
+  }
+  std::uint32_t i = heads_[index];
+  heads_[index] = none;
+  occupied_[0] &= ~(std::uint64_t{1} << index);
+  while (i != none) {
+    entry& e = entries_[i - 1];
+    std::uint32_t next = e.next;
+    out.push_back(expired{e.target, e.msg});
+    e.msg = nullptr;
+    e.generation += 1;
+    --pending_;
+    free_.push_back(i - 1);
+    i = next;
+  }
+}
+
 void timer_wheel::advance(std::uint64_t now, std::vector<expired>& out) {
   while (next_tick_ <= now) {
-    if (pending_ == 0) {
-      next_tick_ = now + 1;
+    // Ticks before the next one with work change nothing: skip them all. Slots are named by
+    // absolute time bits, so jumping keeps every pending slot's cascade tick where it was.
+    auto at = next_wakeup();
+    if (!at || *at > now) {
+      next_tick_ = now == never_ms ? now : now + 1;
       return;
     }
-    auto index = static_cast<std::uint32_t>(next_tick_ & (slots - 1));
-    if (index == 0) {
-      // Crossing a 64-tick boundary: pull the next slot of each coarser level down, as far up
-      // as the boundary reaches (Linux's cascade()).
-      for (int level = 1; level < levels; ++level) {
-        auto slot = static_cast<std::uint32_t>((next_tick_ >> (level_bits * level)) & (slots - 1));
-        cascade(level, slot);
-        if (slot != 0) break;
-      }
-    } else if ((occupied_[0] >> index) == 0) {
-      // Nothing left in this 64-tick round at level 0: jump to the next boundary.
-      next_tick_ = std::min(now + 1, (next_tick_ | (slots - 1)) + 1);
-      continue;
-    }
-    std::uint32_t bucket = index;
-    std::uint32_t i = heads_[bucket];
-    heads_[bucket] = none;
-    occupied_[0] &= ~(std::uint64_t{1} << index);
-    while (i != none) {
-      entry& e = entries_[i - 1];
-      std::uint32_t next = e.next;
-      out.push_back(expired{e.target, e.msg});
-      e.msg = nullptr;
-      e.generation += 1;
-      --pending_;
-      free_.push_back(i - 1);
-      i = next;
-    }
+    next_tick_ = *at;
+    run_tick(out);
+    if (next_tick_ == never_ms) return;
     ++next_tick_;
   }
 }
 
 std::optional<std::uint64_t> timer_wheel::next_wakeup() const {
-  if (pending_ == 0) return std::nullopt;
-  auto index = static_cast<std::uint32_t>(next_tick_ & (slots - 1));
-  std::uint64_t later = occupied_[0] >> index;
-  if (later != 0) return next_tick_ + static_cast<std::uint64_t>(__builtin_ctzll(later));
-  return (next_tick_ | (slots - 1)) + 1;  // next cascade boundary
+  std::optional<std::uint64_t> best;
+  for (int level = 0; level < levels; ++level) {
+    if (occupied_[level] == 0) continue;
+    const int shift = level_bits * level;
+    const std::uint64_t pos = next_tick_ >> shift;  // the level's current slot, absolute
+    const auto current = static_cast<int>(pos & (slots - 1));
+    // A coarser slot is moved down at the tick that starts it; if that tick is behind us
+    // (we are inside the current slot), the current slot's next turn is a full round away.
+    const bool at_slot_start = (next_tick_ & ((std::uint64_t{1} << shift) - 1)) == 0;
+    const int skip = at_slot_start ? 0 : 1;
+    const std::uint64_t ahead = std::rotr(occupied_[level], (current + skip) & (slots - 1));
+    const std::uint64_t steps = static_cast<std::uint64_t>(skip + std::countr_zero(ahead));
+    if (pos + steps > (never_ms >> shift)) continue;  // beyond the clock's range
+    const std::uint64_t tick = (pos + steps) << shift;
+    if (!best || tick < *best) best = tick;
+  }
+  return best;
 }
 
 void timer_wheel::drain(std::vector<message*>& out) {

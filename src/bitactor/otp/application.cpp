@@ -1,7 +1,10 @@
 #include "bitactor/otp/application.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <toml.hpp>
 
@@ -128,15 +131,241 @@ class controller_server : public gen_server {
 
 std::size_t line_of(const toml::value& v) { return v.location().line(); }
 
-void flatten(const toml::value& table, const std::string& prefix, const std::string& app,
-             const std::string& source, environment& out) {
+// Refuses what toml11 cannot be handed safely, before it sees the text:
+//  - nesting deeper than max_config_nesting: its parser recurses once per array, inline
+//    table and dotted-key part, so a file of a million '[' would overflow the stack;
+//  - binary integers of more than max_binary_digits digits: it reads them by doubling a
+//    signed 64-bit place value once per digit, which overflows (undefined behaviour) from
+//    the 63rd digit on, whatever the value.
+// Strings and comments are skipped, so brackets, dots and digits inside them do not count.
+class config_prescan {
+ public:
+  config_prescan(std::string_view text, const std::string& source) : text_(text), source_(source) {}
+
+  void run() {
+    while (i_ < text_.size()) {
+      const char c = text_[i_];
+      if (c == '\n') {
+        newline();
+      } else if (c == '#') {
+        while (i_ < text_.size() && text_[i_] != '\n') ++i_;
+        continue;
+      } else if (c == '"' || c == '\'') {
+        skip_string(c);
+        continue;
+      } else if (c == '[' && line_start_ && open_.empty()) {
+        header();
+        continue;
+      } else if (c == '[' || c == '{') {
+        open_.push_back(c);
+        if (static_cast<int>(open_.size()) > max_config_nesting) {
+          fail("arrays and inline tables nest deeper than " + std::to_string(max_config_nesting) +
+               " levels");
+        }
+        key_start(c == '{');
+      } else if (c == ']' || c == '}') {
+        if (!open_.empty()) open_.pop_back();
+        in_key_ = false;
+      } else if (c == ',') {
+        key_start(!open_.empty() && open_.back() == '{');
+      } else if (c == '=') {
+        in_key_ = false;
+      } else if (c == '.' && in_key_) {
+        key_part();
+      } else if (c == '0' && !in_key_ && i_ + 1 < text_.size() && text_[i_ + 1] == 'b' &&
+                 (i_ == 0 || !word_char(text_[i_ - 1]))) {
+        binary_integer();
+        continue;
+      }
+      if (c != ' ' && c != '\t' && c != '\r' && c != '\n') line_start_ = false;
+      ++i_;
+    }
+  }
+
+ private:
+  static constexpr int max_binary_digits = 62;
+
+  static bool word_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '+' || c == '.';
+  }
+  void binary_integer() {
+    i_ += 2;
+    int digits = 0;
+    for (; i_ < text_.size() && (text_[i_] == '0' || text_[i_] == '1' || text_[i_] == '_'); ++i_) {
+      if (text_[i_] != '_') ++digits;
+    }
+    line_start_ = false;
+    if (digits > max_binary_digits) {
+      throw config_file_error(source_, line_,
+                              "binary integer of " + std::to_string(digits) + " digits: at most " +
+                                  std::to_string(max_binary_digits) +
+                                  " are read (write larger values in hex or decimal)");
+    }
+  }
+  void newline() {
+    ++line_;
+    line_start_ = true;
+    if (open_.empty()) key_start(true);  // a new line at the top level starts a key
+  }
+  void key_start(bool is_key) {
+    in_key_ = is_key;
+    parts_ = 1;
+  }
+  void key_part() {
+    if (++parts_ > max_config_nesting) {
+      fail("a dotted key or table header has more than " + std::to_string(max_config_nesting) +
+           " parts");
+    }
+  }
+  // [a.b.c] or [[a.b.c]]: count the parts up to the closing bracket.
+  void header() {
+    line_start_ = false;
+    parts_ = 1;
+    ++i_;
+    while (i_ < text_.size() && text_[i_] != ']' && text_[i_] != '\n') {
+      const char c = text_[i_];
+      if (c == '"' || c == '\'') {
+        skip_string(c);
+        continue;
+      }
+      if (c == '.') key_part();
+      ++i_;
+    }
+    while (i_ < text_.size() && text_[i_] == ']') ++i_;
+    in_key_ = false;
+  }
+  // Basic strings (double quotes, with escapes) and literal ones (single quotes) end at their
+  // quote or the line's end; multi-line ones (three quotes) at their closing three quotes.
+  void skip_string(char quote) {
+    const std::string triple(3, quote);
+    const bool multi = text_.compare(i_, 3, triple) == 0;
+    i_ += multi ? 3 : 1;
+    while (i_ < text_.size()) {
+      const char c = text_[i_];
+      if (c == '\\' && quote == '"') {
+        if (i_ + 1 < text_.size() && text_[i_ + 1] == '\n') ++line_;
+        i_ += 2;
+        continue;
+      }
+      if (c == '\n') {
+        if (!multi) return;  // an unterminated string: the parser reports it
+        ++line_;
+      }
+      if (c == quote && (!multi || text_.compare(i_, 3, triple) == 0)) {
+        i_ += multi ? 3 : 1;
+        line_start_ = false;
+        return;
+      }
+      ++i_;
+    }
+  }
+  [[noreturn]] void fail(const std::string& what) {
+    throw config_file_error(source_, line_, what + " (the most a config file may nest)");
+  }
+
+  std::string_view text_;
+  const std::string& source_;
+  std::size_t i_ = 0;
+  std::size_t line_ = 1;
+  std::vector<char> open_;  // the '[' and '{' open around the current position
+  bool line_start_ = true;
+  bool in_key_ = true;
+  int parts_ = 1;
+};
+
+// toml11 3.7 caps a decimal integer past 64 bits at INT64_MAX/INT64_MIN and wraps a binary
+// one, where TOML 1.0 says an integer that cannot be represented losslessly must be an
+// error. So the integer's own text is read again here; nullopt: it fits (or the text cannot
+// be found, which leaves toml11's value).
+std::optional<std::string> integer_out_of_range(const toml::value& v) {
+  const toml::source_location at = v.location();
+  const std::string line = at.line_str();
+  if (at.column() == 0 || at.column() - 1 + at.region() > line.size()) return std::nullopt;
+  const std::string text = line.substr(at.column() - 1, at.region());
+  std::size_t i = 0;
+  bool negative = false;
+  if (i < text.size() && (text[i] == '+' || text[i] == '-')) negative = text[i++] == '-';
+  unsigned radix = 10;
+  if (i + 1 < text.size() && text[i] == '0') {
+    const char p = text[i + 1];
+    radix = p == 'x' ? 16 : p == 'o' ? 8 : p == 'b' ? 2 : 10;
+    if (radix != 10) i += 2;
+  }
+  constexpr auto most = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  const std::uint64_t limit = negative ? most + 1 : most;
+  std::uint64_t value = 0;
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '_') continue;
+    unsigned digit = 0;
+    if (c >= '0' && c <= '9') {
+      digit = static_cast<unsigned>(c - '0');
+    } else if (c >= 'a' && c <= 'f') {
+      digit = static_cast<unsigned>(c - 'a' + 10);
+    } else if (c >= 'A' && c <= 'F') {
+      digit = static_cast<unsigned>(c - 'A' + 10);
+    } else {
+      return std::nullopt;  // not an integer's text after all
+    }
+    if (digit >= radix) return std::nullopt;
+    if (value > (limit - digit) / radix) return text;
+    value = value * radix + digit;
+  }
+  return std::nullopt;
+}
+
+// How a key path is written in TOML: bare parts as they are, others quoted.
+std::string spelled(const std::vector<std::string>& path) {
+  std::string out;
+  for (const std::string& part : path) {
+    if (!out.empty()) out += '.';
+    const bool bare = !part.empty() && std::all_of(part.begin(), part.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+             c == '_' || c == '-';
+    });
+    out += bare ? part : "\"" + part + "\"";
+  }
+  return out;
+}
+
+// Where each flattened name of one application came from, to name both keys of a clash.
+struct flattened_key {
+  std::vector<std::string> path;
+  std::size_t line;
+};
+
+void flatten(const toml::value& table, std::vector<std::string>& path, const std::string& app,
+             const std::string& source, environment& out,
+             std::map<std::string, flattened_key>& seen) {
   for (const auto& [key, v] : table.as_table()) {
-    const std::string name = prefix.empty() ? key : prefix + "." + key;
+    path.push_back(key);
+    std::string name;
+    for (std::size_t i = 1; i < path.size(); ++i) name += (i > 1 ? "." : "") + path[i];
+    if (v.type() != toml::value_t::table) {
+      flattened_key here{path, line_of(v)};
+      auto [it, fresh] = seen.try_emplace(name, here);
+      if (!fresh) {
+        // Tables are not kept in file order: report at the later of the two lines.
+        const flattened_key& first = it->second.line <= here.line ? it->second : here;
+        const flattened_key& second = it->second.line <= here.line ? here : it->second;
+        throw config_file_error(source, second.line,
+                                "key " + spelled(second.path) + " and key " + spelled(first.path) +
+                                    " (line " + std::to_string(first.line) + ") both name '" + app +
+                                    "." + name + "'");
+      }
+    }
     switch (v.type()) {
       case toml::value_t::boolean:
         out[name] = v.as_boolean();
         break;
       case toml::value_t::integer:
+        if (auto text = integer_out_of_range(v)) {
+          throw config_file_error(source, line_of(v),
+                                  "integer " + *text + " of '" + app + "." + name +
+                                      "' does not fit in 64 bits (-9223372036854775808 to "
+                                      "9223372036854775807)");
+        }
         out[name] = static_cast<std::int64_t>(v.as_integer());
         break;
       case toml::value_t::floating:
@@ -146,13 +375,14 @@ void flatten(const toml::value& table, const std::string& prefix, const std::str
         out[name] = static_cast<std::string>(v.as_string());
         break;
       case toml::value_t::table:
-        flatten(v, name, app, source, out);
+        flatten(v, path, app, source, out, seen);
         break;
       default:
         throw config_file_error(source, line_of(v),
                                 "value of '" + app + "." + name +
                                     "' is not a boolean, integer, float, string or table");
     }
+    path.pop_back();
   }
 }
 
@@ -201,6 +431,7 @@ config_file_error::config_file_error(std::string file, std::size_t line, const s
       line_(line) {}
 
 config parse_config(std::string_view text, const std::string& source_name) {
+  config_prescan(text, source_name).run();
   std::istringstream in{std::string(text)};
   toml::value root;
   try {
@@ -215,16 +446,24 @@ config parse_config(std::string_view text, const std::string& source_name) {
           source_name, line_of(v),
           "top-level key '" + app + "' is not an application table (write [" + app + "])");
     }
-    flatten(v, "", app, source_name, out[app]);
+    std::vector<std::string> path{app};
+    std::map<std::string, flattened_key> seen;
+    flatten(v, path, app, source_name, out[app], seen);
   }
   return out;
 }
 
 config read_config_file(const std::string& path) {
-  std::ifstream in(path);
+  // A directory opens as an ifstream on Linux and reads as nothing: an empty config, silently.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw config_file_error(path, 0, "is a directory, not a config file");
+  }
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw config_file_error(path, 0, "cannot open the config file");
   std::ostringstream text;
-  text << in.rdbuf();
+  if (in.peek() != std::ifstream::traits_type::eof()) text << in.rdbuf();
+  if (in.bad()) throw config_file_error(path, 0, "cannot read the config file");
   return parse_config(text.str(), path);
 }
 

@@ -102,7 +102,16 @@ class config_file_error : public application_error {
   std::size_t line_;
 };
 
-/// Reads a config file (TOML, one table per application). Throws config_file_error.
+/// Most arrays and inline tables a config file may nest inside one another, and most parts
+/// (`a.b.c` has 3) a dotted key or table header may have. Deeper files are refused before
+/// parsing: the TOML parser recurses once per level.
+inline constexpr int max_config_nesting = 64;
+
+/// Reads a config file (TOML, one table per application). Throws config_file_error when the
+/// file cannot be read (or is a directory), is not valid TOML, nests deeper than
+/// max_config_nesting, holds an integer outside 64 bits (or a binary one of more than 62
+/// digits, which the TOML parser cannot read safely), an array or a date, or has two keys
+/// of one application that flatten to the same dotted name (`"a.b" = 1` and `a.b = 2`).
 config read_config_file(const std::string& path);
 /// The same from text; `source_name` names it in errors.
 config parse_config(std::string_view text, const std::string& source_name);

@@ -1,5 +1,6 @@
 #include "bitactor/otp/task.hpp"
 
+#include <bitactor/core/deadline.hpp>
 #include <stdexcept>
 
 namespace bitactor::otp {
@@ -9,9 +10,14 @@ std::string describe_task(const pid& task) { return "await of task " + task.to_s
 
 message_ptr await_from_thread(node& n, inbox& box, const pid& task, const ref& tag,
                               const ref& monitor, std::chrono::milliseconds timeout) {
-  const auto deadline = n.now() + timeout;
+  // Saturating: a timeout past the clock's range (milliseconds::max()) waits forever.
+  auto now = [&n] { return static_cast<std::uint64_t>(n.now().count()); };
+  const std::uint64_t deadline = bitactor::detail::deadline_after(now(), timeout);
   while (true) {
-    auto left = std::max(deadline - n.now(), std::chrono::milliseconds(0));
+    const std::uint64_t at = now();
+    auto left = deadline == bitactor::detail::never_ms
+                    ? std::chrono::milliseconds::max()
+                    : bitactor::detail::as_duration(deadline > at ? deadline - at : 0);
     message_ptr m = box.receive_any(left);
     if (!m) {
       // Task.await: a task that did not finish in time is of no more use; kill it.
