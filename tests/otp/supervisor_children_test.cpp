@@ -332,3 +332,31 @@ TEST_P(supervisor_both, extra_return_of_a_plain_start_simple) {
   EXPECT_EQ(std::any_cast<int>(r->info), 7);
   EXPECT_TRUE(terminate_child(n, sup, r->process));
 }
+
+// --- registered names ------------------------------------------------------------------------
+
+TEST_P(supervisor_both, registered_child_is_found_by_name_and_keeps_it_across_restarts) {
+  pid sup = start_sup({.intensity = 5},
+                      {child_spec::worker<worker>("a", box.self(), "a").registered_as("alpha")});
+  notes(1);
+  pid first = child_pid(sup, "a");
+  ASSERT_EQ(n.whereis("alpha"), first);
+  crash(sup, "a");
+  EXPECT_EQ(notes(2), (std::vector<std::string>{"stop a", "start a"}));
+  pid second = child_pid(sup, "a");
+  EXPECT_NE(second, first);
+  EXPECT_EQ(n.whereis("alpha"), second);
+}
+
+TEST_P(supervisor_both, registered_child_supervisor_is_found_by_name) {
+  supervisor_spec inner{{}, {w("x")}};
+  pid sup = start_sup({}, {child_spec::supervisor("inner", inner).registered_as("inner_sup")});
+  notes(1);
+  EXPECT_EQ(n.whereis("inner_sup"), child_pid(sup, "inner"));
+  EXPECT_EQ(children(*n.whereis("inner_sup")).size(), 1u);
+}
+
+TEST(supervisor_spec, registered_as_refuses_a_hand_written_start) {
+  child_spec hand_written{"h", start_fn{}};
+  EXPECT_THROW((void)std::move(hand_written).registered_as("h"), std::logic_error);
+}

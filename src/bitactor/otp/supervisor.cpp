@@ -10,7 +10,10 @@
 namespace bitactor::otp {
 
 child_spec child_spec::supervisor(std::string id, supervisor_spec spec) {
-  child_spec c{std::move(id), start_link_fn<otp::supervisor>(std::move(spec))};
+  child_spec c{std::move(id), start_link_fn<otp::supervisor>(spec)};
+  c.start_registered_as = [spec](std::string name) {
+    return start_link_named_fn<otp::supervisor>(std::move(name), spec);
+  };
   c.kind = child_kind::supervisor;
   c.shutdown = shutdown_policy::wait_forever();
   return c;
@@ -241,7 +244,10 @@ bool supervisor::record_start(child& c, const start_result& r) {
   state_->set_running(c, r.process);
   // OTP keeps neither the start function nor its arguments of a temporary child: it is
   // never started again.
-  if (c.spec.restart == restart_type::temporary) c.spec.start = nullptr;
+  if (c.spec.restart == restart_type::temporary) {
+    c.spec.start = nullptr;
+    c.spec.start_registered_as = nullptr;
+  }
   if (!report_wanted(spdlog::level::info)) return true;
   report rep;
   rep.type = report::kind::progress;

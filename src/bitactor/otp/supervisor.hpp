@@ -57,8 +57,10 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -91,11 +93,18 @@ struct child_spec {
   shutdown_policy shutdown = shutdown_policy::after(std::chrono::seconds(5));
   child_kind kind = child_kind::worker;
   bool significant = false;
+  /// Makes a start function that registers the child under a name; set by worker() and
+  /// supervisor(), used by registered_as().
+  std::function<start_fn(std::string)> start_registered_as = {};
 
   /// A worker running behaviour S(args...) (gen_server, gen_statem).
   template <class S, class... Args>
   static child_spec worker(std::string id, Args... args) {
-    return child_spec{std::move(id), start_link_fn<S>(std::move(args)...)};
+    child_spec c{std::move(id), start_link_fn<S>(args...)};
+    c.start_registered_as = [=](std::string name) {
+      return start_link_named_fn<S>(std::move(name), args...);
+    };
+    return c;
   }
   /// A worker that is a plain actor A(args...) (started as soon as spawned).
   template <class A, class... Args>
@@ -115,6 +124,17 @@ struct child_spec {
   }
   child_spec&& as_significant() && {
     significant = true;
+    return std::move(*this);
+  }
+  /// The child registers under `name` before its init runs, at every start and restart
+  /// (OTP: a child spec whose start is {M, start_link, [{local, Name}, ...]}). For specs made
+  /// by worker() and supervisor(); throws std::logic_error for a hand-written start.
+  child_spec&& registered_as(std::string name) && {
+    if (!start_registered_as) {
+      throw std::logic_error("child_spec '" + id +
+                             "': registered_as needs a spec made by worker() or supervisor()");
+    }
+    start = start_registered_as(std::move(name));
     return std::move(*this);
   }
 };
