@@ -1,0 +1,162 @@
+#include "bitactor/dist/epmd_client.hpp"
+
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "bitactor/dist/dist_error.hpp"
+
+extern char** environ;
+
+namespace bitactor::dist::detail {
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace epmd {
+
+namespace {
+void put16(std::vector<std::uint8_t>& v, std::size_t x) {
+  v.push_back(static_cast<std::uint8_t>(x >> 8));
+  v.push_back(static_cast<std::uint8_t>(x));
+}
+void frame(std::vector<std::uint8_t>& v) {
+  std::size_t n = v.size() - 2;
+  v[0] = static_cast<std::uint8_t>(n >> 8);
+  v[1] = static_cast<std::uint8_t>(n);
+}
+}  // namespace
+
+std::vector<std::uint8_t> alive2_request(std::uint16_t port, bool hidden, std::string_view alive) {
+  std::vector<std::uint8_t> v{0, 0, 120};
+  put16(v, port);
+  v.push_back(hidden ? 72 : 77);  // node type: hidden / normal
+  v.push_back(0);                 // protocol: tcp/ip v4
+  put16(v, 6);                    // highest version
+  put16(v, 5);                    // lowest version
+  put16(v, alive.size());
+  v.insert(v.end(), alive.begin(), alive.end());
+  put16(v, 0);  // no extra
+  frame(v);
+  return v;
+}
+
+std::vector<std::uint8_t> port_please2_request(std::string_view alive) {
+  std::vector<std::uint8_t> v{0, 0, 122};
+  v.insert(v.end(), alive.begin(), alive.end());
+  frame(v);
+  return v;
+}
+
+std::optional<std::uint32_t> parse_alive2_reply(std::span<const std::uint8_t> r) {
+  if (r.size() >= 2 && (r[0] == 118 || r[0] == 121) && r[1] != 0) return std::nullopt;
+  if (r.size() == 6 && r[0] == 118) {
+    return (std::uint32_t{r[2]} << 24) | (std::uint32_t{r[3]} << 16) | (std::uint32_t{r[4]} << 8) |
+           r[5];
+  }
+  if (r.size() == 4 && r[0] == 121) return (std::uint32_t{r[2]} << 8) | r[3];
+  throw dist_error("dist: epmd sent an unexpected reply to ALIVE2");
+}
+
+}  // namespace epmd
+
+namespace {
+
+// erl starts `epmd -daemon` when none answers; the daemon forks and the command returns.
+void start_epmd_daemon(std::uint16_t port) {
+  std::string port_text = std::to_string(port);
+  const char* argv[] = {"epmd", "-daemon", "-port", port_text.c_str(), nullptr};
+  pid_t child = 0;
+  if (posix_spawnp(&child, "epmd", nullptr, nullptr, const_cast<char* const*>(argv), environ) !=
+      0) {
+    throw dist_error("dist: no epmd answers on port " + port_text + " and epmd cannot be started");
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+}
+
+}  // namespace
+
+asio::awaitable<std::uint32_t> epmd_registration::register_node(std::string alive,
+                                                                std::uint16_t port, bool hidden,
+                                                                std::uint16_t epmd_port,
+                                                                bool start,
+                                                                std::chrono::milliseconds limit) {
+  auto ex = co_await asio::this_coro::executor;
+  tcp::endpoint epmd_at(asio::ip::make_address("127.0.0.1"), epmd_port);
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  bool started = false;
+  asio::steady_timer backoff(ex);
+  auto delay = std::chrono::milliseconds(10);
+  while (true) {
+    boost::system::error_code ec;
+    socket_.close(ec);
+    co_await socket_.async_connect(epmd_at, asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec) break;
+    if (!start) {
+      throw dist_error("dist: no epmd answers on 127.0.0.1:" + std::to_string(epmd_port) + " (" +
+                       ec.message() + ")");
+    }
+    if (!started) {
+      start_epmd_daemon(epmd_port);
+      started = true;
+    }
+    // The daemon needs a moment to listen; retry with a growing pause, up to the limit.
+    if (std::chrono::steady_clock::now() >= deadline) {
+      throw dist_error("dist: started epmd on port " + std::to_string(epmd_port) +
+                       " but it does not answer");
+    }
+    backoff.expires_after(delay);
+    co_await backoff.async_wait(asio::use_awaitable);
+    delay = std::min(delay * 2, std::chrono::milliseconds(200));
+  }
+  auto req = epmd::alive2_request(port, hidden, alive);
+  co_await asio::async_write(socket_, asio::buffer(req), asio::use_awaitable);
+  std::uint8_t head[2];
+  co_await asio::async_read(socket_, asio::buffer(head), asio::use_awaitable);
+  std::vector<std::uint8_t> reply(head, head + 2);
+  std::size_t rest = head[0] == 118 ? 4 : head[0] == 121 ? 2 : 0;
+  if (head[1] == 0 && rest > 0) {
+    reply.resize(2 + rest);
+    co_await asio::async_read(socket_, asio::buffer(reply.data() + 2, rest), asio::use_awaitable);
+  }
+  auto creation = epmd::parse_alive2_reply(reply);
+  if (!creation) {
+    socket_.close();
+    throw dist_error("dist: the node name '" + alive + "' is already registered with epmd");
+  }
+  co_return *creation;
+}
+
+void epmd_registration::close() {
+  boost::system::error_code ec;
+  socket_.close(ec);
+}
+
+asio::awaitable<std::optional<std::uint16_t>> port_please(std::string host,
+                                                          std::uint16_t epmd_port,
+                                                          std::string alive) {
+  auto ex = co_await asio::this_coro::executor;
+  tcp::resolver resolver(ex);
+  auto endpoints =
+      co_await resolver.async_resolve(host, std::to_string(epmd_port), asio::use_awaitable);
+  tcp::socket s(ex);
+  co_await asio::async_connect(s, endpoints, asio::use_awaitable);
+  auto req = epmd::port_please2_request(alive);
+  co_await asio::async_write(s, asio::buffer(req), asio::use_awaitable);
+  std::uint8_t head[2];
+  co_await asio::async_read(s, asio::buffer(head), asio::use_awaitable);
+  if (head[0] != 119) throw dist_error("dist: epmd sent an unexpected reply to PORT_PLEASE2");
+  if (head[1] != 0) co_return std::nullopt;
+  std::uint8_t port[2];
+  co_await asio::async_read(s, asio::buffer(port), asio::use_awaitable);
+  co_return static_cast<std::uint16_t>((port[0] << 8) | port[1]);
+}
+
+}  // namespace bitactor::dist::detail
