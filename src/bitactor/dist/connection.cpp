@@ -39,15 +39,15 @@ connection::connection(connection_owner& owner, asio::io_context& io, std::strin
       peer_(std::move(peer)),
       initiator_(true) {}
 
-std::uint64_t connection::negotiated() const noexcept {
-  return owner_.local_flags() & peer_flags_;
-}
+std::uint64_t connection::negotiated() const noexcept { return owner_.local_flags() & peer_flags_; }
 
 void connection::start() {
-  asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->run(); },
-                 asio::detached);
+  asio::co_spawn(
+      socket_.get_executor(), [self = shared_from_this()] { return self->run(); }, asio::detached);
 }
 
+// GCC 12 mis-destroys temporaries with destructors that live across a co_await (double
+// frees seen here), so the coroutines below keep such values in named locals.
 asio::awaitable<void> connection::run() {
   try {
     if (initiator_) {
@@ -85,14 +85,16 @@ asio::awaitable<void> connection::connect_as_initiator() {
   auto parts = split_node_name(peer_);
   if (!parts) throw dist_error("not a node name: " + peer_);
   arm_setup_timer();
-  auto port = co_await port_please(parts->second, s.epmd_port, parts->first);
+  const std::string host = parts->second;
+  const std::string alive = parts->first;
+  auto port = co_await port_please(host, s.epmd_port, alive);
   if (!port) {
     fail_reason_ = "epmd on " + parts->second + " does not know " + parts->first;
     throw dist_error(fail_reason_);
   }
   tcp::resolver resolver(socket_.get_executor());
-  auto endpoints =
-      co_await resolver.async_resolve(parts->second, std::to_string(*port), asio::use_awaitable);
+  const std::string service = std::to_string(*port);
+  auto endpoints = co_await resolver.async_resolve(host, service, asio::use_awaitable);
   arm_setup_timer();
   co_await asio::async_connect(socket_, endpoints, asio::use_awaitable);
   socket_.set_option(tcp::no_delay(true));
@@ -108,20 +110,23 @@ asio::awaitable<std::vector<std::uint8_t>> connection::read_handshake_message() 
   co_return body;
 }
 
-asio::awaitable<void> connection::write_raw(std::vector<std::uint8_t> bytes) {
+asio::awaitable<void> connection::write_raw(const std::vector<std::uint8_t>& bytes) {
   co_await asio::async_write(socket_, asio::buffer(bytes), asio::use_awaitable);
 }
 
 asio::awaitable<void> connection::handshake_as_initiator() {
   const auto& s = owner_.settings();
-  co_await write_raw(handshake::encode(
-      handshake::send_name{owner_.local_flags(), owner_.creation(), s.node_name}));
+  const auto hello =
+      handshake::encode(handshake::send_name{owner_.local_flags(), owner_.creation(), s.node_name});
+  co_await write_raw(hello);
 
-  auto status = handshake::parse_status(co_await read_handshake_message());
+  auto in = co_await read_handshake_message();
+  auto status = handshake::parse_status(in);
   if (!status) throw dist_error("handshake: malformed status from " + peer_);
   if (*status == "alive") {
     // The peer has a live connection under our name: do not take it over.
-    co_await write_raw(handshake::encode_status("false"));
+    const auto no = handshake::encode_status("false");
+    co_await write_raw(no);
     fail_reason_ = "handshake: " + peer_ + " already has a connection from this node";
     throw dist_error(fail_reason_);
   }
@@ -130,7 +135,8 @@ asio::awaitable<void> connection::handshake_as_initiator() {
     throw dist_error(fail_reason_);
   }
 
-  auto ch = handshake::parse_challenge(co_await read_handshake_message());
+  in = co_await read_handshake_message();
+  auto ch = handshake::parse_challenge(in);
   if (!ch) throw dist_error("handshake: malformed challenge from " + peer_);
   if (ch->name != peer_) {
     fail_reason_ = "handshake: connected to " + peer_ + " but it calls itself " + ch->name;
@@ -144,9 +150,11 @@ asio::awaitable<void> connection::handshake_as_initiator() {
   peer_creation_ = ch->creation;
 
   std::uint32_t mine = handshake::new_challenge();
-  co_await write_raw(
-      handshake::encode(handshake::challenge_reply{mine, handshake::make_digest(ch->value, s.cookie)}));
-  auto ack = handshake::parse_ack(co_await read_handshake_message());
+  const auto reply = handshake::encode(
+      handshake::challenge_reply{mine, handshake::make_digest(ch->value, s.cookie)});
+  co_await write_raw(reply);
+  in = co_await read_handshake_message();
+  auto ack = handshake::parse_ack(in);
   if (!ack || !handshake::same_digest(*ack, handshake::make_digest(mine, s.cookie))) {
     fail_reason_ = "handshake: " + peer_ + " did not prove the cookie (wrong cookie?)";
     throw dist_error(fail_reason_);
@@ -155,18 +163,21 @@ asio::awaitable<void> connection::handshake_as_initiator() {
 
 asio::awaitable<void> connection::handshake_as_acceptor() {
   const auto& s = owner_.settings();
-  auto name = handshake::parse_send_name(co_await read_handshake_message());
+  auto in = co_await read_handshake_message();
+  auto name = handshake::parse_send_name(in);
   if (!name) throw dist_error("handshake: malformed send_name from an accepted connection");
   peer_ = name->name;
   auto parts = split_node_name(peer_);
   if (!parts || !host_fits_mode(parts->second, s.config.mode)) {
     // BEAM: "System (NOT) running to use fully qualified hostnames".
-    co_await write_raw(handshake::encode_status("not_allowed"));
+    const auto refusal = handshake::encode_status("not_allowed");
+    co_await write_raw(refusal);
     fail_reason_ = "handshake: " + peer_ + " uses the other kind of host name";
     throw dist_error(fail_reason_);
   }
   if ((name->flags & flags::required_of_peer) != flags::required_of_peer) {
-    co_await write_raw(handshake::encode_status("not_allowed"));
+    const auto refusal = handshake::encode_status("not_allowed");
+    co_await write_raw(refusal);
     fail_reason_ = "handshake: " + peer_ + " lacks required flags " + missing_flags(name->flags);
     throw dist_error(fail_reason_);
   }
@@ -174,9 +185,11 @@ asio::awaitable<void> connection::handshake_as_acceptor() {
   peer_creation_ = name->creation;
 
   std::string status = owner_.peer_named(shared_from_this());
-  co_await write_raw(handshake::encode_status(status));
+  const auto status_bytes = handshake::encode_status(status);
+  co_await write_raw(status_bytes);
   if (status == "alive") {
-    auto answer = handshake::parse_status(co_await read_handshake_message());
+    in = co_await read_handshake_message();
+    auto answer = handshake::parse_status(in);
     if (!answer || *answer != "true") {
       fail_reason_ = "handshake: " + peer_ + " gave up (a connection to it exists)";
       throw dist_error(fail_reason_);
@@ -188,16 +201,18 @@ asio::awaitable<void> connection::handshake_as_acceptor() {
   }
 
   std::uint32_t mine = handshake::new_challenge();
-  co_await write_raw(
-      handshake::encode(handshake::challenge{owner_.local_flags(), mine, owner_.creation(),
-                                             s.node_name}));
-  auto reply = handshake::parse_challenge_reply(co_await read_handshake_message());
+  const auto challenge_bytes = handshake::encode(
+      handshake::challenge{owner_.local_flags(), mine, owner_.creation(), s.node_name});
+  co_await write_raw(challenge_bytes);
+  in = co_await read_handshake_message();
+  auto reply = handshake::parse_challenge_reply(in);
   if (!reply || !handshake::same_digest(reply->answer, handshake::make_digest(mine, s.cookie))) {
     // BEAM logs "Invalid challenge reply" and closes; so do we.
     fail_reason_ = "handshake: " + peer_ + " sent an invalid challenge reply (wrong cookie?)";
     throw dist_error(fail_reason_);
   }
-  co_await write_raw(handshake::encode_ack(handshake::make_digest(reply->value, s.cookie)));
+  const auto ack = handshake::encode_ack(handshake::make_digest(reply->value, s.cookie));
+  co_await write_raw(ack);
 }
 
 asio::awaitable<void> connection::read_frames() {

@@ -4,8 +4,6 @@
 // io_context thread; nothing here runs on a scheduler worker. Frames queued before the
 // handshake completes go out, in order, once it does.
 
-#include <utility>  // before Boost 1.81 awaitable.hpp, which uses std::exchange without it
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -15,6 +13,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <utility>  // before Boost 1.81 awaitable.hpp, which uses std::exchange without it
 #include <vector>
 
 #include "bitactor/dist/control.hpp"
@@ -74,7 +73,7 @@ class connection : public std::enable_shared_from_this<connection> {
   boost::asio::awaitable<void> handshake_as_initiator();
   boost::asio::awaitable<void> handshake_as_acceptor();
   boost::asio::awaitable<std::vector<std::uint8_t>> read_handshake_message();
-  boost::asio::awaitable<void> write_raw(std::vector<std::uint8_t> bytes);
+  boost::asio::awaitable<void> write_raw(const std::vector<std::uint8_t>& bytes);
   boost::asio::awaitable<void> read_frames();
   void arm_setup_timer();
   void schedule_tick();

@@ -17,12 +17,12 @@ std::vector<std::uint8_t> encode_frame(const term::term& control, const term::te
   return out;
 }
 
-std::optional<control_frame> decode_frame(std::span<const std::uint8_t> payload,
-                                          std::string& why,
+std::optional<control_frame> decode_frame(std::span<const std::uint8_t> payload, std::string& why,
                                           const term::decode_options& options) {
   if (payload.empty() || payload[0] != 112) {
-    why = payload.empty() ? "empty payload" : "not a pass-through frame (first byte " +
-                                                  std::to_string(payload[0]) + ")";
+    why = payload.empty()
+              ? "empty payload"
+              : "not a pass-through frame (first byte " + std::to_string(payload[0]) + ")";
     return std::nullopt;
   }
   term::decode_options opts = options;

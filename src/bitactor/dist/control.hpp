@@ -64,8 +64,7 @@ std::vector<std::uint8_t> encode_frame(const term::term& control,
 /// payload is not a pass-through frame, the control is not a tuple starting with a small
 /// integer, a term is truncated or malformed, or bytes are left over. Knowing the op is the
 /// caller's business.
-std::optional<control_frame> decode_frame(std::span<const std::uint8_t> payload,
-                                          std::string& why,
+std::optional<control_frame> decode_frame(std::span<const std::uint8_t> payload, std::string& why,
                                           const term::decode_options& options = {});
 
 }  // namespace bitactor::dist

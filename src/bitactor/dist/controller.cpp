@@ -48,11 +48,11 @@ controller::controller(resolved_dist_config settings)
                      ": " + e.code().message());
   }
   thread_ = std::thread([this] { io_.run(); });
-  auto registered = asio::co_spawn(
-      io_,
-      epmd_.register_node(settings_.alive, listen_port_, c.hidden, settings_.epmd_port,
-                          c.start_epmd, c.setup_timeout),
-      asio::use_future);
+  auto registered =
+      asio::co_spawn(io_,
+                     epmd_.register_node(settings_.alive, listen_port_, c.hidden,
+                                         settings_.epmd_port, c.start_epmd, c.setup_timeout),
+                     asio::use_future);
   try {
     if (registered.wait_for(c.setup_timeout + std::chrono::seconds(1)) !=
         std::future_status::ready) {
@@ -327,13 +327,11 @@ void controller::route_signal(const std::string& peer, const pid& to, core_signa
 
 void controller::send_named(const pid& from, const std::string& name, const std::string& peer,
                             const term::term& message) {
-  auto frame = encode_frame(
-      term::tuple(op_term(op::reg_send), to_term(from ? from : net_kernel_), term::atom(),
-                  term::atom(name)),
-      &message);
-  asio::post(io_, [this, peer, frame = std::move(frame)]() mutable {
-    enqueue(peer, std::move(frame));
-  });
+  auto frame = encode_frame(term::tuple(op_term(op::reg_send), to_term(from ? from : net_kernel_),
+                                        term::atom(), term::atom(name)),
+                            &message);
+  asio::post(io_,
+             [this, peer, frame = std::move(frame)]() mutable { enqueue(peer, std::move(frame)); });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -397,23 +395,23 @@ bool controller::dispatch(connection& c, control_frame& f) {
       signal_to(2, new core_signal(signal_kind::link, from));
       return true;
     }
-    case op::exit:      // {3, From, To, Reason}
-    case op::exit_tt:   // {13, From, To, Token, Reason}
-    case op::exit2:     // {8, From, To, Reason}
-    case op::exit2_tt:  // {18, From, To, Token, Reason}
-    case op::payload_exit:       // {24, From, To} + Reason
-    case op::payload_exit_tt:    // {25, From, To, Token} + Reason
-    case op::payload_exit2:      // {26, From, To} + Reason
+    case op::exit:                // {3, From, To, Reason}
+    case op::exit_tt:             // {13, From, To, Token, Reason}
+    case op::exit2:               // {8, From, To, Reason}
+    case op::exit2_tt:            // {18, From, To, Token, Reason}
+    case op::payload_exit:        // {24, From, To} + Reason
+    case op::payload_exit_tt:     // {25, From, To, Token} + Reason
+    case op::payload_exit2:       // {26, From, To} + Reason
     case op::payload_exit2_tt: {  // {27, From, To, Token} + Reason
       op o = static_cast<op>(ctl[0].as_int());
-      bool payload = o == op::payload_exit || o == op::payload_exit_tt ||
-                     o == op::payload_exit2 || o == op::payload_exit2_tt;
+      bool payload = o == op::payload_exit || o == op::payload_exit_tt || o == op::payload_exit2 ||
+                     o == op::payload_exit2_tt;
       if (n < 3 || (payload ? !f.message.has_value() : n < 4)) return false;
       const term::term& reason = payload ? *f.message : ctl[n - 1];
       pid from = remote(1);
       auto* s = new core_signal(signal_kind::exit, from);
-      s->via_link = o == op::exit || o == op::exit_tt || o == op::payload_exit ||
-                    o == op::payload_exit_tt;
+      s->via_link =
+          o == op::exit || o == op::exit_tt || o == op::payload_exit || o == op::payload_exit_tt;
       s->reason = exit_reason_from_term(reason);
       if (s->via_link) {
         if (auto to = local(2)) links_[c.peer_name()].erase({*to, from});
@@ -421,7 +419,7 @@ bool controller::dispatch(connection& c, control_frame& f) {
       signal_to(2, s);
       return true;
     }
-    case op::unlink_id:       // {35, Id, From, To}
+    case op::unlink_id:        // {35, Id, From, To}
     case op::unlink_id_ack: {  // {36, Id, From, To}
       if (n != 4) return false;
       auto id = unlink_id_of(ctl[1]);

@@ -98,7 +98,7 @@ class controller final : public connection_owner, public remote_router {
   // Relations with processes of each peer, so losing the peer tells the local side with
   // noconnection. Over-approximate on purpose: core ignores an exit for a link that is gone
   // and a DOWN for a monitor that is gone.
-  std::map<std::string, std::set<std::pair<pid, pid>>> links_;  // {local, remote}
+  std::map<std::string, std::set<std::pair<pid, pid>>> links_;           // {local, remote}
   std::map<std::string, std::set<std::tuple<pid, ref, pid>>> monitors_;  // {watcher, ref, target}
 };
 

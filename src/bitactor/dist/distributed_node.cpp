@@ -42,9 +42,8 @@ bool distributed_node::ping(std::string_view peer, std::chrono::milliseconds tim
   if (!connect(peer, timeout)) return false;
   inbox box(*node_);
   term::term tag = to_term(node_->runtime().make_ref());
-  term::term call =
-      term::tuple(term::atom("$gen_call"), term::tuple(to_term(box.self()), tag),
-                  term::tuple(term::atom("is_auth"), term::atom(name())));
+  term::term call = term::tuple(term::atom("$gen_call"), term::tuple(to_term(box.self()), tag),
+                                term::tuple(term::atom("is_auth"), term::atom(name())));
   dist_->send_named(box.self(), "net_kernel", std::string(peer), call);
   while (true) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -85,8 +85,7 @@ void start_epmd_daemon(std::uint16_t port) {
 
 asio::awaitable<std::uint32_t> epmd_registration::register_node(std::string alive,
                                                                 std::uint16_t port, bool hidden,
-                                                                std::uint16_t epmd_port,
-                                                                bool start,
+                                                                std::uint16_t epmd_port, bool start,
                                                                 std::chrono::milliseconds limit) {
   auto ex = co_await asio::this_coro::executor;
   tcp::endpoint epmd_at(asio::ip::make_address("127.0.0.1"), epmd_port);
@@ -139,13 +138,13 @@ void epmd_registration::close() {
   socket_.close(ec);
 }
 
-asio::awaitable<std::optional<std::uint16_t>> port_please(std::string host,
+asio::awaitable<std::optional<std::uint16_t>> port_please(const std::string& host,
                                                           std::uint16_t epmd_port,
-                                                          std::string alive) {
+                                                          const std::string& alive) {
   auto ex = co_await asio::this_coro::executor;
   tcp::resolver resolver(ex);
-  auto endpoints =
-      co_await resolver.async_resolve(host, std::to_string(epmd_port), asio::use_awaitable);
+  const std::string service = std::to_string(epmd_port);
+  auto endpoints = co_await resolver.async_resolve(host, service, asio::use_awaitable);
   tcp::socket s(ex);
   co_await asio::async_connect(s, endpoints, asio::use_awaitable);
   auto req = epmd::port_please2_request(alive);

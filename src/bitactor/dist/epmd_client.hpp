@@ -4,8 +4,6 @@
 // node; PORT_PLEASE2 asks a host's epmd where a node listens. All integers are big-endian and
 // every request is framed by a 2-byte length.
 
-#include <utility>  // before Boost 1.81 awaitable.hpp, which uses std::exchange without it
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -14,6 +12,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>  // before Boost 1.81 awaitable.hpp, which uses std::exchange without it
 #include <vector>
 
 namespace bitactor::dist::detail {
@@ -45,8 +44,9 @@ class epmd_registration {
 
 /// Asks the epmd of `host` for the port of `alive`; nullopt when epmd does not know it.
 /// Throws (boost::system::system_error) when epmd cannot be reached.
-boost::asio::awaitable<std::optional<std::uint16_t>> port_please(std::string host,
+/// `host` and `alive` must outlive the operation (the caller's coroutine holds them).
+boost::asio::awaitable<std::optional<std::uint16_t>> port_please(const std::string& host,
                                                                  std::uint16_t epmd_port,
-                                                                 std::string alive);
+                                                                 const std::string& alive);
 
 }  // namespace bitactor::dist::detail

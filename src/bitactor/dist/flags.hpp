@@ -37,10 +37,9 @@ inline constexpr std::uint64_t v4_nc = std::uint64_t{1} << 34;
 inline constexpr std::uint64_t alias = std::uint64_t{1} << 35;
 
 /// What OTP 25 refuses a peer without (erts_internal:get_dflags() on 25.2 is 0x1070F94).
-inline constexpr std::uint64_t mandatory_25 = extended_references | fun_tags | new_fun_tags |
-                                              extended_pids_ports | export_ptr_tag | bit_binaries |
-                                              new_floats | utf8_atoms | map_tag | big_creation |
-                                              handshake_23;
+inline constexpr std::uint64_t mandatory_25 =
+    extended_references | fun_tags | new_fun_tags | extended_pids_ports | export_ptr_tag |
+    bit_binaries | new_floats | utf8_atoms | map_tag | big_creation | handshake_23;
 /// OTP 26 also requires these (erlang/otp PR #6072).
 inline constexpr std::uint64_t mandatory_26 = mandatory_25 | v4_nc | unlink_id;
 

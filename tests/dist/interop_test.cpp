@@ -1,0 +1,261 @@
+// Distribution against real erl nodes (OTP 25): epmd, handshake both ways, ping, messages by
+// pid and by name, the cookie check, links, and connection-level faults. Each suite runs its
+// own epmd on a free port so nothing collides with other epmds or tests. erl is required:
+// without it these tests fail.
+#include <gtest/gtest.h>
+
+#include <bitactor/core/inbox.hpp>
+#include <bitactor/dist/control.hpp>
+#include <bitactor/dist/distributed_node.hpp>
+#include <bitactor/dist/flags.hpp>
+#include <bitactor/dist/term_mapping.hpp>
+#include <memory>
+
+#include "dist_test_support.hpp"
+
+using namespace bitactor;
+using namespace bitactor::dist;
+using namespace bitactor::dist::testing;
+namespace t = bitactor::term;
+
+namespace {
+
+const std::string cookie = "dist_test_cookie";
+
+class dist_interop : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!have_program("erl") || !have_program("epmd")) return;
+    epmd_ = std::make_unique<private_epmd>();
+    erl_ = std::make_unique<erl_node>("peer@localhost", cookie, epmd_->port(), DIST_PEER_BEAM_DIR);
+  }
+  static void TearDownTestSuite() {
+    erl_.reset();
+    epmd_.reset();
+  }
+  void SetUp() override {
+    ASSERT_TRUE(have_program("erl")) << "erl is required for the distribution tests";
+    ASSERT_TRUE(epmd_ && erl_) << "the private epmd or the erl peer did not start";
+  }
+
+  dist_config config(const std::string& alive, const std::string& with_cookie = cookie) {
+    dist_config c;
+    c.name = alive + "@localhost";
+    c.cookie = with_cookie;
+    c.epmd_port = epmd_->port();
+    return c;
+  }
+  static node_config small() {
+    node_config n;
+    n.workers = 2;
+    return n;
+  }
+
+  static inline std::unique_ptr<private_epmd> epmd_;
+  static inline std::unique_ptr<erl_node> erl_;
+};
+
+t::term atom(const char* a) { return t::atom(a); }
+
+}  // namespace
+
+TEST_F(dist_interop, erl_pings_bitactor_and_gets_pong) {
+  distributed_node dn(config("ping_in"), small());
+  EXPECT_TRUE(erl_->call(t::tuple(atom("ping"), t::atom(dn.name()))).is_atom("pong"));
+  EXPECT_EQ(dn.nodes(), std::vector<std::string>{erl_->name()});
+}
+
+TEST_F(dist_interop, bitactor_pings_erl_and_gets_pong) {
+  distributed_node dn(config("ping_out"), small());
+  EXPECT_TRUE(dn.ping(erl_->name()));
+  // A name no epmd knows is pang, and quickly.
+  EXPECT_FALSE(dn.ping("nobody@localhost", 5s));
+}
+
+TEST_F(dist_interop, erl_sends_to_a_bitactor_pid_and_to_a_registered_name) {
+  distributed_node dn(config("recv"), small());
+  inbox box(dn.local());
+  dn.local().register_name("box", box.self());
+  erl_->call(t::tuple(atom("send"), t::term(to_term(box.self())), t::tuple(atom("by_pid"), 1)));
+  auto m = box.receive<t::term>(10s);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(*m, t::tuple(atom("by_pid"), 1));
+  erl_->call(t::tuple(atom("send"), t::tuple(atom("box"), t::atom(dn.name())),
+                      t::tuple(atom("by_name"), t::binary("two"))));
+  m = box.receive<t::term>(10s);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(*m, t::tuple(atom("by_name"), t::binary("two")));
+}
+
+TEST_F(dist_interop, bitactor_sends_to_an_erl_pid_and_to_a_registered_name) {
+  distributed_node dn(config("send"), small());
+  // From a process of this node: an ordinary send to a remote pid.
+  pid erl_inbox = from_term(erl_->inbox().as_pid());
+  pid sender = dn.local().spawn([erl_inbox](actor& self, message& m) {
+    if (m.is<int>())
+      self.send(erl_inbox,
+                t::term(t::tuple(t::atom("from_process"), t::term(to_term(self.self())))));
+  });
+  dn.local().send(sender, 1);
+  auto got = erl_->receive();
+  ASSERT_TRUE(got);
+  ASSERT_TRUE(got->is_tuple());
+  EXPECT_TRUE((*got)[0].is_atom("from_process"));
+  // The pid erl sees names this node and carries epmd's creation.
+  ASSERT_TRUE((*got)[1].is_pid());
+  EXPECT_EQ((*got)[1].as_pid().node.name(), dn.name());
+  EXPECT_EQ((*got)[1].as_pid().creation, dn.creation());
+  EXPECT_EQ(from_term((*got)[1].as_pid()), sender);
+
+  dn.send("inbox", erl_->name(), t::tuple(atom("by_name"), t::list(1, 2, 3)));
+  got = erl_->receive();
+  ASSERT_TRUE(got);
+  EXPECT_EQ(*got, t::tuple(atom("by_name"), t::list(1, 2, 3)));
+}
+
+TEST_F(dist_interop, wrong_cookie_is_refused_both_ways_and_both_nodes_keep_running) {
+  distributed_node dn(config("badcookie", "not_the_cookie"), small());
+  // BitActor as initiator: erl refuses the challenge reply.
+  EXPECT_FALSE(dn.connect(erl_->name(), 10s));
+  EXPECT_FALSE(dn.ping(erl_->name(), 10s));
+  // erl as initiator: BitActor refuses erl's challenge reply, erl gets pang.
+  EXPECT_TRUE(erl_->call(t::tuple(atom("ping"), t::atom(dn.name()))).is_atom("pang"));
+  EXPECT_TRUE(dn.nodes().empty());
+  // Both still work.
+  EXPECT_TRUE(erl_->alive());
+  inbox box(dn.local());
+  dn.local().send(box.self(), 7);
+  EXPECT_EQ(box.receive<int>(), 7);
+  distributed_node good(config("goodcookie"), small());
+  EXPECT_TRUE(good.ping(erl_->name()));
+}
+
+TEST_F(dist_interop, a_taken_node_name_fails_start_with_a_clear_error) {
+  distributed_node first(config("taken"), small());
+  try {
+    distributed_node second(config("taken"), small());
+    FAIL() << "a second node under one name started";
+  } catch (const dist_error& e) {
+    EXPECT_NE(std::string(e.what()).find("already registered"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(dist_interop, epmd_is_started_when_none_runs) {
+  std::uint16_t port = free_port();
+  dist_config c = config("autostart");
+  c.epmd_port = port;
+  {
+    distributed_node dn(c, small());
+    EXPECT_GT(dn.creation(), 0u);
+    std::string cmd = "epmd -port " + std::to_string(port) + " -names | grep -q autostart";
+    EXPECT_EQ(std::system(cmd.c_str()), 0);
+  }
+  private_epmd::kill(port);
+}
+
+TEST_F(dist_interop, a_malformed_frame_closes_only_that_connection) {
+  distributed_node dn(config("malformed"), small());
+  inbox box(dn.local());
+  dn.local().register_name("box", box.self());
+  ASSERT_TRUE(dn.ping(erl_->name()));
+
+  raw_peer raw(dn.port(), "raw@localhost", dn.name(), cookie, flags::advertised);
+  // A pass-through frame whose control term is truncated.
+  raw.write({0, 0, 0, 4, 112, 131, 104, 3});
+  EXPECT_TRUE(raw.closed_within(10s));
+
+  // The erl connection is untouched: messages still arrive both ways.
+  erl_->call(t::tuple(atom("send"), t::tuple(atom("box"), t::atom(dn.name())), atom("still_up")));
+  auto m = box.receive<t::term>(10s);
+  ASSERT_TRUE(m);
+  EXPECT_TRUE(m->is_atom("still_up"));
+  EXPECT_EQ(dn.nodes(), std::vector<std::string>{erl_->name()});
+}
+
+TEST_F(dist_interop, an_unknown_operation_closes_the_connection) {
+  distributed_node dn(config("unknownop"), small());
+  raw_peer raw(dn.port(), "raw2@localhost", dn.name(), cookie, flags::advertised);
+  raw.write(encode_frame(t::tuple(99, atom("x"))));
+  EXPECT_TRUE(raw.closed_within(10s));
+}
+
+TEST_F(dist_interop, a_frame_over_max_frame_bytes_closes_the_connection) {
+  dist_config c = config("oversize");
+  c.max_frame_bytes = 4096;
+  distributed_node dn(c, small());
+  raw_peer raw(dn.port(), "raw3@localhost", dn.name(), cookie, flags::advertised);
+  raw.write({0, 0, 0x20, 0});  // announces 8192 bytes
+  EXPECT_TRUE(raw.closed_within(10s));
+}
+
+TEST_F(dist_interop, a_silent_peer_is_ticked_then_dropped_after_net_ticktime) {
+  dist_config c = config("ticker");
+  c.net_ticktime = 800ms;
+  distributed_node dn(c, small());
+  raw_peer raw(dn.port(), "raw4@localhost", dn.name(), cookie, flags::advertised);
+  auto start = steady::now();
+  EXPECT_TRUE(raw.closed_within(10s));
+  EXPECT_GE(steady::now() - start, 700ms);
+  EXPECT_GE(raw.ticks(), 1);  // ticks every net_ticktime/4 while it wrote nothing else
+}
+
+TEST_F(dist_interop, a_peer_without_the_mandatory_flags_is_refused) {
+  distributed_node dn(config("flagcheck"), small());
+  EXPECT_THROW(raw_peer(dn.port(), "raw5@localhost", dn.name(), cookie, flags::mandatory_25),
+               std::runtime_error);  // no UNLINK_ID: status not_allowed
+}
+
+TEST_F(dist_interop, a_bitactor_crash_reaches_a_linked_erl_process_as_exit) {
+  distributed_node dn(config("linkout"), small());
+  inbox box(dn.local());
+  pid victim = dn.local().spawn([](actor& self, message& m) {
+    if (m.is<int>()) self.exit(exit_reason::error("boom"));
+  });
+  t::term linker = erl_->call(t::tuple(atom("spawn_linker"), t::term(to_term(victim))));
+  ASSERT_TRUE(linker.is_pid());
+  // The link arrived when the process shows it (erl linked first, then replied).
+  ASSERT_TRUE([&] {
+    for (auto deadline = steady::now() + 10s; steady::now() < deadline;) {
+      auto info = dn.local().info(victim);
+      if (info && !info->links.empty()) return true;
+      std::this_thread::yield();
+    }
+    return false;
+  }());
+  dn.local().send(victim, 1);
+  auto got = erl_->receive();
+  ASSERT_TRUE(got);
+  EXPECT_EQ(*got, t::tuple(atom("EXIT"), t::term(to_term(victim)), atom("boom")));
+}
+
+TEST_F(dist_interop, an_erl_exit_reaches_a_linked_bitactor_process) {
+  distributed_node dn(config("linkin"), small());
+  inbox box(dn.local());
+  t::term idle = erl_->call(atom("spawn_idle"));
+  ASSERT_TRUE(idle.is_pid());
+  box.link(from_term(idle.as_pid()));
+  // Once erl has the link, killing the erl process sends EXIT back.
+  ASSERT_TRUE(dn.ping(erl_->name()));
+  erl_->call(t::tuple(atom("exit"), idle, atom("bye")));
+  auto e = box.receive<exit_msg>(10s);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->from, from_term(idle.as_pid()));
+  EXPECT_EQ(e->reason, exit_reason::error("bye"));
+}
+
+TEST_F(dist_interop, losing_the_connection_breaks_links_with_noconnection) {
+  distributed_node dn(config("noconn"), small());
+  inbox box(dn.local());
+  t::term idle = erl_->call(atom("spawn_idle"));
+  box.link(from_term(idle.as_pid()));
+  ref mon = box.monitor(from_term(idle.as_pid()));
+  ASSERT_TRUE(dn.ping(erl_->name()));
+  ASSERT_TRUE(erl_->call(t::tuple(atom("disconnect"), t::atom(dn.name()))).is_atom("true"));
+  auto e = box.receive<exit_msg>(10s);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->reason, exit_reason::noconnection());
+  auto d = box.receive<down_msg>(10s);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->monitor, mon);
+  EXPECT_EQ(d->reason, exit_reason::noconnection());
+}
