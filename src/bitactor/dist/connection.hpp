@@ -4,6 +4,9 @@
 // io_context thread; nothing here runs on a scheduler worker. Frames queued before the
 // handshake completes go out, in order, once it does.
 
+// clang-format off
+#include <utility>  // before Boost 1.81's awaitable.hpp, which uses std::exchange without it
+// clang-format on
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -13,7 +16,6 @@
 #include <deque>
 #include <memory>
 #include <string>
-#include <utility>  // before Boost 1.81 awaitable.hpp, which uses std::exchange without it
 #include <vector>
 
 #include "bitactor/dist/control.hpp"

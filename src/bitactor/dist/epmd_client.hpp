@@ -4,6 +4,9 @@
 // node; PORT_PLEASE2 asks a host's epmd where a node listens. All integers are big-endian and
 // every request is framed by a 2-byte length.
 
+// clang-format off
+#include <utility>  // before Boost 1.81's awaitable.hpp, which uses std::exchange without it
+// clang-format on
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -12,7 +15,6 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <utility>  // before Boost 1.81 awaitable.hpp, which uses std::exchange without it
 #include <vector>
 
 namespace bitactor::dist::detail {
