@@ -50,6 +50,20 @@ handle({spawn_linker, Pid}, Inbox) ->
 %% A process that does not trap exits, linked to nothing yet: for links from BitActor.
 handle(spawn_idle, _) -> spawn(fun() -> receive stop -> ok end end);
 handle({is_alive, Pid}, _) -> is_process_alive(Pid);
+%% gen_server:call/3 to a BitActor process (by {Name, Node} or pid): the reply or the exit.
+handle({call, Dest, Req, Ms}, _) ->
+    try {reply, gen_server:call(Dest, Req, Ms)}
+    catch exit:R -> {exit, R}
+    end;
+%% A process that monitors Pid and forwards the DOWN to the inbox.
+handle({spawn_monitor_of, Target}, Inbox) ->
+    Self = self(),
+    M = spawn(fun() ->
+                  Ref = erlang:monitor(process, Target),
+                  Self ! {monitoring, self(), Ref},
+                  forward(Inbox)
+              end),
+    receive {monitoring, M, Ref} -> {M, Ref} end;
 handle({unlink_from, Linker, Pid}, _) -> Linker ! {do_unlink, Pid}, ok;
 handle(halt, _) -> halt(0).
 

@@ -77,8 +77,10 @@ TEST(handshake, advertised_flags_hold_the_otp_25_and_26_mandatory_sets) {
   EXPECT_EQ(flags::mandatory_25, 0x1070F94u);
   EXPECT_EQ(flags::advertised & flags::mandatory_26, flags::mandatory_26);
   EXPECT_NE(flags::advertised & flags::mandatory_25_digest, 0u);
-  // Only what is implemented: no atom cache, fragments, monitors, spawn or alias yet.
-  EXPECT_EQ(flags::advertised & (flags::dist_hdr_atom_cache | flags::fragments |
-                                 flags::dist_monitor | flags::spawn | flags::alias),
+  EXPECT_NE(flags::advertised & flags::dist_monitor, 0u);
+  EXPECT_NE(flags::advertised & flags::dist_monitor_name, 0u);
+  // Only what is implemented: no atom cache, fragments, spawn, alias or payload exits yet.
+  EXPECT_EQ(flags::advertised & (flags::dist_hdr_atom_cache | flags::fragments | flags::spawn |
+                                 flags::alias | flags::exit_payload | flags::published),
             0u);
 }

@@ -8,6 +8,7 @@
 #include <bitactor/dist/control.hpp>
 #include <bitactor/dist/distributed_node.hpp>
 #include <bitactor/dist/flags.hpp>
+#include <bitactor/dist/net_kernel.hpp>
 #include <bitactor/dist/term_mapping.hpp>
 #include <memory>
 
@@ -258,4 +259,96 @@ TEST_F(dist_interop, losing_the_connection_breaks_links_with_noconnection) {
   ASSERT_TRUE(d);
   EXPECT_EQ(d->monitor, mon);
   EXPECT_EQ(d->reason, exit_reason::noconnection());
+}
+
+namespace {
+// A process answering erl's gen_server:call the way gen_server does: `{'$gen_call', From,
+// Req}` gets gen:reply(From, {echo, Req}); a request `crash` ends it with reason boom.
+void echo_server(actor& self, message& m) {
+  auto* t = m.get_if<t::term>();
+  if (t == nullptr || !t->is_tuple() || t->size() != 3 || !(*t)[0].is_atom("$gen_call")) return;
+  if ((*t)[2].is_atom("crash")) self.exit(exit_reason::error("boom"));
+  gen_reply(self, (*t)[1], t::tuple(t::atom("echo"), (*t)[2]));
+}
+}  // namespace
+
+TEST_F(dist_interop, gen_server_call_from_erl_reaches_a_bitactor_process_by_name_and_pid) {
+  distributed_node dn(config("callee"), small());
+  pid server = dn.local().spawn(echo_server);
+  dn.local().register_name("echo", server);
+  auto by_name = erl_->call(
+      t::tuple(atom("call"), t::tuple(atom("echo"), t::atom(dn.name())), atom("hi"), 5000));
+  EXPECT_EQ(by_name, t::tuple(atom("reply"), t::tuple(atom("echo"), atom("hi"))));
+  auto by_pid = erl_->call(t::tuple(atom("call"), t::term(to_term(server)), t::list(1, 2), 5000));
+  EXPECT_EQ(by_pid, t::tuple(atom("reply"), t::tuple(atom("echo"), t::list(1, 2))));
+}
+
+TEST_F(dist_interop, gen_server_call_from_erl_to_a_crashing_process_exits_with_its_reason) {
+  // gen.erl monitors the server by name (MONITOR_P); the crash comes back as MONITOR_P_EXIT
+  // naming the name, and the caller exits with the server's reason, not a timeout.
+  distributed_node dn(config("crasher"), small());
+  dn.local().register_name("echo", dn.local().spawn(echo_server));
+  auto r = erl_->call(
+      t::tuple(atom("call"), t::tuple(atom("echo"), t::atom(dn.name())), atom("crash"), 20000));
+  ASSERT_TRUE(r.is_tuple() && r.size() == 2 && r[0].is_atom("exit")) << t::to_string(r);
+  ASSERT_TRUE(r[1].is_tuple());
+  EXPECT_TRUE(r[1][0].is_atom("boom")) << t::to_string(r);
+}
+
+TEST_F(dist_interop, gen_server_call_from_erl_to_an_unregistered_name_is_noproc_at_once) {
+  distributed_node dn(config("noname"), small());
+  auto r = erl_->call(
+      t::tuple(atom("call"), t::tuple(atom("nobody"), t::atom(dn.name())), atom("hi"), 20000));
+  ASSERT_TRUE(r.is_tuple() && r.size() == 2 && r[0].is_atom("exit")) << t::to_string(r);
+  EXPECT_TRUE(r[1][0].is_atom("noproc")) << t::to_string(r);
+}
+
+TEST_F(dist_interop, erl_monitor_of_a_bitactor_process_gets_down_with_the_reason) {
+  distributed_node dn(config("watched"), small());
+  pid victim = dn.local().spawn([](actor& self, message& m) {
+    if (m.is<int>()) self.exit(exit_reason::error("gone"));
+  });
+  auto mon = erl_->call(t::tuple(atom("spawn_monitor_of"), t::term(to_term(victim))));
+  ASSERT_TRUE(mon.is_tuple() && mon.size() == 2);
+  // The monitor is in place once the process shows it.
+  ASSERT_TRUE([&] {
+    for (auto deadline = steady::now() + 10s; steady::now() < deadline;) {
+      auto info = dn.local().info(victim);
+      if (info && !info->monitored_by.empty()) return true;
+      std::this_thread::yield();
+    }
+    return false;
+  }());
+  dn.local().send(victim, 1);
+  auto got = erl_->receive();
+  ASSERT_TRUE(got);
+  EXPECT_EQ(*got, t::tuple(atom("DOWN"), mon[1], atom("process"), t::term(to_term(victim)),
+                           atom("gone")));
+}
+
+TEST_F(dist_interop, bitactor_monitor_of_an_erl_process_gets_down_with_the_reason) {
+  distributed_node dn(config("watcher"), small());
+  inbox box(dn.local());
+  t::term idle = erl_->call(atom("spawn_idle"));
+  ref mon = box.monitor(from_term(idle.as_pid()));
+  ASSERT_TRUE(dn.ping(erl_->name()));  // the MONITOR_P went out before the ping
+  erl_->call(t::tuple(atom("exit"), idle, atom("bye")));
+  auto d = box.receive<down_msg>(10s);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->monitor, mon);
+  EXPECT_EQ(d->process, from_term(idle.as_pid()));
+  EXPECT_EQ(d->reason, exit_reason::error("bye"));
+}
+
+TEST_F(dist_interop, bitactor_monitor_of_a_dead_erl_pid_gets_noproc) {
+  distributed_node dn(config("deadwatch"), small());
+  inbox box(dn.local());
+  t::term idle = erl_->call(atom("spawn_idle"));
+  erl_->call(t::tuple(atom("exit"), idle, atom("kill")));
+  ASSERT_TRUE(erl_->call(t::tuple(atom("is_alive"), idle)).is_atom("false"));
+  ref mon = box.monitor(from_term(idle.as_pid()));
+  auto d = box.receive<down_msg>(10s);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->monitor, mon);
+  EXPECT_EQ(d->reason, exit_reason::noproc());
 }

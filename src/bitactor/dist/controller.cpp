@@ -214,6 +214,16 @@ void controller::peer_lost(const std::string& peer) {
     }
     monitors_.erase(it);
   }
+  // The peer's monitors of local processes end with it (no DOWN goes anywhere).
+  if (auto it = watched_by_.find(peer); it != watched_by_.end()) {
+    for (const auto& [target, mref, watcher] : it->second) {
+      auto* s = new core_signal(signal_kind::demonitor, watcher);
+      s->monitor_ref = mref;
+      rt.deliver(target, s);
+      name_monitors_.erase(mref);
+    }
+    watched_by_.erase(it);
+  }
 }
 
 std::vector<std::string> controller::connected_nodes() {
@@ -291,24 +301,39 @@ void controller::route_signal(const std::string& peer, const pid& to, core_signa
       }
       break;
     case signal_kind::monitor:
-      // DIST_MONITOR is not advertised: as BEAM does towards such a peer, the monitor is
-      // kept locally and fires only when the connection is lost (noconnection).
-      if (connection_to(peer) != nullptr) {
-        monitors_[peer].insert({s.from, s.monitor_ref, to});
-      } else {
+      // MONITOR_P {19, From, To, Ref}. Also kept here so losing the peer fires noconnection;
+      // a node that cannot be reached fires it at once (erlang:monitor/2).
+      if (connection_to(peer) == nullptr) {
         auto* d = new core_signal(signal_kind::down, to);
         d->monitor_ref = s.monitor_ref;
         d->reason = exit_reason::noconnection();
         rt.deliver(s.from, d);
+        return;
       }
-      return;
+      monitors_[peer].insert({s.from, s.monitor_ref, to});
+      control = term::tuple(op_term(op::monitor_p), from, target, to_term(s.monitor_ref));
+      break;
     case signal_kind::demonitor:
       if (auto it = monitors_.find(peer); it != monitors_.end()) {
         std::erase_if(it->second, [&](const auto& m) { return std::get<1>(m) == s.monitor_ref; });
       }
-      return;
-    case signal_kind::down:
-      return;  // a remote watcher cannot exist without DIST_MONITOR
+      control = term::tuple(op_term(op::demonitor_p), from, target, to_term(s.monitor_ref));
+      break;
+    case signal_kind::down: {
+      // MONITOR_P_EXIT {21, Target, Watcher, Ref, Reason}: a monitor by name names the name,
+      // not the pid (what BEAM's by-name monitors expect).
+      term::term who = from;
+      if (auto it = name_monitors_.find(s.monitor_ref); it != name_monitors_.end()) {
+        who = term::atom(it->second.name);
+        name_monitors_.erase(it);
+      }
+      if (auto it = watched_by_.find(peer); it != watched_by_.end()) {
+        it->second.erase({s.from, s.monitor_ref, to});
+      }
+      control = term::tuple(op_term(op::monitor_p_exit), who, target, to_term(s.monitor_ref),
+                            to_term(s.reason));
+      break;
+    }
   }
   auto c = connection_to(peer);
   if (c == nullptr) {
@@ -434,9 +459,57 @@ bool controller::dispatch(connection& c, control_frame& f) {
     case op::unlink:        // legacy, gone in OTP 26; peers that set UNLINK_ID never send it
     case op::group_leader:  // no group leaders here
       return true;
-    case op::monitor_p:
-    case op::demonitor_p:
-    case op::monitor_p_exit:
+    case op::monitor_p:      // {19, From, PidOrName, Ref}
+    case op::demonitor_p: {  // {20, From, PidOrName, Ref}
+      if (n != 4 || !ctl[3].is_reference()) return false;
+      bool add = static_cast<op>(ctl[0].as_int()) == op::monitor_p;
+      pid watcher = remote(1);
+      ref mref = from_term(ctl[3].as_reference());
+      std::optional<pid> target;
+      if (ctl[2].is_atom()) {
+        std::string name(ctl[2].as_atom().name());
+        if (add) {
+          target = rt.whereis(name);
+          if (!target) {
+            // No such name: DOWN with noproc at once, naming the name.
+            c.send(encode_frame(term::tuple(op_term(op::monitor_p_exit), ctl[2], ctl[1], ctl[3],
+                                            term::atom("noproc"))));
+            return true;
+          }
+          name_monitors_[mref] = {name, *target};
+        } else if (auto it = name_monitors_.find(mref); it != name_monitors_.end()) {
+          target = it->second.target;
+          name_monitors_.erase(it);
+        }
+      } else {
+        target = local(2);
+      }
+      if (!target) return true;
+      auto* s = new core_signal(add ? signal_kind::monitor : signal_kind::demonitor, watcher);
+      s->monitor_ref = mref;
+      if (add) {
+        watched_by_[c.peer_name()].insert({*target, mref, watcher});
+      } else if (auto it = watched_by_.find(c.peer_name()); it != watched_by_.end()) {
+        it->second.erase({*target, mref, watcher});
+      }
+      // A dead target answers with DOWN noproc (runtime::undeliverable), which comes back
+      // here as a down signal.
+      rt.deliver(*target, s);
+      return true;
+    }
+    case op::monitor_p_exit: {  // {21, PidOrName, Watcher, Ref, Reason}
+      if (n != 5 || !ctl[3].is_reference()) return false;
+      ref mref = from_term(ctl[3].as_reference());
+      pid target = ctl[1].is_pid() ? remote(1) : pid{};
+      auto* s = new core_signal(signal_kind::down, target);
+      s->monitor_ref = mref;
+      s->reason = exit_reason_from_term(ctl[4]);
+      if (auto it = monitors_.find(c.peer_name()); it != monitors_.end()) {
+        std::erase_if(it->second, [&](const auto& m) { return std::get<1>(m) == mref; });
+      }
+      signal_to(2, s);
+      return true;
+    }
     case op::payload_monitor_p_exit:
     case op::spawn_request:
     case op::spawn_request_tt:

@@ -100,6 +100,14 @@ class controller final : public connection_owner, public remote_router {
   // and a DOWN for a monitor that is gone.
   std::map<std::string, std::set<std::pair<pid, pid>>> links_;           // {local, remote}
   std::map<std::string, std::set<std::tuple<pid, ref, pid>>> monitors_;  // {watcher, ref, target}
+  // The peer's monitors of local processes: {target, ref, watcher}, and those made by name
+  // (DIST_MONITOR_NAME), whose DOWN must name the name.
+  std::map<std::string, std::set<std::tuple<pid, ref, pid>>> watched_by_;
+  struct name_monitor {
+    std::string name;
+    pid target;
+  };
+  std::map<ref, name_monitor> name_monitors_;
 };
 
 }  // namespace bitactor::dist::detail

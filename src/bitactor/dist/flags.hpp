@@ -44,10 +44,11 @@ inline constexpr std::uint64_t mandatory_25 =
 inline constexpr std::uint64_t mandatory_26 = mandatory_25 | v4_nc | unlink_id;
 
 /// This node's flags: the mandatory sets, and the optional ones it implements: SEND_SENDER
-/// (op 22 is read like SEND), SMALL_ATOM_TAGS (the term layer reads tag 119). Frames are
-/// pass-through ('p'): no atom cache, no fragments.
-inline constexpr std::uint64_t advertised =
-    mandatory_26 | mandatory_25_digest | send_sender | small_atom_tags;
+/// (op 22 is read like SEND), SMALL_ATOM_TAGS (the term layer reads tag 119), DIST_MONITOR
+/// and DIST_MONITOR_NAME (MONITOR_P, DEMONITOR_P, MONITOR_P_EXIT, by pid and by name).
+/// Frames are pass-through ('p'): no atom cache, no fragments.
+inline constexpr std::uint64_t advertised = mandatory_26 | mandatory_25_digest | send_sender |
+                                            small_atom_tags | dist_monitor | dist_monitor_name;
 
 /// Flags a peer must send for this node to accept it: what the term layer and the link
 /// protocol rely on (OTP 25's mandatory set; UNLINK_ID for the OTP 23+ unlink protocol).
