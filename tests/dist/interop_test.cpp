@@ -11,6 +11,7 @@
 #include <bitactor/dist/net_kernel.hpp>
 #include <bitactor/dist/term_mapping.hpp>
 #include <memory>
+#include <thread>
 
 #include "dist_test_support.hpp"
 
@@ -351,4 +352,45 @@ TEST_F(dist_interop, bitactor_monitor_of_a_dead_erl_pid_gets_noproc) {
   ASSERT_TRUE(d);
   EXPECT_EQ(d->monitor, mon);
   EXPECT_EQ(d->reason, exit_reason::noproc());
+}
+
+TEST_F(dist_interop, two_bitactor_nodes_connect_at_once_and_keep_one_connection) {
+  // Both sides initiate together: the acceptor whose own attempt is pending lets the greater
+  // name win (ok_simultaneous / nok, dist_util), and both end up on one connection.
+  distributed_node a(config("sim_a"), small());
+  distributed_node b(config("sim_b"), small());
+  inbox box_a(a.local());
+  inbox box_b(b.local());
+  a.local().register_name("box", box_a.self());
+  b.local().register_name("box", box_b.self());
+  bool a_up = false;
+  std::thread other([&] { a_up = a.connect(b.name()); });
+  bool b_up = b.connect(a.name());
+  other.join();
+  EXPECT_TRUE(a_up);
+  EXPECT_TRUE(b_up);
+  a.send("box", b.name(), t::atom("to_b"));
+  b.send("box", a.name(), t::atom("to_a"));
+  auto at_b = box_b.receive<t::term>(10s);
+  auto at_a = box_a.receive<t::term>(10s);
+  ASSERT_TRUE(at_b && at_a);
+  EXPECT_TRUE(at_b->is_atom("to_b"));
+  EXPECT_TRUE(at_a->is_atom("to_a"));
+  EXPECT_EQ(a.nodes(), std::vector<std::string>{b.name()});
+  EXPECT_EQ(b.nodes(), std::vector<std::string>{a.name()});
+  EXPECT_TRUE(a.ping(b.name()));
+  EXPECT_TRUE(b.ping(a.name()));
+}
+
+TEST_F(dist_interop, messages_sent_just_before_the_node_stops_are_still_delivered) {
+  {
+    distributed_node dn(config("lastwords"), small());
+    ASSERT_TRUE(dn.connect(erl_->name()));
+    for (int i = 0; i < 100; ++i) dn.send("inbox", erl_->name(), t::term(i));
+  }  // the destructor writes out what is queued before closing
+  for (int i = 0; i < 100; ++i) {
+    auto got = erl_->receive();
+    ASSERT_TRUE(got) << "message " << i;
+    EXPECT_EQ(*got, t::term(i));
+  }
 }

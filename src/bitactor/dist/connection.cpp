@@ -56,7 +56,7 @@ asio::awaitable<void> connection::run() {
     } else {
       co_await handshake_as_acceptor();
     }
-    if (state_ != state::handshaking) co_return;
+    if (state_ != state::handshaking || yielded_) co_return;
     setup_timer_.cancel();
     state_ = state::up;
     last_read_ = std::chrono::steady_clock::now();
@@ -71,6 +71,9 @@ asio::awaitable<void> connection::run() {
 }
 
 void connection::arm_setup_timer() {
+  // Closed meanwhile (replaced, refused, node stopping): steps that do not use the socket,
+  // such as the epmd lookup, end here instead of reopening it or arming a timer.
+  if (state_ == state::closed) throw dist_error("connection closed during setup");
   setup_timer_.expires_after(owner_.settings().config.setup_timeout);
   setup_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (ec || self->state_ != state::handshaking) return;
@@ -111,6 +114,7 @@ asio::awaitable<std::vector<std::uint8_t>> connection::read_handshake_message() 
 }
 
 asio::awaitable<void> connection::write_raw(const std::vector<std::uint8_t>& bytes) {
+  arm_setup_timer();
   co_await asio::async_write(socket_, asio::buffer(bytes), asio::use_awaitable);
 }
 
@@ -129,6 +133,20 @@ asio::awaitable<void> connection::handshake_as_initiator() {
     co_await write_raw(no);
     fail_reason_ = "handshake: " + peer_ + " already has a connection from this node";
     throw dist_error(fail_reason_);
+  }
+  if (*status == "nok") {
+    // The peer is connecting to us and its attempt wins (the greater name): keep what is
+    // queued and wait for that connection (controller::decide_status adopts the queue).
+    yielded_ = true;
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    setup_timer_.expires_after(s.config.setup_timeout);
+    setup_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec && self->state_ == state::handshaking) {
+        self->close("handshake: " + self->peer_ + " answered nok but did not connect back");
+      }
+    });
+    co_return;
   }
   if (*status != "ok" && *status != "ok_simultaneous") {
     fail_reason_ = "handshake: " + peer_ + " refused the connection (" + *status + ")";
@@ -265,6 +283,10 @@ void connection::write_next() {
                       }
                       if (!self->out_.empty()) self->out_.pop_front();
                       self->wrote_since_tick_ = true;
+                      if (self->finishing_ && self->out_.empty()) {
+                        self->close(self->finish_reason_);
+                        return;
+                      }
                       self->write_next();
                     });
 }
@@ -290,6 +312,19 @@ void connection::on_tick() {
   if (!wrote_since_tick_ && !writing_ && out_.empty()) send(std::vector<std::uint8_t>(4, 0));
   wrote_since_tick_ = false;
   schedule_tick();
+}
+
+void connection::finish(const std::string& why) {
+  if (state_ != state::up || (out_.empty() && !writing_)) {
+    close(why);
+    return;
+  }
+  finishing_ = true;
+  finish_reason_ = why;
+  setup_timer_.expires_after(owner_.settings().config.setup_timeout);
+  setup_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->close(self->finish_reason_);
+  });
 }
 
 void connection::close(const std::string& why) {

@@ -56,6 +56,8 @@ class connection : public std::enable_shared_from_this<connection> {
   void send(std::vector<std::uint8_t> frame);
   /// Closes at once; connection_down follows (once).
   void close(const std::string& why);
+  /// Closes once the queued frames are written (at most setup_timeout from now).
+  void finish(const std::string& why);
   /// Takes over the frames `other` had queued (simultaneous connect: the other attempt lost).
   void adopt_queue(connection& other);
 
@@ -63,6 +65,9 @@ class connection : public std::enable_shared_from_this<connection> {
   bool initiator() const noexcept { return initiator_; }
   bool is_up() const noexcept { return state_ == state::up; }
   bool closed() const noexcept { return state_ == state::closed; }
+  /// An attempt the peer answered `nok`: its own attempt to us wins; this one only holds the
+  /// queue until that connection arrives (or setup_timeout passes).
+  bool yielded() const noexcept { return yielded_ && state_ == state::handshaking; }
   std::uint64_t peer_flags() const noexcept { return peer_flags_; }
   std::uint32_t peer_creation() const noexcept { return peer_creation_; }
   /// Flags both sides have (the AND of the two words).
@@ -95,6 +100,9 @@ class connection : public std::enable_shared_from_this<connection> {
 
   std::deque<std::vector<std::uint8_t>> out_;
   bool writing_ = false;
+  bool finishing_ = false;
+  bool yielded_ = false;
+  std::string finish_reason_;
   bool wrote_since_tick_ = false;
   std::chrono::steady_clock::time_point last_read_;
 };

@@ -3,6 +3,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_future.hpp>
+#include <cstdio>
+#include <cstdlib>
 #include <future>
 
 #include "bitactor/core/signal.hpp"
@@ -34,7 +36,8 @@ controller::controller(resolved_dist_config settings)
       work_(std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
           io_.get_executor())),
       acceptor_(io_),
-      epmd_(io_) {
+      epmd_(io_),
+      trace_(std::getenv("BITACTOR_DIST_TRACE") != nullptr) {
   const auto& c = settings_.config;
   try {
     tcp::endpoint at(asio::ip::make_address(c.listen_address), c.port);
@@ -85,16 +88,16 @@ void controller::attach(node& n, pid net_kernel) {
 }
 
 void controller::shutdown() {
-  if (shut_down_) return;
-  shut_down_ = true;
+  if (shut_down_.exchange(true)) return;
   if (thread_.joinable()) {
     asio::post(io_, [this] {
       boost::system::error_code ignored;
       acceptor_.close(ignored);
       epmd_.close();
+      // What the stopping node's processes sent last (exit signals to remote links) is
+      // written out before each connection closes.
       auto all = connections_;
-      for (auto& [name, c] : all) c->close("node shutting down");
-      connections_.clear();
+      for (auto& [name, c] : all) c->finish("node shutting down");
     });
     work_.reset();
     thread_.join();
@@ -145,6 +148,14 @@ void controller::connect(const std::string& peer, std::function<void(bool)> done
 }
 
 std::string controller::peer_named(const std::shared_ptr<connection>& c) {
+  std::string status = decide_status(c);
+  if (trace_)
+    std::fprintf(stderr, "dist %s: %s connects: %s\n", settings_.node_name.c_str(),
+                 c->peer_name().c_str(), status.c_str());
+  return status;
+}
+
+std::string controller::decide_status(const std::shared_ptr<connection>& c) {
   const std::string& peer = c->peer_name();
   if (peer == settings_.node_name) return "not_allowed";
   auto it = connections_.find(peer);
@@ -153,6 +164,14 @@ std::string controller::peer_named(const std::shared_ptr<connection>& c) {
     return "ok";
   }
   auto& other = it->second;
+  if (other->yielded()) {
+    // Our attempt was answered nok because this one wins: it takes over the queue.
+    c->adopt_queue(*other);
+    auto stale = other;
+    connections_[peer] = c;
+    stale->close("superseded by the connection from " + peer);
+    return "ok";
+  }
   if (other->is_up()) return "alive";
   if (!other->initiator()) return "nok";  // a second accepted attempt under one name
   // Simultaneous connect (dist_util: the greater name wins the right to initiate).
@@ -177,13 +196,19 @@ void controller::replace_alive(const std::shared_ptr<connection>& c) {
 }
 
 void controller::connection_up(const std::shared_ptr<connection>& c) {
+  if (trace_)
+    std::fprintf(stderr, "dist %s: connection to %s up (%s)\n", settings_.node_name.c_str(),
+                 c->peer_name().c_str(), c->initiator() ? "initiated" : "accepted");
   auto waiters = std::move(waiting_[c->peer_name()]);
   waiting_.erase(c->peer_name());
   for (auto& w : waiters) w(true);
 }
 
-void controller::connection_down(const std::shared_ptr<connection>& c, const std::string&) {
+void controller::connection_down(const std::shared_ptr<connection>& c, const std::string& why) {
   const std::string peer = c->peer_name();
+  if (trace_)
+    std::fprintf(stderr, "dist %s: connection to %s down: %s\n", settings_.node_name.c_str(),
+                 peer.c_str(), why.c_str());
   auto it = connections_.find(peer);
   if (it == connections_.end() || it->second != c) return;  // an attempt that lost, or unnamed
   connections_.erase(it);

@@ -9,6 +9,7 @@
 // the io thread, which alone touches connections and the tables below. One io thread
 // executes posted work in order, so what one thread routes goes out in the order it was sent.
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
@@ -71,6 +72,7 @@ class controller final : public connection_owner, public remote_router {
   template <class F>
   auto on_io(F f) -> decltype(f());
   void accept_next();
+  std::string decide_status(const std::shared_ptr<connection>& c);
   std::shared_ptr<connection> connection_to(const std::string& peer);  // io thread
   void enqueue(const std::string& peer, std::vector<std::uint8_t> frame);
   void route_signal(const std::string& peer, const pid& to, bitactor::detail::signal& s);
@@ -90,7 +92,8 @@ class controller final : public connection_owner, public remote_router {
   node* node_ = nullptr;
   pid net_kernel_;
   term::atom local_atom_;
-  bool shut_down_ = false;
+  std::atomic<bool> shut_down_{false};
+  bool trace_ = false;  // $BITACTOR_DIST_TRACE: connection events on stderr
 
   // io thread only
   std::map<std::string, std::shared_ptr<connection>> connections_;  // pending or up, by name
