@@ -4,11 +4,15 @@
 %% Messages to the registered process `inbox` (or to its pid) are queued for {recv, Ms}.
 -module(dist_peer).
 -export([main/0]).
+-behaviour(gen_server).
+-export([init/1, handle_call/3, handle_cast/2]).
 
 main() ->
     %% stdout carries the replies: send log lines (a refused connection logs one) to stderr.
     ok = logger:remove_handler(default),
     ok = logger:add_handler(stderr, logger_std_h, #{config => #{type => standard_error}}),
+    %% `echo`: a gen_server answering {echo, Request} (for calls from BitActor).
+    {ok, _} = gen_server:start({local, echo}, ?MODULE, [], []),
     Inbox = spawn(fun inbox/0),
     register(inbox, Inbox),
     Port = open_port({fd, 0, 1}, [binary, {packet, 4}, eof]),
@@ -80,3 +84,7 @@ inbox() ->
             From ! {inbox_reply, R},
             inbox()
     end.
+
+init([]) -> {ok, nostate}.
+handle_call(Req, _From, S) -> {reply, {echo, Req}, S}.
+handle_cast(_, S) -> {noreply, S}.

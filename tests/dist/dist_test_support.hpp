@@ -225,6 +225,20 @@ class raw_peer {
            const std::string& cookie, std::uint64_t flag_word) {
     fd_ = connect_local(port);
     if (fd_ < 0) throw std::runtime_error("raw_peer: cannot connect");
+    try {
+      handshake_as_initiator(name, expect, cookie, flag_word);
+    } catch (...) {
+      ::close(fd_);
+      throw;
+    }
+  }
+  ~raw_peer() { ::close(fd_); }
+  raw_peer(const raw_peer&) = delete;
+  raw_peer& operator=(const raw_peer&) = delete;
+
+ private:
+  void handshake_as_initiator(const std::string& name, const std::string& expect,
+                              const std::string& cookie, std::uint64_t flag_word) {
     auto deadline = steady::now() + 10s;
     put(handshake::encode(handshake::send_name{flag_word, 77, name}));
     auto status = handshake::parse_status(get(deadline));
@@ -238,10 +252,8 @@ class raw_peer {
       throw std::runtime_error("raw_peer: bad ack");
     }
   }
-  ~raw_peer() { ::close(fd_); }
-  raw_peer(const raw_peer&) = delete;
-  raw_peer& operator=(const raw_peer&) = delete;
 
+ public:
   bool write(const std::vector<std::uint8_t>& bytes) {
     return write_all(fd_, bytes.data(), bytes.size());
   }

@@ -59,6 +59,16 @@ class dist_interop : public ::testing::Test {
 
 t::term atom(const char* a) { return t::atom(a); }
 
+/// Waits (bounded) until pred() holds.
+template <class Pred>
+bool eventually(Pred pred, std::chrono::milliseconds limit = 10s) {
+  for (auto deadline = steady::now() + limit; steady::now() < deadline;) {
+    if (pred()) return true;
+    std::this_thread::yield();
+  }
+  return pred();
+}
+
 }  // namespace
 
 TEST_F(dist_interop, erl_pings_bitactor_and_gets_pong) {
@@ -216,14 +226,10 @@ TEST_F(dist_interop, a_bitactor_crash_reaches_a_linked_erl_process_as_exit) {
   t::term linker = erl_->call(t::tuple(atom("spawn_linker"), t::term(to_term(victim))));
   ASSERT_TRUE(linker.is_pid());
   // The link arrived when the process shows it (erl linked first, then replied).
-  ASSERT_TRUE([&] {
-    for (auto deadline = steady::now() + 10s; steady::now() < deadline;) {
-      auto info = dn.local().info(victim);
-      if (info && !info->links.empty()) return true;
-      std::this_thread::yield();
-    }
-    return false;
-  }());
+  ASSERT_TRUE(eventually([&] {
+    auto info = dn.local().info(victim);
+    return info && !info->links.empty();
+  }));
   dn.local().send(victim, 1);
   auto got = erl_->receive();
   ASSERT_TRUE(got);
@@ -312,14 +318,10 @@ TEST_F(dist_interop, erl_monitor_of_a_bitactor_process_gets_down_with_the_reason
   auto mon = erl_->call(t::tuple(atom("spawn_monitor_of"), t::term(to_term(victim))));
   ASSERT_TRUE(mon.is_tuple() && mon.size() == 2);
   // The monitor is in place once the process shows it.
-  ASSERT_TRUE([&] {
-    for (auto deadline = steady::now() + 10s; steady::now() < deadline;) {
-      auto info = dn.local().info(victim);
-      if (info && !info->monitored_by.empty()) return true;
-      std::this_thread::yield();
-    }
-    return false;
-  }());
+  ASSERT_TRUE(eventually([&] {
+    auto info = dn.local().info(victim);
+    return info && !info->monitored_by.empty();
+  }));
   dn.local().send(victim, 1);
   auto got = erl_->receive();
   ASSERT_TRUE(got);
@@ -393,4 +395,40 @@ TEST_F(dist_interop, messages_sent_just_before_the_node_stops_are_still_delivere
     ASSERT_TRUE(got) << "message " << i;
     EXPECT_EQ(*got, t::term(i));
   }
+}
+
+TEST_F(dist_interop, a_second_connection_under_a_live_name_is_answered_alive) {
+  distributed_node dn(config("dupcheck"), small());
+  raw_peer first(dn.port(), "dup@localhost", dn.name(), cookie, flags::advertised);
+  ASSERT_TRUE(eventually([&] { return dn.nodes() == std::vector<std::string>{"dup@localhost"}; }));
+  // The status is `alive`, not ok: the raw peer gives up, and the first connection stays.
+  EXPECT_THROW(raw_peer(dn.port(), "dup@localhost", dn.name(), cookie, flags::advertised),
+               std::runtime_error);
+  EXPECT_EQ(dn.nodes(), std::vector<std::string>{"dup@localhost"});
+}
+
+TEST_F(dist_interop, bitactor_calls_an_erl_gen_server) {
+  distributed_node dn(config("caller"), small());
+  auto r = dn.call("echo", erl_->name(), t::tuple(atom("hello"), 1));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r, t::tuple(atom("echo"), t::tuple(atom("hello"), 1)));
+  // The same call protocol locally, to this node's own gen_server-style process.
+  dn.local().register_name("echo", dn.local().spawn(echo_server));
+  EXPECT_EQ(dn.call("echo", dn.name(), atom("x")), t::tuple(atom("echo"), atom("x")));
+  EXPECT_FALSE(dn.call("nobody", erl_->name(), atom("x"), 300ms));
+}
+
+TEST_F(dist_interop, stopping_the_node_does_not_wait_for_a_stalled_handshake) {
+  dist_config c = config("stalled");
+  c.setup_timeout = 5s;
+  auto dn = std::make_unique<distributed_node>(c, small());
+  int fd = connect_local(dn->port());  // connects, then says nothing
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(eventually([&] {  // the acceptor has it once a second client is served
+    return dn->ping(erl_->name());
+  }));
+  auto start = steady::now();
+  dn.reset();
+  EXPECT_LT(steady::now() - start, 3s);
+  ::close(fd);
 }

@@ -98,6 +98,9 @@ void controller::shutdown() {
       // written out before each connection closes.
       auto all = connections_;
       for (auto& [name, c] : all) c->finish("node shutting down");
+      for (auto& w : accepted_) {
+        if (auto c = w.lock(); c && !c->is_up()) c->close("node shutting down");
+      }
     });
     work_.reset();
     thread_.join();
@@ -120,7 +123,12 @@ void controller::accept_next() {
   acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket s) {
     if (ec) return;  // closed at shutdown
     s.set_option(tcp::no_delay(true), ec);
-    std::make_shared<connection>(*this, std::move(s))->start();
+    auto c = std::make_shared<connection>(*this, std::move(s));
+    // Kept so shutdown can close an accepted connection that never got a table entry (one
+    // refused, or answered alive, still in its handshake).
+    std::erase_if(accepted_, [](const auto& w) { return w.expired(); });
+    accepted_.push_back(c);
+    c->start();
     accept_next();
   });
 }

@@ -98,6 +98,7 @@ class controller final : public connection_owner, public remote_router {
   // io thread only
   std::map<std::string, std::shared_ptr<connection>> connections_;  // pending or up, by name
   std::map<std::string, std::vector<std::function<void(bool)>>> waiting_;
+  std::vector<std::weak_ptr<connection>> accepted_;
   // Relations with processes of each peer, so losing the peer tells the local side with
   // noconnection. Over-approximate on purpose: core ignores an exit for a link that is gone
   // and a DOWN for a monitor that is gone.

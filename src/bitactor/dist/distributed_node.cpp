@@ -37,23 +37,30 @@ bool distributed_node::connect(std::string_view peer, std::chrono::milliseconds 
 }
 
 bool distributed_node::ping(std::string_view peer, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
   if (peer == name()) return true;
-  if (!connect(peer, timeout)) return false;
+  auto r =
+      call("net_kernel", peer, term::tuple(term::atom("is_auth"), term::atom(name())), timeout);
+  return r && r->is_atom("yes");
+}
+
+std::optional<term::term> distributed_node::call(std::string_view server, std::string_view peer,
+                                                 term::term request,
+                                                 std::chrono::milliseconds timeout) {
+  // gen.erl's call protocol: {'$gen_call', {Caller, Tag}, Request}, answered {Tag, Reply}.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  if (peer != name() && !connect(peer, timeout)) return std::nullopt;
   inbox box(*node_);
   term::term tag = to_term(node_->runtime().make_ref());
-  term::term call = term::tuple(term::atom("$gen_call"), term::tuple(to_term(box.self()), tag),
-                                term::tuple(term::atom("is_auth"), term::atom(name())));
-  dist_->send_named(box.self(), "net_kernel", std::string(peer), call);
+  term::term msg = term::tuple(term::atom("$gen_call"), term::tuple(to_term(box.self()), tag),
+                               std::move(request));
+  send(server, peer, std::move(msg), box.self());
   while (true) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
+    if (left.count() <= 0) return std::nullopt;
     auto reply = box.receive<term::term>(left);
-    if (!reply) return false;
-    if (reply->is_tuple() && reply->size() == 2 && (*reply)[0] == tag) {
-      return (*reply)[1].is_atom("yes");
-    }
+    if (!reply) return std::nullopt;
+    if (reply->is_tuple() && reply->size() == 2 && (*reply)[0] == tag) return (*reply)[1];
   }
 }
 

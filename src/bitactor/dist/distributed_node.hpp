@@ -27,6 +27,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,6 +70,12 @@ class distributed_node {
   bool connect(std::string_view peer, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   /// net_adm:ping/1: true (pong) when `peer`'s net_kernel answers {is_auth, ThisNode}.
   bool ping(std::string_view peer, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  /// gen_server:call({name, peer}, request, timeout) from a plain thread: the reply, or nullopt
+  /// when `peer` cannot be reached or no reply comes within `timeout` (a late reply is dropped
+  /// with the temporary mailbox it was sent to). The server is not monitored yet, so a crash
+  /// of it shows as the timeout.
+  std::optional<term::term> call(std::string_view name, std::string_view peer, term::term request,
+                                 std::chrono::milliseconds timeout = std::chrono::seconds(5));
   /// Nodes with a connection up now, sorted.
   std::vector<std::string> nodes();
   /// Closes the connection to `peer`; false when there is none.
