@@ -3,7 +3,7 @@
 // dist_error for epmd) or parse to something that re-encodes to an equal value.
 #include <bitactor/dist/control.hpp>
 #include <bitactor/dist/dist_error.hpp>
-#include <bitactor/dist/epmd_client.hpp>
+#include <bitactor/dist/epmd_messages.hpp>
 #include <bitactor/dist/handshake.hpp>
 #include <cstddef>
 #include <cstdint>

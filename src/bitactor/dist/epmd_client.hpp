@@ -17,16 +17,9 @@
 #include <string>
 #include <vector>
 
-namespace bitactor::dist::detail {
+#include "bitactor/dist/epmd_messages.hpp"
 
-/// The bytes of requests and the parsing of replies, apart from the sockets (tested alone).
-namespace epmd {
-std::vector<std::uint8_t> alive2_request(std::uint16_t port, bool hidden, std::string_view alive);
-std::vector<std::uint8_t> port_please2_request(std::string_view alive);
-/// ALIVE2_X_RESP (118) or the old ALIVE2_RESP (121): the creation, or nullopt for a refusal
-/// (result != 0: the name is taken). Throws dist_error for a reply that is neither.
-std::optional<std::uint32_t> parse_alive2_reply(std::span<const std::uint8_t> reply);
-}  // namespace epmd
+namespace bitactor::dist::detail {
 
 class epmd_registration {
  public:
