@@ -141,6 +141,12 @@ pid runtime::spawn(std::unique_ptr<actor> a, std::size_t actor_bytes,
 // Delivery
 
 void runtime::deliver(const pid& to, message* m) {
+  if (to.node != node_index_) {
+    if (remote_router* r = router_.load(std::memory_order_acquire)) {
+      r->route(to, m);
+      return;
+    }
+  }
   process* p =
       (to.node == node_index_ && to.creation == config_.creation) ? table_.find(to.id) : nullptr;
   if (p == nullptr || !p->is_incarnation(to.serial)) {

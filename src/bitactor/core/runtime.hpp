@@ -30,6 +30,7 @@
 #include "bitactor/core/process_info.hpp"
 #include "bitactor/core/process_table.hpp"
 #include "bitactor/core/registry.hpp"
+#include "bitactor/core/remote_router.hpp"
 #include "bitactor/core/scheduler.hpp"
 #include "bitactor/core/sharded_counter.hpp"
 #include "bitactor/core/system_messages.hpp"
@@ -92,6 +93,11 @@ class runtime final : public turn_runner {
   /// Hands m to the process `to` (any thread; takes ownership). To a dead or unknown pid it
   /// is dropped, as in Erlang; a link or monitor signal is answered with noproc instead.
   void deliver(const pid& to, message* m);
+
+  /// Installs (or, with nullptr, removes) the router that takes messages and signals to pids
+  /// of other nodes; without one they are dropped. The router must outlive every deliver()
+  /// that may see it: remove it only once no process runs (after stop()).
+  void set_remote_router(remote_router* r) noexcept { router_.store(r, std::memory_order_release); }
 
   // Operations of a process on itself; called only from that process's turn.
   void link(process& self, const pid& other);
@@ -169,6 +175,7 @@ class runtime final : public turn_runner {
   registry registry_;
   timer_service timers_;
 
+  std::atomic<remote_router*> router_{nullptr};
   std::atomic<std::uint64_t> next_ref_{1};
   std::atomic<std::size_t> alive_{0};
   std::atomic<bool> stopping_{false};

@@ -1,0 +1,110 @@
+#pragma once
+// Internal: one connection to a peer node. It runs the handshake (as initiator or acceptor),
+// then a reader and a single FIFO writer, and the tick timer, all on the distribution's
+// io_context thread; nothing here runs on a scheduler worker. Frames queued before the
+// handshake completes go out, in order, once it does.
+
+// clang-format off
+#include <utility>  // before Boost 1.81's awaitable.hpp, which uses std::exchange without it
+// clang-format on
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bitactor/dist/control.hpp"
+#include "bitactor/dist/dist_config.hpp"
+#include "bitactor/dist/handshake.hpp"
+
+namespace bitactor::dist::detail {
+
+class connection;
+
+/// What a connection needs from the node's distribution (called on the io thread).
+class connection_owner {
+ public:
+  virtual ~connection_owner() = default;
+  virtual const resolved_dist_config& settings() const = 0;
+  virtual std::uint32_t creation() const = 0;
+  virtual std::uint64_t local_flags() const = 0;
+  /// Acceptor side: the peer has named itself. Returns the status to send: ok,
+  /// ok_simultaneous, nok, not_allowed or alive.
+  virtual std::string peer_named(const std::shared_ptr<connection>& c) = 0;
+  /// Acceptor side, after status alive: the peer confirmed (true) that the old connection
+  /// under its name is to be replaced.
+  virtual void replace_alive(const std::shared_ptr<connection>& c) = 0;
+  virtual void connection_up(const std::shared_ptr<connection>& c) = 0;
+  virtual void frame_arrived(const std::shared_ptr<connection>& c, control_frame f) = 0;
+  virtual void connection_down(const std::shared_ptr<connection>& c, const std::string& why) = 0;
+};
+
+class connection : public std::enable_shared_from_this<connection> {
+ public:
+  /// A connection accepted on the listen socket; the peer's name comes in the handshake.
+  connection(connection_owner& owner, boost::asio::ip::tcp::socket socket);
+  /// A connection this node opens to `peer` (alive@host).
+  connection(connection_owner& owner, boost::asio::io_context& io, std::string peer);
+
+  void start();
+  /// Queues a whole frame (length prefix included).
+  void send(std::vector<std::uint8_t> frame);
+  /// Closes at once; connection_down follows (once).
+  void close(const std::string& why);
+  /// Closes once the queued frames are written (at most setup_timeout from now).
+  void finish(const std::string& why);
+  /// Takes over the frames `other` had queued (simultaneous connect: the other attempt lost).
+  void adopt_queue(connection& other);
+
+  const std::string& peer_name() const noexcept { return peer_; }
+  bool initiator() const noexcept { return initiator_; }
+  bool is_up() const noexcept { return state_ == state::up; }
+  bool closed() const noexcept { return state_ == state::closed; }
+  /// An attempt the peer answered `nok`: its own attempt to us wins; this one only holds the
+  /// queue until that connection arrives (or setup_timeout passes).
+  bool yielded() const noexcept { return yielded_ && state_ == state::handshaking; }
+  std::uint64_t peer_flags() const noexcept { return peer_flags_; }
+  std::uint32_t peer_creation() const noexcept { return peer_creation_; }
+  /// Flags both sides have (the AND of the two words).
+  std::uint64_t negotiated() const noexcept;
+
+ private:
+  enum class state { handshaking, up, closed };
+  boost::asio::awaitable<void> run();
+  boost::asio::awaitable<void> connect_as_initiator();
+  boost::asio::awaitable<void> handshake_as_initiator();
+  boost::asio::awaitable<void> handshake_as_acceptor();
+  boost::asio::awaitable<std::vector<std::uint8_t>> read_handshake_message();
+  boost::asio::awaitable<void> write_raw(const std::vector<std::uint8_t>& bytes);
+  boost::asio::awaitable<void> read_frames();
+  void arm_setup_timer();
+  void schedule_tick();
+  void on_tick();
+  void write_next();
+
+  connection_owner& owner_;
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer setup_timer_;
+  boost::asio::steady_timer tick_timer_;
+  std::string peer_;
+  bool initiator_;
+  state state_ = state::handshaking;
+  std::string fail_reason_;
+  std::uint64_t peer_flags_ = 0;
+  std::uint32_t peer_creation_ = 0;
+
+  std::deque<std::vector<std::uint8_t>> out_;
+  bool writing_ = false;
+  bool finishing_ = false;
+  bool yielded_ = false;
+  std::string finish_reason_;
+  bool wrote_since_tick_ = false;
+  std::chrono::steady_clock::time_point last_read_;
+};
+
+}  // namespace bitactor::dist::detail

@@ -1,0 +1,56 @@
+#include "bitactor/dist/control.hpp"
+
+#include "bitactor/term/encode.hpp"
+
+namespace bitactor::dist {
+
+std::vector<std::uint8_t> encode_frame(const term::term& control, const term::term* message) {
+  std::vector<std::uint8_t> out(5);
+  out[4] = 112;  // pass-through
+  term::encode_append(out, control);
+  if (message != nullptr) term::encode_append(out, *message);
+  auto n = static_cast<std::uint32_t>(out.size() - 4);
+  out[0] = static_cast<std::uint8_t>(n >> 24);
+  out[1] = static_cast<std::uint8_t>(n >> 16);
+  out[2] = static_cast<std::uint8_t>(n >> 8);
+  out[3] = static_cast<std::uint8_t>(n);
+  return out;
+}
+
+std::optional<control_frame> decode_frame(std::span<const std::uint8_t> payload, std::string& why,
+                                          const term::decode_options& options) {
+  if (payload.empty() || payload[0] != 112) {
+    why = payload.empty()
+              ? "empty payload"
+              : "not a pass-through frame (first byte " + std::to_string(payload[0]) + ")";
+    return std::nullopt;
+  }
+  term::decode_options opts = options;
+  opts.allow_trailing = true;
+  auto rest = payload.subspan(1);
+  auto ctrl = term::decode(rest, opts);
+  if (!ctrl) {
+    why = "control: " + ctrl.error().to_string();
+    return std::nullopt;
+  }
+  control_frame f;
+  f.control = std::move(ctrl).value();
+  if (!f.control.is_tuple() || f.control.size() == 0 || !f.control[0].is_small() ||
+      f.control[0].as_int() < 0 || f.control[0].as_int() > 255) {
+    why = "control is not a tuple starting with an operation code";
+    return std::nullopt;
+  }
+  rest = rest.subspan(ctrl.consumed());
+  if (!rest.empty()) {
+    opts.allow_trailing = false;
+    auto msg = term::decode(rest, opts);
+    if (!msg) {
+      why = "message: " + msg.error().to_string();
+      return std::nullopt;
+    }
+    f.message = std::move(msg).value();
+  }
+  return f;
+}
+
+}  // namespace bitactor::dist

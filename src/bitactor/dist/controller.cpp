@@ -1,0 +1,559 @@
+#include "bitactor/dist/controller.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_future.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <future>
+
+#include "bitactor/core/signal.hpp"
+#include "bitactor/dist/dist_error.hpp"
+#include "bitactor/dist/flags.hpp"
+#include "bitactor/dist/term_mapping.hpp"
+#include "bitactor/term/print.hpp"
+
+namespace bitactor::dist::detail {
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using core_signal = bitactor::detail::signal;
+using bitactor::detail::signal_kind;
+
+namespace {
+
+term::term op_term(op o) { return term::term(static_cast<int>(o)); }
+
+std::optional<std::uint64_t> unlink_id_of(const term::term& t) {
+  // Ids are in [1, 2^64-1]; BEAM sends small ones. Larger ones are refused for now.
+  if (t.is_small() && t.as_int() > 0) return static_cast<std::uint64_t>(t.as_int());
+  return std::nullopt;
+}
+
+}  // namespace
+
+controller::controller(resolved_dist_config settings)
+    : settings_(std::move(settings)),
+      work_(std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
+          io_.get_executor())),
+      acceptor_(io_),
+      epmd_(io_),
+      trace_(std::getenv("BITACTOR_DIST_TRACE") != nullptr) {
+  const auto& c = settings_.config;
+  try {
+    tcp::endpoint at(asio::ip::make_address(c.listen_address), c.port);
+    acceptor_.open(at.protocol());
+    acceptor_.set_option(tcp::acceptor::reuse_address(true));
+    acceptor_.bind(at);
+    acceptor_.listen();
+    listen_port_ = acceptor_.local_endpoint().port();
+  } catch (const boost::system::system_error& e) {
+    throw dist_error("dist: cannot listen on " + c.listen_address + ":" + std::to_string(c.port) +
+                     ": " + e.code().message());
+  }
+  thread_ = std::thread([this] { io_.run(); });
+  auto registered =
+      asio::co_spawn(io_,
+                     epmd_.register_node(settings_.alive, listen_port_, c.hidden,
+                                         settings_.epmd_port, c.start_epmd, c.setup_timeout),
+                     asio::use_future);
+  try {
+    if (registered.wait_for(c.setup_timeout + std::chrono::seconds(1)) !=
+        std::future_status::ready) {
+      throw dist_error("dist: epmd on port " + std::to_string(settings_.epmd_port) +
+                       " did not answer in time");
+    }
+    creation_ = registered.get();
+  } catch (const dist_error&) {
+    shutdown();
+    throw;
+  } catch (const std::exception& e) {
+    shutdown();
+    throw dist_error("dist: registering with epmd on port " + std::to_string(settings_.epmd_port) +
+                     " failed: " + e.what());
+  }
+}
+
+controller::~controller() { shutdown(); }
+
+std::uint64_t controller::local_flags() const {
+  return flags::advertised | (settings_.config.hidden ? 0 : flags::published);
+}
+
+void controller::attach(node& n, pid net_kernel) {
+  node_ = &n;
+  net_kernel_ = net_kernel;
+  local_atom_ = term::atom(settings_.node_name);
+  n.runtime().set_remote_router(this);
+  asio::post(io_, [this] { accept_next(); });
+}
+
+void controller::shutdown() {
+  if (shut_down_.exchange(true)) return;
+  if (thread_.joinable()) {
+    asio::post(io_, [this] {
+      boost::system::error_code ignored;
+      acceptor_.close(ignored);
+      epmd_.close();
+      // What the stopping node's processes sent last (exit signals to remote links) is
+      // written out before each connection closes.
+      auto all = connections_;
+      for (auto& [name, c] : all) c->finish("node shutting down");
+      for (auto& w : accepted_) {
+        if (auto c = w.lock(); c && !c->is_up()) c->close("node shutting down");
+      }
+    });
+    work_.reset();
+    thread_.join();
+  }
+  if (node_ != nullptr) node_->runtime().set_remote_router(nullptr);
+}
+
+template <class F>
+auto controller::on_io(F f) -> decltype(f()) {
+  std::packaged_task<decltype(f())()> task(std::move(f));
+  auto result = task.get_future();
+  asio::post(io_, [&task] { task(); });
+  return result.get();
+}
+
+// ---------------------------------------------------------------------------------------
+// Connections
+
+void controller::accept_next() {
+  acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket s) {
+    if (ec) return;  // closed at shutdown
+    s.set_option(tcp::no_delay(true), ec);
+    auto c = std::make_shared<connection>(*this, std::move(s));
+    // Kept so shutdown can close an accepted connection that never got a table entry (one
+    // refused, or answered alive, still in its handshake).
+    std::erase_if(accepted_, [](const auto& w) { return w.expired(); });
+    accepted_.push_back(c);
+    c->start();
+    accept_next();
+  });
+}
+
+std::shared_ptr<connection> controller::connection_to(const std::string& peer) {
+  if (auto it = connections_.find(peer); it != connections_.end()) return it->second;
+  auto parts = split_node_name(peer);
+  if (shut_down_ || !parts || !host_fits_mode(parts->second, settings_.config.mode) ||
+      peer == settings_.node_name) {
+    return nullptr;
+  }
+  auto c = std::make_shared<connection>(*this, io_, peer);
+  connections_[peer] = c;
+  c->start();
+  return c;
+}
+
+void controller::connect(const std::string& peer, std::function<void(bool)> done) {
+  asio::post(io_, [this, peer, done = std::move(done)]() mutable {
+    auto c = connection_to(peer);
+    if (c == nullptr) return done(false);
+    if (c->is_up()) return done(true);
+    waiting_[peer].push_back(std::move(done));
+  });
+}
+
+std::string controller::peer_named(const std::shared_ptr<connection>& c) {
+  std::string status = decide_status(c);
+  if (trace_)
+    std::fprintf(stderr, "dist %s: %s connects: %s\n", settings_.node_name.c_str(),
+                 c->peer_name().c_str(), status.c_str());
+  return status;
+}
+
+std::string controller::decide_status(const std::shared_ptr<connection>& c) {
+  const std::string& peer = c->peer_name();
+  if (peer == settings_.node_name) return "not_allowed";
+  auto it = connections_.find(peer);
+  if (it == connections_.end()) {
+    connections_[peer] = c;
+    return "ok";
+  }
+  auto& other = it->second;
+  if (other->yielded()) {
+    // Our attempt was answered nok because this one wins: it takes over the queue.
+    c->adopt_queue(*other);
+    auto stale = other;
+    connections_[peer] = c;
+    stale->close("superseded by the connection from " + peer);
+    return "ok";
+  }
+  if (other->is_up()) return "alive";
+  if (!other->initiator()) return "nok";  // a second accepted attempt under one name
+  // Simultaneous connect (dist_util: the greater name wins the right to initiate).
+  if (peer > settings_.node_name) {
+    c->adopt_queue(*other);
+    auto loser = other;
+    connections_[peer] = c;
+    loser->close("simultaneous connect: " + peer + " initiates");
+    return "ok_simultaneous";
+  }
+  return "nok";
+}
+
+void controller::replace_alive(const std::shared_ptr<connection>& c) {
+  auto it = connections_.find(c->peer_name());
+  if (it != connections_.end() && it->second != c) {
+    auto old = it->second;
+    connections_.erase(it);
+    old->close("replaced by a new connection from " + c->peer_name());
+  }
+  connections_[c->peer_name()] = c;
+}
+
+void controller::connection_up(const std::shared_ptr<connection>& c) {
+  if (trace_)
+    std::fprintf(stderr, "dist %s: connection to %s up (%s)\n", settings_.node_name.c_str(),
+                 c->peer_name().c_str(), c->initiator() ? "initiated" : "accepted");
+  auto waiters = std::move(waiting_[c->peer_name()]);
+  waiting_.erase(c->peer_name());
+  for (auto& w : waiters) w(true);
+}
+
+void controller::connection_down(const std::shared_ptr<connection>& c, const std::string& why) {
+  const std::string peer = c->peer_name();
+  if (trace_)
+    std::fprintf(stderr, "dist %s: connection to %s down: %s\n", settings_.node_name.c_str(),
+                 peer.c_str(), why.c_str());
+  auto it = connections_.find(peer);
+  if (it == connections_.end() || it->second != c) return;  // an attempt that lost, or unnamed
+  connections_.erase(it);
+  auto waiters = std::move(waiting_[peer]);
+  waiting_.erase(peer);
+  for (auto& w : waiters) w(false);
+  peer_lost(peer);
+}
+
+void controller::peer_lost(const std::string& peer) {
+  if (node_ == nullptr) return;
+  auto& rt = node_->runtime();
+  if (auto it = links_.find(peer); it != links_.end()) {
+    for (const auto& [local, remote] : it->second) {
+      auto* s = new core_signal(signal_kind::exit, remote);
+      s->via_link = true;
+      s->reason = exit_reason::noconnection();
+      rt.deliver(local, s);
+    }
+    links_.erase(it);
+  }
+  if (auto it = monitors_.find(peer); it != monitors_.end()) {
+    for (const auto& [watcher, mref, target] : it->second) {
+      auto* s = new core_signal(signal_kind::down, target);
+      s->monitor_ref = mref;
+      s->reason = exit_reason::noconnection();
+      rt.deliver(watcher, s);
+    }
+    monitors_.erase(it);
+  }
+  // The peer's monitors of local processes end with it (no DOWN goes anywhere).
+  if (auto it = watched_by_.find(peer); it != watched_by_.end()) {
+    for (const auto& [target, mref, watcher] : it->second) {
+      auto* s = new core_signal(signal_kind::demonitor, watcher);
+      s->monitor_ref = mref;
+      rt.deliver(target, s);
+      name_monitors_.erase(mref);
+    }
+    watched_by_.erase(it);
+  }
+}
+
+std::vector<std::string> controller::connected_nodes() {
+  return on_io([this] {
+    std::vector<std::string> out;
+    for (const auto& [name, c] : connections_) {
+      if (c->is_up()) out.push_back(name);
+    }
+    return out;
+  });
+}
+
+bool controller::disconnect(const std::string& peer) {
+  return on_io([this, &peer] {
+    auto it = connections_.find(peer);
+    if (it == connections_.end()) return false;
+    auto c = it->second;
+    c->close("disconnected");
+    return true;
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Outgoing: core's messages and signals for other nodes
+
+void controller::enqueue(const std::string& peer, std::vector<std::uint8_t> frame) {
+  if (auto c = connection_to(peer)) c->send(std::move(frame));
+}
+
+void controller::route(const pid& to, message* m) noexcept {
+  std::unique_ptr<message> owned(m);
+  if (to.node == 0 || shut_down_) return;  // nonode@nohost: no such process anywhere
+  try {
+    std::string peer(to.node_name());
+    if (auto* t = owned->get_if<term::term>()) {
+      // SEND {2, '', To}: core messages carry no sender, and SEND needs none.
+      auto frame = encode_frame(term::tuple(op_term(op::send), term::atom(), to_term(to)), t);
+      asio::post(io_, [this, peer = std::move(peer), frame = std::move(frame)]() mutable {
+        enqueue(peer, std::move(frame));
+      });
+    } else if (owned->is<core_signal>()) {
+      auto shared = std::shared_ptr<message>(std::move(owned));
+      asio::post(io_, [this, peer = std::move(peer), to, shared]() {
+        auto& s = static_cast<core_signal&>(*shared);
+        route_signal(peer, to, s);
+      });
+    }
+    // Other C++ types have no term form: dropped, as a send to an unreachable node is.
+  } catch (...) {
+  }
+}
+
+void controller::route_signal(const std::string& peer, const pid& to, core_signal& s) {
+  auto& rt = node_->runtime();
+  const term::term from = to_term(s.from ? s.from : net_kernel_);
+  const term::term target = to_term(to);
+  std::optional<term::term> control;
+  switch (s.kind) {
+    case signal_kind::link:
+      links_[peer].insert({s.from, to});
+      control = term::tuple(op_term(op::link), from, target);
+      break;
+    case signal_kind::unlink:
+      control = term::tuple(op_term(op::unlink_id), term::term(s.unlink_id), from, target);
+      break;
+    case signal_kind::unlink_ack:
+      control = term::tuple(op_term(op::unlink_id_ack), term::term(s.unlink_id), from, target);
+      break;
+    case signal_kind::exit:
+      if (s.via_link) {
+        if (auto it = links_.find(peer); it != links_.end()) it->second.erase({s.from, to});
+        control = term::tuple(op_term(op::exit), from, target, to_term(s.reason));
+      } else {
+        control = term::tuple(op_term(op::exit2), from, target, to_term(s.reason));
+      }
+      break;
+    case signal_kind::monitor:
+      // MONITOR_P {19, From, To, Ref}. Also kept here so losing the peer fires noconnection;
+      // a node that cannot be reached fires it at once (erlang:monitor/2).
+      if (connection_to(peer) == nullptr) {
+        auto* d = new core_signal(signal_kind::down, to);
+        d->monitor_ref = s.monitor_ref;
+        d->reason = exit_reason::noconnection();
+        rt.deliver(s.from, d);
+        return;
+      }
+      monitors_[peer].insert({s.from, s.monitor_ref, to});
+      control = term::tuple(op_term(op::monitor_p), from, target, to_term(s.monitor_ref));
+      break;
+    case signal_kind::demonitor:
+      if (auto it = monitors_.find(peer); it != monitors_.end()) {
+        std::erase_if(it->second, [&](const auto& m) { return std::get<1>(m) == s.monitor_ref; });
+      }
+      control = term::tuple(op_term(op::demonitor_p), from, target, to_term(s.monitor_ref));
+      break;
+    case signal_kind::down: {
+      // MONITOR_P_EXIT {21, Target, Watcher, Ref, Reason}: a monitor by name names the name,
+      // not the pid (what BEAM's by-name monitors expect).
+      term::term who = from;
+      if (auto it = name_monitors_.find(s.monitor_ref); it != name_monitors_.end()) {
+        who = term::atom(it->second.name);
+        name_monitors_.erase(it);
+      }
+      if (auto it = watched_by_.find(peer); it != watched_by_.end()) {
+        it->second.erase({s.from, s.monitor_ref, to});
+      }
+      control = term::tuple(op_term(op::monitor_p_exit), who, target, to_term(s.monitor_ref),
+                            to_term(s.reason));
+      break;
+    }
+  }
+  auto c = connection_to(peer);
+  if (c == nullptr) {
+    if (s.kind == signal_kind::link) {
+      // The node cannot be reached: the link breaks at once (erlang:link/1, noconnection).
+      auto* e = new core_signal(signal_kind::exit, to);
+      e->via_link = true;
+      e->reason = exit_reason::noconnection();
+      rt.deliver(s.from, e);
+      links_[peer].erase({s.from, to});
+    }
+    return;
+  }
+  c->send(encode_frame(*control));
+}
+
+void controller::send_named(const pid& from, const std::string& name, const std::string& peer,
+                            const term::term& message) {
+  auto frame = encode_frame(term::tuple(op_term(op::reg_send), to_term(from ? from : net_kernel_),
+                                        term::atom(), term::atom(name)),
+                            &message);
+  asio::post(io_,
+             [this, peer, frame = std::move(frame)]() mutable { enqueue(peer, std::move(frame)); });
+}
+
+// ---------------------------------------------------------------------------------------
+// Incoming: control messages from peers (erl_dist_protocol.html, "Protocol between connected
+// nodes")
+
+bool controller::is_local(const term::term& t) const {
+  return t.is_pid() && t.as_pid().node == local_atom_;
+}
+
+void controller::deliver_term(const pid& to, term::term msg) {
+  node_->runtime().deliver(to, make_message<term::term>(std::move(msg)));
+}
+
+void controller::frame_arrived(const std::shared_ptr<connection>& c, control_frame f) {
+  bool ok = false;
+  try {
+    ok = dispatch(*c, f);
+  } catch (const std::exception&) {
+    ok = false;  // an element of the wrong type
+  }
+  if (!ok) c->close("unknown or malformed control message " + term::to_string(f.control));
+}
+
+bool controller::dispatch(connection& c, control_frame& f) {
+  const term::term& ctl = f.control;
+  const std::size_t n = ctl.size();
+  auto& rt = node_->runtime();
+  auto local = [&](std::size_t i) -> std::optional<pid> {
+    if (!is_local(ctl[i])) return std::nullopt;  // not ours (or not a pid): dropped
+    return from_term(ctl[i].as_pid());
+  };
+  auto remote = [&](std::size_t i) {
+    if (!ctl[i].is_pid()) throw term::bad_term_access("not a pid");
+    return from_term(ctl[i].as_pid());
+  };
+  auto signal_to = [&](std::size_t to_at, core_signal* s) {
+    if (auto to = local(to_at)) {
+      rt.deliver(*to, s);
+    } else {
+      delete s;
+    }
+  };
+  switch (static_cast<op>(ctl[0].as_int())) {
+    case op::send:            // {2, Cookie, ToPid}
+    case op::send_sender:     // {22, From, ToPid}
+    case op::send_tt:         // {12, Cookie, ToPid, Token}
+    case op::send_sender_tt:  // {23, From, ToPid, Token}
+      if (n < 3 || !f.message) return false;
+      if (auto to = local(2)) deliver_term(*to, std::move(*f.message));
+      return true;
+    case op::reg_send:     // {6, From, Cookie, ToName}
+    case op::reg_send_tt:  // {16, From, Cookie, ToName, Token}
+      if (n < 4 || !f.message || !ctl[3].is_atom()) return false;
+      if (auto to = rt.whereis(ctl[3].as_atom().name())) deliver_term(*to, std::move(*f.message));
+      return true;
+    case op::link: {  // {1, From, To}
+      if (n != 3) return false;
+      pid from = remote(1);
+      if (auto to = local(2)) links_[c.peer_name()].insert({*to, from});
+      signal_to(2, new core_signal(signal_kind::link, from));
+      return true;
+    }
+    case op::exit:                // {3, From, To, Reason}
+    case op::exit_tt:             // {13, From, To, Token, Reason}
+    case op::exit2:               // {8, From, To, Reason}
+    case op::exit2_tt:            // {18, From, To, Token, Reason}
+    case op::payload_exit:        // {24, From, To} + Reason
+    case op::payload_exit_tt:     // {25, From, To, Token} + Reason
+    case op::payload_exit2:       // {26, From, To} + Reason
+    case op::payload_exit2_tt: {  // {27, From, To, Token} + Reason
+      op o = static_cast<op>(ctl[0].as_int());
+      bool payload = o == op::payload_exit || o == op::payload_exit_tt || o == op::payload_exit2 ||
+                     o == op::payload_exit2_tt;
+      if (n < 3 || (payload ? !f.message.has_value() : n < 4)) return false;
+      const term::term& reason = payload ? *f.message : ctl[n - 1];
+      pid from = remote(1);
+      auto* s = new core_signal(signal_kind::exit, from);
+      s->via_link =
+          o == op::exit || o == op::exit_tt || o == op::payload_exit || o == op::payload_exit_tt;
+      s->reason = exit_reason_from_term(reason);
+      if (s->via_link) {
+        if (auto to = local(2)) links_[c.peer_name()].erase({*to, from});
+      }
+      signal_to(2, s);
+      return true;
+    }
+    case op::unlink_id:        // {35, Id, From, To}
+    case op::unlink_id_ack: {  // {36, Id, From, To}
+      if (n != 4) return false;
+      auto id = unlink_id_of(ctl[1]);
+      if (!id) return false;
+      bool ack = static_cast<op>(ctl[0].as_int()) == op::unlink_id_ack;
+      pid from = remote(2);
+      auto* s = new core_signal(ack ? signal_kind::unlink_ack : signal_kind::unlink, from);
+      s->unlink_id = *id;
+      signal_to(3, s);
+      return true;
+    }
+    case op::unlink:        // legacy, gone in OTP 26; peers that set UNLINK_ID never send it
+    case op::group_leader:  // no group leaders here
+      return true;
+    case op::monitor_p:      // {19, From, PidOrName, Ref}
+    case op::demonitor_p: {  // {20, From, PidOrName, Ref}
+      if (n != 4 || !ctl[3].is_reference()) return false;
+      bool add = static_cast<op>(ctl[0].as_int()) == op::monitor_p;
+      pid watcher = remote(1);
+      ref mref = from_term(ctl[3].as_reference());
+      std::optional<pid> target;
+      if (ctl[2].is_atom()) {
+        std::string name(ctl[2].as_atom().name());
+        if (add) {
+          target = rt.whereis(name);
+          if (!target) {
+            // No such name: DOWN with noproc at once, naming the name.
+            c.send(encode_frame(term::tuple(op_term(op::monitor_p_exit), ctl[2], ctl[1], ctl[3],
+                                            term::atom("noproc"))));
+            return true;
+          }
+          name_monitors_[mref] = {name, *target};
+        } else if (auto it = name_monitors_.find(mref); it != name_monitors_.end()) {
+          target = it->second.target;
+          name_monitors_.erase(it);
+        }
+      } else {
+        target = local(2);
+      }
+      if (!target) return true;
+      auto* s = new core_signal(add ? signal_kind::monitor : signal_kind::demonitor, watcher);
+      s->monitor_ref = mref;
+      if (add) {
+        watched_by_[c.peer_name()].insert({*target, mref, watcher});
+      } else if (auto it = watched_by_.find(c.peer_name()); it != watched_by_.end()) {
+        it->second.erase({*target, mref, watcher});
+      }
+      // A dead target answers with DOWN noproc (runtime::undeliverable), which comes back
+      // here as a down signal.
+      rt.deliver(*target, s);
+      return true;
+    }
+    case op::monitor_p_exit: {  // {21, PidOrName, Watcher, Ref, Reason}
+      if (n != 5 || !ctl[3].is_reference()) return false;
+      ref mref = from_term(ctl[3].as_reference());
+      pid target = ctl[1].is_pid() ? remote(1) : pid{};
+      auto* s = new core_signal(signal_kind::down, target);
+      s->monitor_ref = mref;
+      s->reason = exit_reason_from_term(ctl[4]);
+      if (auto it = monitors_.find(c.peer_name()); it != monitors_.end()) {
+        std::erase_if(it->second, [&](const auto& m) { return std::get<1>(m) == mref; });
+      }
+      signal_to(2, s);
+      return true;
+    }
+    case op::payload_monitor_p_exit:
+    case op::spawn_request:
+    case op::spawn_request_tt:
+    case op::spawn_reply:
+    case op::spawn_reply_tt:
+    case op::alias_send:
+    case op::alias_send_tt:
+      // Their flags are not advertised, so a peer does not send them; ignore if one does.
+      return true;
+  }
+  return false;  // an operation this node does not know: BEAM too drops the connection
+}
+
+}  // namespace bitactor::dist::detail

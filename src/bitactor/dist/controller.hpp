@@ -1,0 +1,117 @@
+#pragma once
+// Internal: the distribution of one node (what net_kernel and the dist controllers are in
+// erts). It owns the io_context and its thread, the listen socket, the epmd registration and
+// one connection per peer node, routes core's messages and signals to pids of other nodes
+// onto those connections (remote_router), and turns arriving control messages into messages
+// and signals of local processes.
+//
+// Threads: route() and the public entry points may be called from any thread; they post to
+// the io thread, which alone touches connections and the tables below. One io thread
+// executes posted work in order, so what one thread routes goes out in the order it was sent.
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "bitactor/core/node.hpp"
+#include "bitactor/core/remote_router.hpp"
+#include "bitactor/core/signal.hpp"
+#include "bitactor/dist/connection.hpp"
+#include "bitactor/dist/dist_config.hpp"
+#include "bitactor/dist/epmd_client.hpp"
+
+namespace bitactor::dist::detail {
+
+class controller final : public connection_owner, public remote_router {
+ public:
+  /// Listens, registers with epmd and starts the io thread. Throws dist_error.
+  explicit controller(resolved_dist_config settings);
+  ~controller() override;
+
+  /// Starts routing for `n` (whose name and creation are this controller's) and accepting.
+  void attach(node& n, pid net_kernel);
+  /// Closes every connection and the epmd registration, joins the io thread. Call after the
+  /// node has stopped (no process may route any more).
+  void shutdown();
+
+  std::uint32_t creation() const override { return creation_; }
+  const resolved_dist_config& settings() const override { return settings_; }
+  std::uint64_t local_flags() const override;
+  std::uint16_t listen_port() const noexcept { return listen_port_; }
+
+  /// Connects to `peer` unless connected; `done(true)` once the connection is up,
+  /// `done(false)` if it fails. Called back on the io thread.
+  void connect(const std::string& peer, std::function<void(bool)> done);
+  /// Sends `message` to the process registered as `name` on `peer` (REG_SEND).
+  void send_named(const pid& from, const std::string& name, const std::string& peer,
+                  const term::term& message);
+  std::vector<std::string> connected_nodes();
+  bool disconnect(const std::string& peer);
+
+  // remote_router
+  void route(const pid& to, message* m) noexcept override;
+
+  // connection_owner
+  std::string peer_named(const std::shared_ptr<connection>& c) override;
+  void replace_alive(const std::shared_ptr<connection>& c) override;
+  void connection_up(const std::shared_ptr<connection>& c) override;
+  void frame_arrived(const std::shared_ptr<connection>& c, control_frame f) override;
+  void connection_down(const std::shared_ptr<connection>& c, const std::string& why) override;
+
+ private:
+  /// Runs `f` on the io thread and waits for it (not from the io thread).
+  template <class F>
+  auto on_io(F f) -> decltype(f());
+  void accept_next();
+  std::string decide_status(const std::shared_ptr<connection>& c);
+  std::shared_ptr<connection> connection_to(const std::string& peer);  // io thread
+  void enqueue(const std::string& peer, std::vector<std::uint8_t> frame);
+  void route_signal(const std::string& peer, const pid& to, bitactor::detail::signal& s);
+  bool dispatch(connection& c, control_frame& f);
+  void deliver_term(const pid& to, term::term msg);
+  bool is_local(const term::term& t) const;
+  void peer_lost(const std::string& peer);
+
+  resolved_dist_config settings_;
+  boost::asio::io_context io_;
+  std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  epmd_registration epmd_;
+  std::uint16_t listen_port_ = 0;
+  std::uint32_t creation_ = 0;
+  std::thread thread_;
+  node* node_ = nullptr;
+  pid net_kernel_;
+  term::atom local_atom_;
+  std::atomic<bool> shut_down_{false};
+  bool trace_ = false;  // $BITACTOR_DIST_TRACE: connection events on stderr
+
+  // io thread only
+  std::map<std::string, std::shared_ptr<connection>> connections_;  // pending or up, by name
+  std::map<std::string, std::vector<std::function<void(bool)>>> waiting_;
+  std::vector<std::weak_ptr<connection>> accepted_;
+  // Relations with processes of each peer, so losing the peer tells the local side with
+  // noconnection. Over-approximate on purpose: core ignores an exit for a link that is gone
+  // and a DOWN for a monitor that is gone.
+  std::map<std::string, std::set<std::pair<pid, pid>>> links_;           // {local, remote}
+  std::map<std::string, std::set<std::tuple<pid, ref, pid>>> monitors_;  // {watcher, ref, target}
+  // The peer's monitors of local processes: {target, ref, watcher}, and those made by name
+  // (DIST_MONITOR_NAME), whose DOWN must name the name.
+  std::map<std::string, std::set<std::tuple<pid, ref, pid>>> watched_by_;
+  struct name_monitor {
+    std::string name;
+    pid target;
+  };
+  std::map<ref, name_monitor> name_monitors_;
+};
+
+}  // namespace bitactor::dist::detail

@@ -1,0 +1,96 @@
+#pragma once
+// A node that is part of an Erlang cluster: a bitactor::node plus its distribution. It
+// registers with epmd (starting one if none runs, as erl does), listens for peers, and
+// connects to a peer the first time something is sent to it. Processes then send to pids of
+// other nodes with the ordinary actor::send(pid, term): core hands such sends to the
+// distribution (core/remote_router.hpp), as it does links, unlinks and exit signals.
+//
+//   bitactor::dist::dist_config dc;
+//   dc.name = "bitactor@localhost";
+//   dc.cookie = "secret";
+//   bitactor::dist::distributed_node dn(dc);          // throws dist_error on failure
+//   pid p = dn.local().spawn(...);                    // a process receiving term::term messages
+//   dn.local().register_name("echo", p);              // {echo, 'bitactor@localhost'} ! Msg
+//   bool up = dn.ping("erl@localhost");               // net_adm:ping/1
+//
+// Messages crossing nodes are bitactor::term::term values; a process of this node receives
+// them as such (m.get_if<term::term>()). Messages of other C++ types sent to remote pids are
+// dropped (they have no term form yet). Pids inside terms are term::pid: dist::from_term and
+// dist::to_term (term_mapping.hpp) convert them.
+//
+// Supported so far: ping both ways (net_kernel answers is_auth), send to pids and to
+// registered names both ways, links and exit signals across nodes (LINK, UNLINK_ID,
+// UNLINK_ID_ACK, EXIT, EXIT2), noconnection for links and monitors when a peer is lost,
+// monitors of remote pids (they fire only on noconnection: DIST_MONITOR is not advertised).
+// Not yet: remote monitors by MONITOR_P, gen_server:call from erl, rpc (SPAWN_REQUEST),
+// aliases, the atom cache, fragments, TLS.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bitactor/core/node.hpp"
+#include "bitactor/dist/dist_config.hpp"
+#include "bitactor/dist/dist_error.hpp"
+#include "bitactor/term/term.hpp"
+
+namespace bitactor::dist {
+
+namespace detail {
+class controller;
+}
+
+class distributed_node {
+ public:
+  /// Resolves `config`, listens, registers with epmd, then starts a node named after it with
+  /// epmd's creation (`base`'s name and creation are replaced) and the `net_kernel` process.
+  /// Throws dist_error naming the problem (bad configuration, epmd unreachable, name taken,
+  /// port in use) and config_error for a bad `base`.
+  explicit distributed_node(dist_config config, node_config base = {});
+  /// Stops the node (its processes end with shutdown; exit signals to linked remote processes
+  /// are sent), closes the connections and unregisters from epmd.
+  ~distributed_node();
+  distributed_node(const distributed_node&) = delete;
+  distributed_node& operator=(const distributed_node&) = delete;
+
+  node& local() noexcept { return *node_; }
+  /// alive@host.
+  const std::string& name() const noexcept;
+  /// The incarnation epmd gave this node; every local pid and ref carries it.
+  std::uint32_t creation() const noexcept;
+  /// The port peers connect to.
+  std::uint16_t port() const noexcept;
+
+  /// Connects to `peer` (alive@host) unless connected. False when it cannot be reached, the
+  /// handshake fails (a wrong cookie, say) or `timeout` passes. From any thread but a
+  /// process's turn of this node would block a worker: use it from plain threads.
+  bool connect(std::string_view peer, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  /// net_adm:ping/1: true (pong) when `peer`'s net_kernel answers {is_auth, ThisNode}.
+  bool ping(std::string_view peer, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  /// gen_server:call({name, peer}, request, timeout) from a plain thread: the reply, or nullopt
+  /// when `peer` cannot be reached or no reply comes within `timeout` (a late reply is dropped
+  /// with the temporary mailbox it was sent to). The server is not monitored yet, so a crash
+  /// of it shows as the timeout.
+  std::optional<term::term> call(std::string_view name, std::string_view peer, term::term request,
+                                 std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  /// Nodes with a connection up now, sorted.
+  std::vector<std::string> nodes();
+  /// Closes the connection to `peer`; false when there is none.
+  bool disconnect(std::string_view peer);
+
+  /// `{name, peer} ! msg` (REG_SEND). `from` is the sender BEAM sees (no pid: net_kernel's).
+  /// To this node's own name it is a local send to the registered process (none: dropped).
+  void send(std::string_view name, std::string_view peer, term::term msg, const pid& from = {});
+  /// `to ! msg` to a pid of any node.
+  void send(const pid& to, term::term msg) { node_->send(to, std::move(msg)); }
+
+ private:
+  std::unique_ptr<detail::controller> dist_;
+  std::unique_ptr<node> node_;
+  pid net_kernel_;
+};
+
+}  // namespace bitactor::dist

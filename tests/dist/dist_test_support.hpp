@@ -1,0 +1,300 @@
+#pragma once
+// What the distribution tests share: a private epmd on a free port, real erl nodes driven
+// over a pipe (dist_peer.erl), and a raw peer that performs the handshake itself and then
+// writes whatever bytes a test wants. Every wait is bounded.
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <bitactor/dist/handshake.hpp>
+#include <bitactor/term/decode.hpp>
+#include <bitactor/term/encode.hpp>
+#include <bitactor/term/print.hpp>
+#include <bitactor/term/term.hpp>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace bitactor::dist::testing {
+
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+
+inline bool have_program(const char* name) {
+  std::string cmd = std::string("command -v ") + name + " >/dev/null 2>&1";
+  return std::system(cmd.c_str()) == 0;
+}
+
+/// A TCP port nobody listens on right now (bound to 0, read back, released).
+inline std::uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+/// Connects to 127.0.0.1:port; -1 on failure.
+inline int connect_local(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/// Waits until something listens on the port (bounded).
+inline bool wait_listening(std::uint16_t port, std::chrono::milliseconds limit) {
+  const auto deadline = steady::now() + limit;
+  while (steady::now() < deadline) {
+    int fd = connect_local(port);
+    if (fd >= 0) {
+      ::close(fd);
+      return true;
+    }
+    pollfd none{};
+    ::poll(&none, 0, 10);  // a connect refused at once: pace the retries
+  }
+  return false;
+}
+
+/// `epmd -port P -daemon`, killed at the end.
+class private_epmd {
+ public:
+  private_epmd() : port_(free_port()) {
+    std::string cmd = "epmd -port " + std::to_string(port_) + " -daemon";
+    if (std::system(cmd.c_str()) != 0) throw std::runtime_error("cannot start " + cmd);
+    if (!wait_listening(port_, 5s)) throw std::runtime_error("epmd does not listen");
+  }
+  ~private_epmd() { kill(port_); }
+  static void kill(std::uint16_t port) {
+    std::string cmd = "epmd -port " + std::to_string(port) + " -kill >/dev/null 2>&1";
+    [[maybe_unused]] int rc = std::system(cmd.c_str());
+  }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  std::uint16_t port_;
+};
+
+inline bool read_exact(int fd, std::uint8_t* p, std::size_t n, steady::time_point deadline) {
+  while (n > 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now());
+    if (left.count() <= 0) return false;
+    pollfd pfd{fd, POLLIN, 0};
+    if (::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) return false;
+    ssize_t r = ::read(fd, p, n);
+    if (r <= 0) return false;
+    p += r;
+    n -= static_cast<std::size_t>(r);
+  }
+  return true;
+}
+
+inline bool write_all(int fd, const std::uint8_t* p, std::size_t n) {
+  while (n > 0) {
+    ssize_t w = ::write(fd, p, n);
+    if (w <= 0) return false;
+    p += w;
+    n -= static_cast<std::size_t>(w);
+  }
+  return true;
+}
+
+/// A real erl node running dist_peer.
+class erl_node {
+ public:
+  erl_node(const std::string& sname, const std::string& cookie, std::uint16_t epmd_port,
+           const std::string& beam_dir, std::vector<std::string> extra = {}) {
+    int to_child[2];
+    int from_child[2];
+    if (pipe(to_child) != 0 || pipe(from_child) != 0) throw std::runtime_error("pipe");
+    std::string epmd_env = std::to_string(epmd_port);
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(to_child[0], 0);
+      dup2(from_child[1], 1);
+      close(to_child[1]);
+      close(from_child[0]);
+      setenv("ERL_EPMD_PORT", epmd_env.c_str(), 1);
+      std::vector<std::string> args = {"erl",     "-sname",   sname, "-setcookie", cookie,
+                                       "-hidden", "-noinput", "-pa", beam_dir};
+      for (auto& e : extra) args.push_back(e);
+      args.insert(args.end(), {"-s", "dist_peer", "main"});
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execvp("erl", argv.data());
+      _exit(127);
+    }
+    close(to_child[0]);
+    close(from_child[1]);
+    to_ = to_child[1];
+    from_ = from_child[0];
+    signal(SIGPIPE, SIG_IGN);
+    auto ready = read_reply(steady::now() + 30s);
+    if (!ready || !ready->is_tuple() || ready->size() != 3 || !(*ready)[0].is_atom("ready")) {
+      throw std::runtime_error("erl " + sname + " did not start");
+    }
+    name_ = std::string((*ready)[1].as_atom().name());
+    inbox_ = (*ready)[2];
+  }
+  ~erl_node() {
+    if (pid_ <= 0) return;
+    close(to_);  // dist_peer halts on eof
+    close(from_);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+  }
+  erl_node(const erl_node&) = delete;
+  erl_node& operator=(const erl_node&) = delete;
+
+  const std::string& name() const { return name_; }
+  /// The pid of its registered `inbox` process.
+  const term::term& inbox() const { return inbox_; }
+
+  /// Sends a command and waits (bounded) for its answer.
+  term::term call(const term::term& command, std::chrono::milliseconds limit = 20s) {
+    auto body = term::encode(command);
+    std::uint8_t head[4] = {
+        static_cast<std::uint8_t>(body.size() >> 24), static_cast<std::uint8_t>(body.size() >> 16),
+        static_cast<std::uint8_t>(body.size() >> 8), static_cast<std::uint8_t>(body.size())};
+    if (!write_all(to_, head, 4) || !write_all(to_, body.data(), body.size())) {
+      throw std::runtime_error("erl " + name_ + ": write failed");
+    }
+    auto r = read_reply(steady::now() + limit);
+    if (!r) throw std::runtime_error("erl " + name_ + ": no answer to " + term::to_string(command));
+    return *r;
+  }
+  /// The next message its inbox got, waiting up to `limit`; nullopt on timeout.
+  std::optional<term::term> receive(std::chrono::milliseconds limit = 10s) {
+    auto r = call(term::tuple(term::atom("recv"), term::term(limit.count())), limit + 10s);
+    if (r.is_tuple() && r.size() == 2 && r[0].is_atom("got")) return r[1];
+    return std::nullopt;
+  }
+  bool alive() {
+    try {
+      return call(term::atom("nodes"), 10s).is_list();
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+
+ private:
+  std::optional<term::term> read_reply(steady::time_point deadline) {
+    std::uint8_t head[4];
+    if (!read_exact(from_, head, 4, deadline)) return std::nullopt;
+    std::size_t n = (std::size_t{head[0]} << 24) | (std::size_t{head[1]} << 16) |
+                    (std::size_t{head[2]} << 8) | head[3];
+    std::vector<std::uint8_t> body(n);
+    if (!read_exact(from_, body.data(), n, deadline)) return std::nullopt;
+    return term::binary_to_term(body);
+  }
+
+  pid_t pid_ = -1;
+  int to_ = -1;
+  int from_ = -1;
+  std::string name_;
+  term::term inbox_;
+};
+
+/// A peer written with nothing but the handshake messages: it connects to a BitActor node,
+/// completes the handshake (as initiator) and then sends raw bytes.
+class raw_peer {
+ public:
+  raw_peer(std::uint16_t port, const std::string& name, const std::string& expect,
+           const std::string& cookie, std::uint64_t flag_word) {
+    fd_ = connect_local(port);
+    if (fd_ < 0) throw std::runtime_error("raw_peer: cannot connect");
+    try {
+      handshake_as_initiator(name, expect, cookie, flag_word);
+    } catch (...) {
+      ::close(fd_);
+      throw;
+    }
+  }
+  ~raw_peer() { ::close(fd_); }
+  raw_peer(const raw_peer&) = delete;
+  raw_peer& operator=(const raw_peer&) = delete;
+
+ private:
+  void handshake_as_initiator(const std::string& name, const std::string& expect,
+                              const std::string& cookie, std::uint64_t flag_word) {
+    auto deadline = steady::now() + 10s;
+    put(handshake::encode(handshake::send_name{flag_word, 77, name}));
+    auto status = handshake::parse_status(get(deadline));
+    if (!status || *status != "ok") throw std::runtime_error("raw_peer: status not ok");
+    auto ch = handshake::parse_challenge(get(deadline));
+    if (!ch || ch->name != expect) throw std::runtime_error("raw_peer: bad challenge");
+    put(handshake::encode(
+        handshake::challenge_reply{5, handshake::make_digest(ch->value, cookie)}));
+    auto ack = handshake::parse_ack(get(deadline));
+    if (!ack || !handshake::same_digest(*ack, handshake::make_digest(5, cookie))) {
+      throw std::runtime_error("raw_peer: bad ack");
+    }
+  }
+
+ public:
+  bool write(const std::vector<std::uint8_t>& bytes) {
+    return write_all(fd_, bytes.data(), bytes.size());
+  }
+  /// Reads frames until the peer closes (true) or `limit` passes (false). Counts ticks seen.
+  bool closed_within(std::chrono::milliseconds limit) {
+    auto deadline = steady::now() + limit;
+    while (true) {
+      std::uint8_t head[4];
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now());
+      if (left.count() <= 0) return false;
+      pollfd pfd{fd_, POLLIN, 0};
+      if (::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) return false;
+      ssize_t r = ::read(fd_, head, 1);
+      if (r <= 0) return true;
+      if (!read_exact(fd_, head + 1, 3, deadline)) return steady::now() < deadline;
+      std::size_t n = (std::size_t{head[0]} << 24) | (std::size_t{head[1]} << 16) |
+                      (std::size_t{head[2]} << 8) | head[3];
+      if (n == 0) {
+        ++ticks_;
+        continue;
+      }
+      std::vector<std::uint8_t> body(n);
+      if (!read_exact(fd_, body.data(), n, deadline)) return steady::now() < deadline;
+    }
+  }
+  int ticks() const { return ticks_; }
+
+ private:
+  void put(const std::vector<std::uint8_t>& b) {
+    if (!write_all(fd_, b.data(), b.size())) throw std::runtime_error("raw_peer: write");
+  }
+  std::vector<std::uint8_t> get(steady::time_point deadline) {
+    std::uint8_t head[2];
+    if (!read_exact(fd_, head, 2, deadline)) throw std::runtime_error("raw_peer: read");
+    std::vector<std::uint8_t> body((std::size_t{head[0]} << 8) | head[1]);
+    if (!read_exact(fd_, body.data(), body.size(), deadline))
+      throw std::runtime_error("raw_peer: read");
+    return body;
+  }
+  int fd_ = -1;
+  int ticks_ = 0;
+};
+
+}  // namespace bitactor::dist::testing

@@ -1,0 +1,434 @@
+// Distribution against real erl nodes (OTP 25): epmd, handshake both ways, ping, messages by
+// pid and by name, the cookie check, links, and connection-level faults. Each suite runs its
+// own epmd on a free port so nothing collides with other epmds or tests. erl is required:
+// without it these tests fail.
+#include <gtest/gtest.h>
+
+#include <bitactor/core/inbox.hpp>
+#include <bitactor/dist/control.hpp>
+#include <bitactor/dist/distributed_node.hpp>
+#include <bitactor/dist/flags.hpp>
+#include <bitactor/dist/net_kernel.hpp>
+#include <bitactor/dist/term_mapping.hpp>
+#include <memory>
+#include <thread>
+
+#include "dist_test_support.hpp"
+
+using namespace bitactor;
+using namespace bitactor::dist;
+using namespace bitactor::dist::testing;
+namespace t = bitactor::term;
+
+namespace {
+
+const std::string cookie = "dist_test_cookie";
+
+class dist_interop : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!have_program("erl") || !have_program("epmd")) return;
+    epmd_ = std::make_unique<private_epmd>();
+    erl_ = std::make_unique<erl_node>("peer@localhost", cookie, epmd_->port(), DIST_PEER_BEAM_DIR);
+  }
+  static void TearDownTestSuite() {
+    erl_.reset();
+    epmd_.reset();
+  }
+  void SetUp() override {
+    ASSERT_TRUE(have_program("erl")) << "erl is required for the distribution tests";
+    ASSERT_TRUE(epmd_ && erl_) << "the private epmd or the erl peer did not start";
+  }
+
+  dist_config config(const std::string& alive, const std::string& with_cookie = cookie) {
+    dist_config c;
+    c.name = alive + "@localhost";
+    c.cookie = with_cookie;
+    c.epmd_port = epmd_->port();
+    return c;
+  }
+  static node_config small() {
+    node_config n;
+    n.workers = 2;
+    return n;
+  }
+
+  static inline std::unique_ptr<private_epmd> epmd_;
+  static inline std::unique_ptr<erl_node> erl_;
+};
+
+t::term atom(const char* a) { return t::atom(a); }
+
+/// Waits (bounded) until pred() holds.
+template <class Pred>
+bool eventually(Pred pred, std::chrono::milliseconds limit = 10s) {
+  for (auto deadline = steady::now() + limit; steady::now() < deadline;) {
+    if (pred()) return true;
+    std::this_thread::yield();
+  }
+  return pred();
+}
+
+}  // namespace
+
+TEST_F(dist_interop, erl_pings_bitactor_and_gets_pong) {
+  distributed_node dn(config("ping_in"), small());
+  EXPECT_TRUE(erl_->call(t::tuple(atom("ping"), t::atom(dn.name()))).is_atom("pong"));
+  EXPECT_EQ(dn.nodes(), std::vector<std::string>{erl_->name()});
+}
+
+TEST_F(dist_interop, bitactor_pings_erl_and_gets_pong) {
+  distributed_node dn(config("ping_out"), small());
+  EXPECT_TRUE(dn.ping(erl_->name()));
+  // A name no epmd knows is pang, and quickly.
+  EXPECT_FALSE(dn.ping("nobody@localhost", 5s));
+}
+
+TEST_F(dist_interop, erl_sends_to_a_bitactor_pid_and_to_a_registered_name) {
+  distributed_node dn(config("recv"), small());
+  inbox box(dn.local());
+  dn.local().register_name("box", box.self());
+  erl_->call(t::tuple(atom("send"), t::term(to_term(box.self())), t::tuple(atom("by_pid"), 1)));
+  auto m = box.receive<t::term>(10s);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(*m, t::tuple(atom("by_pid"), 1));
+  erl_->call(t::tuple(atom("send"), t::tuple(atom("box"), t::atom(dn.name())),
+                      t::tuple(atom("by_name"), t::binary("two"))));
+  m = box.receive<t::term>(10s);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(*m, t::tuple(atom("by_name"), t::binary("two")));
+}
+
+TEST_F(dist_interop, bitactor_sends_to_an_erl_pid_and_to_a_registered_name) {
+  distributed_node dn(config("send"), small());
+  // From a process of this node: an ordinary send to a remote pid.
+  pid erl_inbox = from_term(erl_->inbox().as_pid());
+  pid sender = dn.local().spawn([erl_inbox](actor& self, message& m) {
+    if (m.is<int>())
+      self.send(erl_inbox,
+                t::term(t::tuple(t::atom("from_process"), t::term(to_term(self.self())))));
+  });
+  dn.local().send(sender, 1);
+  auto got = erl_->receive();
+  ASSERT_TRUE(got);
+  ASSERT_TRUE(got->is_tuple());
+  EXPECT_TRUE((*got)[0].is_atom("from_process"));
+  // The pid erl sees names this node and carries epmd's creation.
+  ASSERT_TRUE((*got)[1].is_pid());
+  EXPECT_EQ((*got)[1].as_pid().node.name(), dn.name());
+  EXPECT_EQ((*got)[1].as_pid().creation, dn.creation());
+  EXPECT_EQ(from_term((*got)[1].as_pid()), sender);
+
+  dn.send("inbox", erl_->name(), t::tuple(atom("by_name"), t::list(1, 2, 3)));
+  got = erl_->receive();
+  ASSERT_TRUE(got);
+  EXPECT_EQ(*got, t::tuple(atom("by_name"), t::list(1, 2, 3)));
+}
+
+TEST_F(dist_interop, wrong_cookie_is_refused_both_ways_and_both_nodes_keep_running) {
+  distributed_node dn(config("badcookie", "not_the_cookie"), small());
+  // BitActor as initiator: erl refuses the challenge reply.
+  EXPECT_FALSE(dn.connect(erl_->name(), 10s));
+  EXPECT_FALSE(dn.ping(erl_->name(), 10s));
+  // erl as initiator: BitActor refuses erl's challenge reply, erl gets pang.
+  EXPECT_TRUE(erl_->call(t::tuple(atom("ping"), t::atom(dn.name()))).is_atom("pang"));
+  EXPECT_TRUE(dn.nodes().empty());
+  // Both still work.
+  EXPECT_TRUE(erl_->alive());
+  inbox box(dn.local());
+  dn.local().send(box.self(), 7);
+  EXPECT_EQ(box.receive<int>(), 7);
+  distributed_node good(config("goodcookie"), small());
+  EXPECT_TRUE(good.ping(erl_->name()));
+}
+
+TEST_F(dist_interop, a_taken_node_name_fails_start_with_a_clear_error) {
+  distributed_node first(config("taken"), small());
+  try {
+    distributed_node second(config("taken"), small());
+    FAIL() << "a second node under one name started";
+  } catch (const dist_error& e) {
+    EXPECT_NE(std::string(e.what()).find("already registered"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(dist_interop, epmd_is_started_when_none_runs) {
+  std::uint16_t port = free_port();
+  dist_config c = config("autostart");
+  c.epmd_port = port;
+  {
+    distributed_node dn(c, small());
+    EXPECT_GT(dn.creation(), 0u);
+    std::string cmd = "epmd -port " + std::to_string(port) + " -names | grep -q autostart";
+    EXPECT_EQ(std::system(cmd.c_str()), 0);
+  }
+  private_epmd::kill(port);
+}
+
+TEST_F(dist_interop, a_malformed_frame_closes_only_that_connection) {
+  distributed_node dn(config("malformed"), small());
+  inbox box(dn.local());
+  dn.local().register_name("box", box.self());
+  ASSERT_TRUE(dn.ping(erl_->name()));
+
+  raw_peer raw(dn.port(), "raw@localhost", dn.name(), cookie, flags::advertised);
+  // A pass-through frame whose control term is truncated.
+  raw.write({0, 0, 0, 4, 112, 131, 104, 3});
+  EXPECT_TRUE(raw.closed_within(10s));
+
+  // The erl connection is untouched: messages still arrive both ways.
+  erl_->call(t::tuple(atom("send"), t::tuple(atom("box"), t::atom(dn.name())), atom("still_up")));
+  auto m = box.receive<t::term>(10s);
+  ASSERT_TRUE(m);
+  EXPECT_TRUE(m->is_atom("still_up"));
+  EXPECT_EQ(dn.nodes(), std::vector<std::string>{erl_->name()});
+}
+
+TEST_F(dist_interop, an_unknown_operation_closes_the_connection) {
+  distributed_node dn(config("unknownop"), small());
+  raw_peer raw(dn.port(), "raw2@localhost", dn.name(), cookie, flags::advertised);
+  raw.write(encode_frame(t::tuple(99, atom("x"))));
+  EXPECT_TRUE(raw.closed_within(10s));
+}
+
+TEST_F(dist_interop, a_frame_over_max_frame_bytes_closes_the_connection) {
+  dist_config c = config("oversize");
+  c.max_frame_bytes = 4096;
+  distributed_node dn(c, small());
+  raw_peer raw(dn.port(), "raw3@localhost", dn.name(), cookie, flags::advertised);
+  raw.write({0, 0, 0x20, 0});  // announces 8192 bytes
+  EXPECT_TRUE(raw.closed_within(10s));
+}
+
+TEST_F(dist_interop, a_silent_peer_is_ticked_then_dropped_after_net_ticktime) {
+  dist_config c = config("ticker");
+  c.net_ticktime = 800ms;
+  distributed_node dn(c, small());
+  raw_peer raw(dn.port(), "raw4@localhost", dn.name(), cookie, flags::advertised);
+  auto start = steady::now();
+  EXPECT_TRUE(raw.closed_within(10s));
+  EXPECT_GE(steady::now() - start, 700ms);
+  EXPECT_GE(raw.ticks(), 1);  // ticks every net_ticktime/4 while it wrote nothing else
+}
+
+TEST_F(dist_interop, a_peer_without_the_mandatory_flags_is_refused) {
+  distributed_node dn(config("flagcheck"), small());
+  EXPECT_THROW(raw_peer(dn.port(), "raw5@localhost", dn.name(), cookie, flags::mandatory_25),
+               std::runtime_error);  // no UNLINK_ID: status not_allowed
+}
+
+TEST_F(dist_interop, a_bitactor_crash_reaches_a_linked_erl_process_as_exit) {
+  distributed_node dn(config("linkout"), small());
+  inbox box(dn.local());
+  pid victim = dn.local().spawn([](actor& self, message& m) {
+    if (m.is<int>()) self.exit(exit_reason::error("boom"));
+  });
+  t::term linker = erl_->call(t::tuple(atom("spawn_linker"), t::term(to_term(victim))));
+  ASSERT_TRUE(linker.is_pid());
+  // The link arrived when the process shows it (erl linked first, then replied).
+  ASSERT_TRUE(eventually([&] {
+    auto info = dn.local().info(victim);
+    return info && !info->links.empty();
+  }));
+  dn.local().send(victim, 1);
+  auto got = erl_->receive();
+  ASSERT_TRUE(got);
+  EXPECT_EQ(*got, t::tuple(atom("EXIT"), t::term(to_term(victim)), atom("boom")));
+}
+
+TEST_F(dist_interop, an_erl_exit_reaches_a_linked_bitactor_process) {
+  distributed_node dn(config("linkin"), small());
+  inbox box(dn.local());
+  t::term idle = erl_->call(atom("spawn_idle"));
+  ASSERT_TRUE(idle.is_pid());
+  box.link(from_term(idle.as_pid()));
+  // Once erl has the link, killing the erl process sends EXIT back.
+  ASSERT_TRUE(dn.ping(erl_->name()));
+  erl_->call(t::tuple(atom("exit"), idle, atom("bye")));
+  auto e = box.receive<exit_msg>(10s);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->from, from_term(idle.as_pid()));
+  EXPECT_EQ(e->reason, exit_reason::error("bye"));
+}
+
+TEST_F(dist_interop, losing_the_connection_breaks_links_with_noconnection) {
+  distributed_node dn(config("noconn"), small());
+  inbox box(dn.local());
+  t::term idle = erl_->call(atom("spawn_idle"));
+  box.link(from_term(idle.as_pid()));
+  ref mon = box.monitor(from_term(idle.as_pid()));
+  ASSERT_TRUE(dn.ping(erl_->name()));
+  ASSERT_TRUE(erl_->call(t::tuple(atom("disconnect"), t::atom(dn.name()))).is_atom("true"));
+  auto e = box.receive<exit_msg>(10s);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->reason, exit_reason::noconnection());
+  auto d = box.receive<down_msg>(10s);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->monitor, mon);
+  EXPECT_EQ(d->reason, exit_reason::noconnection());
+}
+
+namespace {
+// A process answering erl's gen_server:call the way gen_server does: `{'$gen_call', From,
+// Req}` gets gen:reply(From, {echo, Req}); a request `crash` ends it with reason boom.
+void echo_server(actor& self, message& m) {
+  auto* t = m.get_if<t::term>();
+  if (t == nullptr || !t->is_tuple() || t->size() != 3 || !(*t)[0].is_atom("$gen_call")) return;
+  if ((*t)[2].is_atom("crash")) self.exit(exit_reason::error("boom"));
+  gen_reply(self, (*t)[1], t::tuple(t::atom("echo"), (*t)[2]));
+}
+}  // namespace
+
+TEST_F(dist_interop, gen_server_call_from_erl_reaches_a_bitactor_process_by_name_and_pid) {
+  distributed_node dn(config("callee"), small());
+  pid server = dn.local().spawn(echo_server);
+  dn.local().register_name("echo", server);
+  auto by_name = erl_->call(
+      t::tuple(atom("call"), t::tuple(atom("echo"), t::atom(dn.name())), atom("hi"), 5000));
+  EXPECT_EQ(by_name, t::tuple(atom("reply"), t::tuple(atom("echo"), atom("hi"))));
+  auto by_pid = erl_->call(t::tuple(atom("call"), t::term(to_term(server)), t::list(1, 2), 5000));
+  EXPECT_EQ(by_pid, t::tuple(atom("reply"), t::tuple(atom("echo"), t::list(1, 2))));
+}
+
+TEST_F(dist_interop, gen_server_call_from_erl_to_a_crashing_process_exits_with_its_reason) {
+  // gen.erl monitors the server by name (MONITOR_P); the crash comes back as MONITOR_P_EXIT
+  // naming the name, and the caller exits with the server's reason, not a timeout.
+  distributed_node dn(config("crasher"), small());
+  dn.local().register_name("echo", dn.local().spawn(echo_server));
+  auto r = erl_->call(
+      t::tuple(atom("call"), t::tuple(atom("echo"), t::atom(dn.name())), atom("crash"), 20000));
+  ASSERT_TRUE(r.is_tuple() && r.size() == 2 && r[0].is_atom("exit")) << t::to_string(r);
+  ASSERT_TRUE(r[1].is_tuple());
+  EXPECT_TRUE(r[1][0].is_atom("boom")) << t::to_string(r);
+}
+
+TEST_F(dist_interop, gen_server_call_from_erl_to_an_unregistered_name_is_noproc_at_once) {
+  distributed_node dn(config("noname"), small());
+  auto r = erl_->call(
+      t::tuple(atom("call"), t::tuple(atom("nobody"), t::atom(dn.name())), atom("hi"), 20000));
+  ASSERT_TRUE(r.is_tuple() && r.size() == 2 && r[0].is_atom("exit")) << t::to_string(r);
+  EXPECT_TRUE(r[1][0].is_atom("noproc")) << t::to_string(r);
+}
+
+TEST_F(dist_interop, erl_monitor_of_a_bitactor_process_gets_down_with_the_reason) {
+  distributed_node dn(config("watched"), small());
+  pid victim = dn.local().spawn([](actor& self, message& m) {
+    if (m.is<int>()) self.exit(exit_reason::error("gone"));
+  });
+  auto mon = erl_->call(t::tuple(atom("spawn_monitor_of"), t::term(to_term(victim))));
+  ASSERT_TRUE(mon.is_tuple() && mon.size() == 2);
+  // The monitor is in place once the process shows it.
+  ASSERT_TRUE(eventually([&] {
+    auto info = dn.local().info(victim);
+    return info && !info->monitored_by.empty();
+  }));
+  dn.local().send(victim, 1);
+  auto got = erl_->receive();
+  ASSERT_TRUE(got);
+  EXPECT_EQ(*got, t::tuple(atom("DOWN"), mon[1], atom("process"), t::term(to_term(victim)),
+                           atom("gone")));
+}
+
+TEST_F(dist_interop, bitactor_monitor_of_an_erl_process_gets_down_with_the_reason) {
+  distributed_node dn(config("watcher"), small());
+  inbox box(dn.local());
+  t::term idle = erl_->call(atom("spawn_idle"));
+  ref mon = box.monitor(from_term(idle.as_pid()));
+  ASSERT_TRUE(dn.ping(erl_->name()));  // the MONITOR_P went out before the ping
+  erl_->call(t::tuple(atom("exit"), idle, atom("bye")));
+  auto d = box.receive<down_msg>(10s);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->monitor, mon);
+  EXPECT_EQ(d->process, from_term(idle.as_pid()));
+  EXPECT_EQ(d->reason, exit_reason::error("bye"));
+}
+
+TEST_F(dist_interop, bitactor_monitor_of_a_dead_erl_pid_gets_noproc) {
+  distributed_node dn(config("deadwatch"), small());
+  inbox box(dn.local());
+  t::term idle = erl_->call(atom("spawn_idle"));
+  erl_->call(t::tuple(atom("exit"), idle, atom("kill")));
+  ASSERT_TRUE(erl_->call(t::tuple(atom("is_alive"), idle)).is_atom("false"));
+  ref mon = box.monitor(from_term(idle.as_pid()));
+  auto d = box.receive<down_msg>(10s);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->monitor, mon);
+  EXPECT_EQ(d->reason, exit_reason::noproc());
+}
+
+TEST_F(dist_interop, two_bitactor_nodes_connect_at_once_and_keep_one_connection) {
+  // Both sides initiate together: the acceptor whose own attempt is pending lets the greater
+  // name win (ok_simultaneous / nok, dist_util), and both end up on one connection.
+  distributed_node a(config("sim_a"), small());
+  distributed_node b(config("sim_b"), small());
+  inbox box_a(a.local());
+  inbox box_b(b.local());
+  a.local().register_name("box", box_a.self());
+  b.local().register_name("box", box_b.self());
+  bool a_up = false;
+  std::thread other([&] { a_up = a.connect(b.name()); });
+  bool b_up = b.connect(a.name());
+  other.join();
+  EXPECT_TRUE(a_up);
+  EXPECT_TRUE(b_up);
+  a.send("box", b.name(), t::atom("to_b"));
+  b.send("box", a.name(), t::atom("to_a"));
+  auto at_b = box_b.receive<t::term>(10s);
+  auto at_a = box_a.receive<t::term>(10s);
+  ASSERT_TRUE(at_b && at_a);
+  EXPECT_TRUE(at_b->is_atom("to_b"));
+  EXPECT_TRUE(at_a->is_atom("to_a"));
+  EXPECT_EQ(a.nodes(), std::vector<std::string>{b.name()});
+  EXPECT_EQ(b.nodes(), std::vector<std::string>{a.name()});
+  EXPECT_TRUE(a.ping(b.name()));
+  EXPECT_TRUE(b.ping(a.name()));
+}
+
+TEST_F(dist_interop, messages_sent_just_before_the_node_stops_are_still_delivered) {
+  {
+    distributed_node dn(config("lastwords"), small());
+    ASSERT_TRUE(dn.connect(erl_->name()));
+    for (int i = 0; i < 100; ++i) dn.send("inbox", erl_->name(), t::term(i));
+  }  // the destructor writes out what is queued before closing
+  for (int i = 0; i < 100; ++i) {
+    auto got = erl_->receive();
+    ASSERT_TRUE(got) << "message " << i;
+    EXPECT_EQ(*got, t::term(i));
+  }
+}
+
+TEST_F(dist_interop, a_second_connection_under_a_live_name_is_answered_alive) {
+  distributed_node dn(config("dupcheck"), small());
+  raw_peer first(dn.port(), "dup@localhost", dn.name(), cookie, flags::advertised);
+  ASSERT_TRUE(eventually([&] { return dn.nodes() == std::vector<std::string>{"dup@localhost"}; }));
+  // The status is `alive`, not ok: the raw peer gives up, and the first connection stays.
+  EXPECT_THROW(raw_peer(dn.port(), "dup@localhost", dn.name(), cookie, flags::advertised),
+               std::runtime_error);
+  EXPECT_EQ(dn.nodes(), std::vector<std::string>{"dup@localhost"});
+}
+
+TEST_F(dist_interop, bitactor_calls_an_erl_gen_server) {
+  distributed_node dn(config("caller"), small());
+  auto r = dn.call("echo", erl_->name(), t::tuple(atom("hello"), 1));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r, t::tuple(atom("echo"), t::tuple(atom("hello"), 1)));
+  // The same call protocol locally, to this node's own gen_server-style process.
+  dn.local().register_name("echo", dn.local().spawn(echo_server));
+  EXPECT_EQ(dn.call("echo", dn.name(), atom("x")), t::tuple(atom("echo"), atom("x")));
+  EXPECT_FALSE(dn.call("nobody", erl_->name(), atom("x"), 300ms));
+}
+
+TEST_F(dist_interop, stopping_the_node_does_not_wait_for_a_stalled_handshake) {
+  dist_config c = config("stalled");
+  c.setup_timeout = 5s;
+  auto dn = std::make_unique<distributed_node>(c, small());
+  int fd = connect_local(dn->port());  // connects, then says nothing
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(eventually([&] {  // the acceptor has it once a second client is served
+    return dn->ping(erl_->name());
+  }));
+  auto start = steady::now();
+  dn.reset();
+  EXPECT_LT(steady::now() - start, 3s);
+  ::close(fd);
+}
