@@ -18,11 +18,13 @@ TEST(term_mapping, pid_round_trips_with_node_name_and_creation) {
   EXPECT_EQ(from_term(tp), p);
 }
 
-TEST(term_mapping, ref_round_trips) {
-  ref r{node_names::intern("a@localhost"), 9, {1, 2, 3}};
+TEST(term_mapping, ref_round_trips_up_to_five_words) {
+  ref r{node_names::intern("a@localhost"), 9, {1, 2, 3, 0, 0}, 3};
   t::reference tr = to_term(r);
   EXPECT_EQ(tr.size, 3);
   EXPECT_EQ(from_term(tr), r);
+  ref alias{node_names::intern("b@localhost"), 9, {1, 2, 3, 4, 5}, 5};
+  EXPECT_EQ(from_term(to_term(alias)), alias);
 }
 
 TEST(term_mapping, well_known_reasons_are_their_atoms) {
@@ -40,6 +42,6 @@ TEST(term_mapping, other_reasons_travel_as_terms_and_text_as_binaries) {
   EXPECT_EQ(to_term(exit_reason::error("{bad,1}")), t::tuple(t::atom("bad"), 1));
   EXPECT_EQ(to_term(exit_reason::error("not one term")), t::binary("not one term"));
   EXPECT_EQ(exit_reason_from_term(t::tuple(t::atom("bad"), 1)), exit_reason::error("{bad,1}"));
-  auto ex = to_term(exit_reason::exception("std::runtime_error: x"));
-  EXPECT_EQ(ex, t::tuple(t::atom("exception"), t::binary("std::runtime_error: x")));
+  auto ex = to_term(exit_reason::exception("std::runtime_error", "x"));
+  EXPECT_EQ(ex, t::tuple(t::atom("exception"), t::binary("std::runtime_error"), t::binary("x")));
 }
