@@ -126,6 +126,11 @@ class actor {
   /// false if the monitor was not active.
   bool demonitor(const ref& r, bool flush = false) { return rt_->demonitor(*proc_, r, flush); }
 
+  /// Declares that this process stops in order when its parent sends it a shutdown exit
+  /// signal (the behaviours do): node stop then waits for it to end (up to the node's
+  /// stop_timeout) before ending the rest by force.
+  void shuts_down_in_order() noexcept { detail::runtime::mark_orderly(*proc_); }
+
   /// With trapping on, exit signals arrive as exit_msg instead of ending this process
   /// (except exit(pid, kill), which is untrappable).
   void trap_exit(bool on) noexcept { proc_->trap_exit.store(on, std::memory_order_relaxed); }

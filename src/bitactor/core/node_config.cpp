@@ -55,6 +55,9 @@ void node_config::validate() const {
          std::to_string(max_processes) + ")");
   }
   if (batch == 0) fail("batch must be at least 1 (got 0)");
+  if (stop_timeout.count() <= 0) {
+    fail("stop_timeout must be positive (got " + std::to_string(stop_timeout.count()) + " ms)");
+  }
   if (batch > 1'000'000) fail("batch must be at most 1000000 (got " + std::to_string(batch) + ")");
   if (policy != scheduling_policy::work_stealing && policy != scheduling_policy::deterministic) {
     fail("policy must be work_stealing or deterministic (got " +

@@ -2,6 +2,7 @@
 // How a node is set up. Checked by the node constructor, which throws config_error with a
 // message naming the bad field.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -34,6 +35,10 @@ struct node_config {
   scheduling_policy policy = scheduling_policy::work_stealing;
   /// Seed of the deterministic policy's choice of the next process to run.
   std::uint64_t seed = 0;
+  /// How long stop() waits for the orderly part of a stop (supervision trees shutting down
+  /// their children, behaviours running terminate) before it ends what is left by force and
+  /// reports it. Virtual time under the deterministic policy. Must be positive.
+  std::chrono::milliseconds stop_timeout = std::chrono::seconds(10);
 
   /// A configuration for the deterministic policy with the given seed.
   static node_config deterministic(std::uint64_t seed) {

@@ -82,6 +82,11 @@ class process {
   bool exited_this_turn = false;
   bool kept_current = false;    // the actor took ownership of the message it is handling
   bool stop_requested = false;  // stop() was called this turn (reason: runtime::requested_exit)
+  bool spawned_linked = false;  // spawn_link: its parent, not the node, stops it at node stop
+  // A behaviour that stops in order on a shutdown exit signal (actor::stops_in_order()), and
+  // whether node stop is waiting for it to end.
+  std::atomic<bool> orderly{false};
+  std::atomic<bool> awaited_at_stop{false};
   spinlock relations_lock;
   std::uint32_t slot = 0;
   std::atomic<std::uint32_t> next_free{0};  // free-list link (slot index + 1)

@@ -1,6 +1,7 @@
 #include "bitactor/core/runtime.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <exception>
 #include <typeinfo>
 
@@ -105,6 +106,9 @@ pid runtime::spawn(std::unique_ptr<actor> a, std::size_t actor_bytes,
     p->behaviour = a.release();
     p->actor_bytes = static_cast<std::uint32_t>(actor_bytes);
     p->trap_exit.store(options.trap_exit, std::memory_order_relaxed);
+    p->spawned_linked = static_cast<bool>(options.link_to);
+    p->orderly.store(false, std::memory_order_relaxed);
+    p->awaited_at_stop.store(false, std::memory_order_relaxed);
     if (options.link_to || options.monitored_by) {
       relations& r = p->rel_or_create();
       if (options.link_to) r.links.emplace(options.link_to, 0);
@@ -487,6 +491,7 @@ void runtime::terminate(process& p, exit_reason reason) {
   exited_.add();
   if (!reason.is_clean()) exited_abnormal_.add();
   p.exited_this_turn = true;
+  if (p.awaited_at_stop.exchange(false, std::memory_order_acq_rel)) orderly_exited();
   if (alive_.fetch_sub(1, std::memory_order_seq_cst) == 1 && stopping_.load()) {
     std::lock_guard guard(stop_lock_);
     all_exited_.notify_all();
@@ -712,13 +717,67 @@ node_counters runtime::counters() const {
 // ---------------------------------------------------------------------------------------
 // Stopping
 
+// As init:stop(): every root process (one not spawned linked to a parent: the supervision
+// trees and servers started from plain threads) gets a trappable `shutdown` exit signal from
+// the node, as from its parent. A supervisor then stops its children in reverse start order
+// under their shutdown policies, and each behaviour that traps exits runs terminate(shutdown)
+// (OTP design principles, "Supervisor Behaviour": Stopping). The node waits for the
+// behaviours among the roots, at most stop_timeout; stop() then ends the rest by force.
+void runtime::stop_in_order() {
+  std::vector<process*> waiting_for;
+  table_.for_each_slot([&](process& p) {
+    if (!p.alive() || p.spawned_linked) return;
+    auto* s = new signal(signal_kind::exit, pid{});
+    s->reason = exit_reason::shutdown();
+    const pid target = pid_of(p);
+    if (p.orderly.load(std::memory_order_acquire)) {
+      orderly_left_.fetch_add(1, std::memory_order_acq_rel);
+      p.awaited_at_stop.store(true, std::memory_order_release);
+      // It may have ended before the flag was set: then whoever clears the flag counts it.
+      if (!p.is_incarnation(target.serial) &&
+          p.awaited_at_stop.exchange(false, std::memory_order_acq_rel)) {
+        orderly_exited();
+      }
+      waiting_for.push_back(&p);
+    }
+    deliver(target, s);
+  });
+  auto done = [&] { return orderly_left_.load(std::memory_order_acquire) == 0; };
+  if (det_ != nullptr) {
+    run_deterministic(now_ms() + static_cast<std::uint64_t>(config_.stop_timeout.count()), done);
+  } else {
+    std::unique_lock guard(stop_lock_);
+    all_exited_.wait_for(guard, config_.stop_timeout, done);
+  }
+  if (done()) return;
+  std::string late;
+  for (process* p : waiting_for) {
+    if (!p->awaited_at_stop.load(std::memory_order_acquire)) continue;
+    if (auto i = info(pid_of(*p))) {
+      late += "\n  " + pid_of(*p).to_string() + " " + i->registered_name.value_or("") + " (" +
+              i->actor_type + ")";
+    }
+  }
+  std::fprintf(stderr, "bitactor: node stop: %zu processes did not stop within %lld ms; ended by force:%s\n",
+               static_cast<std::size_t>(orderly_left_.load()),
+               static_cast<long long>(config_.stop_timeout.count()), late.c_str());
+}
+
+void runtime::orderly_exited() {
+  if (orderly_left_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    std::lock_guard guard(stop_lock_);
+    all_exited_.notify_all();
+  }
+}
+
 void runtime::stop() {
   if (stopped_) return;
   if (scheduler_->on_worker_thread() && det_ == nullptr) {
     throw error("node::stop: cannot be called from a process of the same node");
   }
   stopping_.store(true, std::memory_order_seq_cst);
-  // Every process ends with reason shutdown; trapping exits does not prevent it.
+  stop_in_order();
+  // What is left ends with reason shutdown; trapping exits does not prevent it.
   for (const pid& p : processes()) {
     auto* s = new signal(signal_kind::exit, pid{});
     s->reason = exit_reason::shutdown();

@@ -136,6 +136,11 @@ class runtime final : public turn_runner {
 
   /// Ends every process with reason shutdown, then stops the scheduler and timers.
   void stop();
+  /// Marks the calling process as one that stops in order on a shutdown exit signal from its
+  /// parent (the behaviours): node stop waits for it (see stop_in_order).
+  static void mark_orderly(process& self) noexcept {
+    self.orderly.store(true, std::memory_order_release);
+  }
   bool stopping() const noexcept { return stopping_.load(); }
 
   // Deterministic policy only.
@@ -161,6 +166,8 @@ class runtime final : public turn_runner {
   void terminate(process& p, exit_reason reason);
   void end_turn(process& p);
   void release_turn(process& p);
+  void stop_in_order();
+  void orderly_exited();
   void take_in(process& p, std::optional<exit_reason>& dies);
 
   node& owner_;
@@ -179,6 +186,7 @@ class runtime final : public turn_runner {
   std::atomic<std::uint64_t> next_ref_{1};
   std::atomic<std::size_t> alive_{0};
   std::atomic<bool> stopping_{false};
+  std::atomic<std::size_t> orderly_left_{0};  // roots stop() waits for (stop_in_order)
   bool stopped_ = false;
   std::mutex stop_lock_;
   std::condition_variable all_exited_;

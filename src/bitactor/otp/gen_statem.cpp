@@ -110,6 +110,7 @@ void gen_statem::begin_init(init_request& r) {
   starter_ = r.starter;
   start_tag_ = r.tag;
   parent_ = r.parent;
+  shuts_down_in_order();
   initialising_ = true;
   if (!r.name.empty()) {
     if (auto holder = whereis(r.name)) {
