@@ -758,9 +758,10 @@ void runtime::stop_in_order() {
               i->actor_type + ")";
     }
   }
-  std::fprintf(stderr, "bitactor: node stop: %zu processes did not stop within %lld ms; ended by force:%s\n",
-               static_cast<std::size_t>(orderly_left_.load()),
-               static_cast<long long>(config_.stop_timeout.count()), late.c_str());
+  std::fprintf(
+      stderr, "bitactor: node stop: %zu processes did not stop within %lld ms; ended by force:%s\n",
+      static_cast<std::size_t>(orderly_left_.load()),
+      static_cast<long long>(config_.stop_timeout.count()), late.c_str());
 }
 
 void runtime::orderly_exited() {
