@@ -122,22 +122,22 @@ bool report_wanted(spdlog::level::level_enum level) {
 }
 
 report_capture::report_capture()
-    : id_(add_report_handler([this](const report& r) {
-        std::lock_guard guard(lock_);
-        seen_.push_back(r);
+    : id_(add_report_handler([s = state_](const report& r) {
+        std::lock_guard guard(s->lock);
+        s->seen.push_back(r);
       })) {}
 
 report_capture::~report_capture() { remove_report_handler(id_); }
 
 std::vector<report> report_capture::reports() const {
-  std::lock_guard guard(lock_);
-  return seen_;
+  std::lock_guard guard(state_->lock);
+  return state_->seen;
 }
 
 std::vector<report> report_capture::of_kind(report::kind k) const {
   std::vector<report> out;
-  std::lock_guard guard(lock_);
-  for (const auto& r : seen_) {
+  std::lock_guard guard(state_->lock);
+  for (const auto& r : state_->seen) {
     if (r.type == k) out.push_back(r);
   }
   return out;

@@ -83,8 +83,13 @@ class report_capture {
   std::vector<report> of_kind(report::kind k) const;
 
  private:
-  mutable std::mutex lock_;
-  std::vector<report> seen_;
+  // Shared with the handler: log_report calls handlers outside the registry's lock, so a call
+  // may still be running when the capture is destroyed; it then writes to state that lives on.
+  struct state {
+    std::mutex lock;
+    std::vector<report> seen;
+  };
+  std::shared_ptr<state> state_ = std::make_shared<state>();
   std::size_t id_;
 };
 
