@@ -368,6 +368,34 @@ class decoder {
     return next_segment(c);
   }
 
+  // A LIST_EXT header in a chain of list segments: its element count, with room for that
+  // many more in `elems`.
+  std::size_t list_segment(std::vector<term>& elems) {
+    constexpr std::uint8_t tag = etf::list_ext;
+    std::size_t here = offset();
+    ++p_;
+    need(4, tag);
+    std::size_t n = u32();
+    plausible_count(n, 1, tag, here);
+    charge(n * sizeof(term), tag, here);
+    grow(elems, n);
+    return n;
+  }
+
+  // A STRING_EXT that ends a chain of list segments: its bytes appended to `elems` as integers.
+  void string_segment(std::vector<term>& elems) {
+    constexpr std::uint8_t tag = etf::string_ext;
+    std::size_t here = offset();
+    ++p_;
+    need(2, tag);
+    std::size_t len = u16();
+    need(len, tag);
+    charge(len * sizeof(term), tag, here);
+    grow(elems, len);
+    for (std::size_t i = 0; i < len; ++i) elems.emplace_back(std::int64_t{p_[i]});
+    p_ += len;
+  }
+
   // A chain whose segment is used up: reads the next LIST_EXT header (true: elements or a
   // tail follow), or a final STRING_EXT (false: the list is complete), or sees that the tail
   // comes next (true).
@@ -377,27 +405,13 @@ class decoder {
     for (;;) {
       need(1, tag);
       if (*p_ == etf::list_ext) {
-        std::size_t here = offset();
-        ++p_;
-        need(4, tag);
-        std::size_t n = u32();
-        plausible_count(n, 1, tag, here);
-        charge(n * sizeof(term), tag, here);
-        grow(elems, n);
+        std::size_t n = list_segment(elems);
         if (n == 0) continue;
         c.n = n;
         return true;
       }
       if (*p_ == etf::string_ext) {
-        std::size_t sat = offset();
-        ++p_;
-        need(2, etf::string_ext);
-        std::size_t len = u16();
-        need(len, etf::string_ext);
-        charge(len * sizeof(term), etf::string_ext, sat);
-        grow(elems, len);
-        for (std::size_t i = 0; i < len; ++i) elems.emplace_back(std::int64_t{p_[i]});
-        p_ += len;
+        string_segment(elems);
         return false;  // the tail is []
       }
       c.awaiting_tail = true;
@@ -952,26 +966,12 @@ class decoder {
     for (;;) {
       need(1, tag);
       if (*p_ == etf::list_ext) {
-        std::size_t here = offset();
-        ++p_;
-        need(4, tag);
-        std::size_t n = u32();
-        plausible_count(n, 1, tag, here);
-        charge(n * sizeof(term), tag, here);
-        grow(elems, n);
+        std::size_t n = list_segment(elems);
         for (std::size_t i = 0; i < n; ++i) elems.push_back(decode_elem(depth + 1));
         continue;
       }
       if (*p_ == etf::string_ext) {
-        std::size_t sat = offset();
-        ++p_;
-        need(2, etf::string_ext);
-        std::size_t len = u16();
-        need(len, etf::string_ext);
-        charge(len * sizeof(term), etf::string_ext, sat);
-        grow(elems, len);
-        for (std::size_t i = 0; i < len; ++i) elems.emplace_back(std::int64_t{p_[i]});
-        p_ += len;
+        string_segment(elems);
         if (!elems.empty()) charge(sizeof(detail::list_node), tag, at);
         return builder::make_list(std::move(elems), term());
       }

@@ -249,15 +249,6 @@ class encoder {
 
   std::size_t size(const term& t) const {
     switch (builder::tag_of(t)) {
-      case tag::small:
-      case tag::big:
-        return integer_size(t);
-      case tag::flt:
-        return 9;
-      case tag::atom:
-        return atom_size(atom::from_index(builder::atom_index(t)), minor_);
-      case tag::nil:
-        return 1;
       case tag::tuple: {
         if (depth_ >= kRecursionDepth) return size_deep(t);
         const depth_guard down(depth_);
@@ -287,68 +278,23 @@ class encoder {
         for (const auto& [k, v] : t.as_map()) n += size(k) + size(v);
         return n;
       }
-      case tag::bits: {
-        const auto& node = builder::as<detail::bits_node>(t);
-        std::size_t header = node.tail_bits == 0 ? 5 : 6;
-        if (node.byte_size > copy_max_) {
-          referenced_ += node.byte_size;
-          return header;
-        }
-        return header + node.byte_size;
-      }
-      case tag::pid:
-        return 1 + atom_size(t.as_pid().node, minor_) + 12;
-      case tag::port: {
-        const port& p = t.as_port();
-        return 1 + atom_size(p.node, minor_) + (wide_port(p.id) ? 12 : 8);
-      }
-      case tag::ref: {
-        const reference& r = t.as_reference();
-        return 3 + atom_size(r.node, minor_) + 4 + 4 * std::size_t{r.size};
-      }
       case tag::fun: {
         if (depth_ >= kRecursionDepth) return size_deep(t);
         const depth_guard down(depth_);
         return 1 + fun_size(t.as_local_fun());
       }
-      case tag::exp: {
-        const export_fun& f = t.as_export();
-        return 1 + atom_size(f.module, minor_) + atom_size(f.function, minor_) + 2;
-      }
-      case tag::local:
-        return t.as_local().size();
+      default:
+        return leaf_size(t);
     }
-    return 0;
   }
 
   std::uint8_t* write(std::uint8_t* p, const term& t) const {
     switch (builder::tag_of(t)) {
-      case tag::small:
-      case tag::big:
-        return write_integer(p, t);
-      case tag::flt: {
-        *p++ = etf::new_float_ext;
-        std::uint64_t bits = 0;
-        double d = builder::flt(t);
-        std::memcpy(&bits, &d, 8);
-        return put64(p, bits);
-      }
-      case tag::atom:
-        return write_atom(p, atom::from_index(builder::atom_index(t)));
-      case tag::nil:
-        *p++ = etf::nil_ext;
-        return p;
       case tag::tuple: {
         if (depth_ >= kRecursionDepth) return write_deep(p, t);
         const depth_guard down(depth_);
         auto elems = tuple_elements(t);
-        if (elems.size() < 256) {
-          *p++ = etf::small_tuple_ext;
-          *p++ = static_cast<std::uint8_t>(elems.size());
-        } else {
-          *p++ = etf::large_tuple_ext;
-          p = put32(p, static_cast<std::uint32_t>(elems.size()));
-        }
+        p = write_tuple_header(p, elems.size());
         for (const term& e : elems) p = write_tuple_elem(p, e);
         return p;
       }
@@ -356,12 +302,7 @@ class encoder {
         if (depth_ >= kRecursionDepth) return write_deep(p, t);
         const depth_guard down(depth_);
         const auto& node = builder::as<detail::list_node>(t);
-        if (is_external_string(node)) {
-          *p++ = etf::string_ext;
-          p = put16(p, static_cast<std::uint16_t>(node.size));
-          for (const term& e : node.items()) *p++ = static_cast<std::uint8_t>(builder::small(e));
-          return p;
-        }
+        if (is_external_string(node)) return write_string(p, node);
         *p++ = etf::list_ext;
         p = put32(p, static_cast<std::uint32_t>(node.size));
         for (const term& e : node.items()) p = write_elem(p, e);
@@ -376,69 +317,14 @@ class encoder {
         for (const auto& [k, v] : entries) p = write(write(p, k), v);
         return p;
       }
-      case tag::bits: {
-        auto& node = const_cast<detail::bits_node&>(builder::as<detail::bits_node>(t));
-        if (node.tail_bits == 0) {
-          *p++ = etf::binary_ext;
-          p = put32(p, static_cast<std::uint32_t>(node.byte_size));
-        } else {
-          *p++ = etf::bit_binary_ext;
-          p = put32(p, static_cast<std::uint32_t>(node.byte_size));
-          *p++ = node.tail_bits;
-        }
-        if (node.byte_size > copy_max_) {
-          refs_->push_back({static_cast<std::size_t>(p - base_), &node});
-          return p;
-        }
-        if (node.byte_size != 0) std::memcpy(p, node.data(), node.byte_size);
-        return p + node.byte_size;
-      }
-      case tag::pid: {
-        const pid& v = t.as_pid();
-        *p++ = etf::new_pid_ext;
-        p = write_atom(p, v.node);
-        p = put32(p, v.id);
-        p = put32(p, v.serial);
-        return put32(p, v.creation);
-      }
-      case tag::port: {
-        const port& v = t.as_port();
-        bool wide = wide_port(v.id);
-        *p++ = wide ? etf::v4_port_ext : etf::new_port_ext;
-        p = write_atom(p, v.node);
-        p = wide ? put64(p, v.id) : put32(p, static_cast<std::uint32_t>(v.id));
-        return put32(p, v.creation);
-      }
-      case tag::ref: {
-        const reference& r = t.as_reference();
-        *p++ = etf::newer_reference_ext;
-        p = put16(p, r.size);
-        p = write_atom(p, r.node);
-        p = put32(p, r.creation);
-        for (std::uint32_t w : r.ids()) p = put32(p, w);
-        return p;
-      }
       case tag::fun: {
         if (depth_ >= kRecursionDepth) return write_deep(p, t);
         const depth_guard down(depth_);
         return write_fun(p, t.as_local_fun());
       }
-      case tag::exp: {
-        const export_fun& f = t.as_export();
-        *p++ = etf::export_ext;
-        p = write_atom(p, f.module);
-        p = write_atom(p, f.function);
-        *p++ = etf::small_integer_ext;
-        *p++ = f.arity;
-        return p;
-      }
-      case tag::local: {
-        auto bytes = t.as_local();
-        std::memcpy(p, bytes.data(), bytes.size());
-        return p + bytes.size();
-      }
+      default:
+        return write_leaf(p, t);
     }
-    return p;
   }
 
   std::size_t size_deep(const term& t) const {
@@ -468,15 +354,6 @@ class encoder {
   // The size of `t` without its sub-terms, which go on `todo`.
   std::size_t shallow_size(const term& t, pending_stack& todo) const {
     switch (builder::tag_of(t)) {
-      case tag::small:
-      case tag::big:
-        return integer_size(t);
-      case tag::flt:
-        return 9;
-      case tag::atom:
-        return atom_size(atom::from_index(builder::atom_index(t)), minor_);
-      case tag::nil:
-        return 1;
       case tag::tuple: {
         auto elems = tuple_elements(t);
         push_terms(todo, elems.data(), elems.size());
@@ -500,38 +377,14 @@ class encoder {
         if (!entries.empty()) todo.push({nullptr, entries.data(), 2 * entries.size()});
         return 5;
       }
-      case tag::bits: {
-        const auto& node = builder::as<detail::bits_node>(t);
-        std::size_t header = node.tail_bits == 0 ? 5 : 6;
-        if (node.byte_size > copy_max_) {
-          referenced_ += node.byte_size;
-          return header;
-        }
-        return header + node.byte_size;
-      }
-      case tag::pid:
-        return 1 + atom_size(t.as_pid().node, minor_) + 12;
-      case tag::port: {
-        const port& p = t.as_port();
-        return 1 + atom_size(p.node, minor_) + (wide_port(p.id) ? 12 : 8);
-      }
-      case tag::ref: {
-        const reference& r = t.as_reference();
-        return 3 + atom_size(r.node, minor_) + 4 + 4 * std::size_t{r.size};
-      }
       case tag::fun: {
         const local_fun& f = t.as_local_fun();
         push_fun_fields(todo, f);
         return 1 + fun_header_size(f);
       }
-      case tag::exp: {
-        const export_fun& f = t.as_export();
-        return 1 + atom_size(f.module, minor_) + atom_size(f.function, minor_) + 2;
-      }
-      case tag::local:
-        return t.as_local().size();
+      default:
+        return leaf_size(t);
     }
-    return 0;
   }
 
   std::uint8_t* write_deep(std::uint8_t* p, const term& t) const {
@@ -560,6 +413,101 @@ class encoder {
   // Writes `t` without its sub-terms, which go on `todo` to be written next, in order.
   std::uint8_t* write_shallow(std::uint8_t* p, const term& t, pending_stack& todo) const {
     switch (builder::tag_of(t)) {
+      case tag::tuple: {
+        auto elems = tuple_elements(t);
+        p = write_tuple_header(p, elems.size());
+        push_terms(todo, elems.data(), elems.size());
+        return p;
+      }
+      case tag::list: {
+        const auto& node = builder::as<detail::list_node>(t);
+        if (is_external_string(node)) return write_string(p, node);
+        *p++ = etf::list_ext;
+        p = put32(p, static_cast<std::uint32_t>(node.size));
+        push_terms(todo, &node.tail, 1);
+        push_terms(todo, node.elements(), node.size);
+        return p;
+      }
+      case tag::map: {
+        auto entries = t.as_map();
+        *p++ = etf::map_ext;
+        p = put32(p, static_cast<std::uint32_t>(entries.size()));
+        if (!entries.empty()) todo.push({nullptr, entries.data(), 2 * entries.size()});
+        return p;
+      }
+      case tag::fun:
+        return write_fun(p, t.as_local_fun(), todo);
+      default:
+        return write_leaf(p, t);
+    }
+  }
+
+ private:
+  static std::span<const term> tuple_elements(const term& t) noexcept {
+    auto& n = const_cast<detail::tuple_node&>(builder::as<detail::tuple_node>(t));
+    return {n.elements(), n.size};
+  }
+  static std::uint8_t* put16(std::uint8_t* p, std::uint16_t v) noexcept {
+    p[0] = static_cast<std::uint8_t>(v >> 8);
+    p[1] = static_cast<std::uint8_t>(v);
+    return p + 2;
+  }
+  static std::uint8_t* put32(std::uint8_t* p, std::uint32_t v) noexcept {
+    p[0] = static_cast<std::uint8_t>(v >> 24);
+    p[1] = static_cast<std::uint8_t>(v >> 16);
+    p[2] = static_cast<std::uint8_t>(v >> 8);
+    p[3] = static_cast<std::uint8_t>(v);
+    return p + 4;
+  }
+  static std::uint8_t* put64(std::uint8_t* p, std::uint64_t v) noexcept {
+    p = put32(p, static_cast<std::uint32_t>(v >> 32));
+    return put32(p, static_cast<std::uint32_t>(v));
+  }
+
+  // The terms without sub-terms: the same for the recursive and the explicit-stack paths.
+  std::size_t leaf_size(const term& t) const {
+    switch (builder::tag_of(t)) {
+      case tag::small:
+      case tag::big:
+        return integer_size(t);
+      case tag::flt:
+        return 9;
+      case tag::atom:
+        return atom_size(atom::from_index(builder::atom_index(t)), minor_);
+      case tag::nil:
+        return 1;
+      case tag::bits: {
+        const auto& node = builder::as<detail::bits_node>(t);
+        std::size_t header = node.tail_bits == 0 ? 5 : 6;
+        if (node.byte_size > copy_max_) {
+          referenced_ += node.byte_size;
+          return header;
+        }
+        return header + node.byte_size;
+      }
+      case tag::pid:
+        return 1 + atom_size(t.as_pid().node, minor_) + 12;
+      case tag::port: {
+        const port& p = t.as_port();
+        return 1 + atom_size(p.node, minor_) + (wide_port(p.id) ? 12 : 8);
+      }
+      case tag::ref: {
+        const reference& r = t.as_reference();
+        return 3 + atom_size(r.node, minor_) + 4 + 4 * std::size_t{r.size};
+      }
+      case tag::exp: {
+        const export_fun& f = t.as_export();
+        return 1 + atom_size(f.module, minor_) + atom_size(f.function, minor_) + 2;
+      }
+      case tag::local:
+        return t.as_local().size();
+      default:  // containers: size() and shallow_size() handle them
+        return 0;
+    }
+  }
+
+  std::uint8_t* write_leaf(std::uint8_t* p, const term& t) const {
+    switch (builder::tag_of(t)) {
       case tag::small:
       case tag::big:
         return write_integer(p, t);
@@ -575,39 +523,6 @@ class encoder {
       case tag::nil:
         *p++ = etf::nil_ext;
         return p;
-      case tag::tuple: {
-        auto elems = tuple_elements(t);
-        if (elems.size() < 256) {
-          *p++ = etf::small_tuple_ext;
-          *p++ = static_cast<std::uint8_t>(elems.size());
-        } else {
-          *p++ = etf::large_tuple_ext;
-          p = put32(p, static_cast<std::uint32_t>(elems.size()));
-        }
-        push_terms(todo, elems.data(), elems.size());
-        return p;
-      }
-      case tag::list: {
-        const auto& node = builder::as<detail::list_node>(t);
-        if (is_external_string(node)) {
-          *p++ = etf::string_ext;
-          p = put16(p, static_cast<std::uint16_t>(node.size));
-          for (const term& e : node.items()) *p++ = static_cast<std::uint8_t>(builder::small(e));
-          return p;
-        }
-        *p++ = etf::list_ext;
-        p = put32(p, static_cast<std::uint32_t>(node.size));
-        push_terms(todo, &node.tail, 1);
-        push_terms(todo, node.elements(), node.size);
-        return p;
-      }
-      case tag::map: {
-        auto entries = t.as_map();
-        *p++ = etf::map_ext;
-        p = put32(p, static_cast<std::uint32_t>(entries.size()));
-        if (!entries.empty()) todo.push({nullptr, entries.data(), 2 * entries.size()});
-        return p;
-      }
       case tag::bits: {
         auto& node = const_cast<detail::bits_node&>(builder::as<detail::bits_node>(t));
         if (node.tail_bits == 0) {
@@ -650,8 +565,6 @@ class encoder {
         for (std::uint32_t w : r.ids()) p = put32(p, w);
         return p;
       }
-      case tag::fun:
-        return write_fun(p, t.as_local_fun(), todo);
       case tag::exp: {
         const export_fun& f = t.as_export();
         *p++ = etf::export_ext;
@@ -666,30 +579,26 @@ class encoder {
         std::memcpy(p, bytes.data(), bytes.size());
         return p + bytes.size();
       }
+      default:  // containers: write() and write_shallow() handle them
+        return p;
     }
-    return p;
   }
 
- private:
-  static std::span<const term> tuple_elements(const term& t) noexcept {
-    auto& n = const_cast<detail::tuple_node&>(builder::as<detail::tuple_node>(t));
-    return {n.elements(), n.size};
+  static std::uint8_t* write_tuple_header(std::uint8_t* p, std::size_t arity) noexcept {
+    if (arity < 256) {
+      *p++ = etf::small_tuple_ext;
+      *p++ = static_cast<std::uint8_t>(arity);
+      return p;
+    }
+    *p++ = etf::large_tuple_ext;
+    return put32(p, static_cast<std::uint32_t>(arity));
   }
-  static std::uint8_t* put16(std::uint8_t* p, std::uint16_t v) noexcept {
-    p[0] = static_cast<std::uint8_t>(v >> 8);
-    p[1] = static_cast<std::uint8_t>(v);
-    return p + 2;
-  }
-  static std::uint8_t* put32(std::uint8_t* p, std::uint32_t v) noexcept {
-    p[0] = static_cast<std::uint8_t>(v >> 24);
-    p[1] = static_cast<std::uint8_t>(v >> 16);
-    p[2] = static_cast<std::uint8_t>(v >> 8);
-    p[3] = static_cast<std::uint8_t>(v);
-    return p + 4;
-  }
-  static std::uint8_t* put64(std::uint8_t* p, std::uint64_t v) noexcept {
-    p = put32(p, static_cast<std::uint32_t>(v >> 32));
-    return put32(p, static_cast<std::uint32_t>(v));
+
+  static std::uint8_t* write_string(std::uint8_t* p, const detail::list_node& node) noexcept {
+    *p++ = etf::string_ext;
+    p = put16(p, static_cast<std::uint16_t>(node.size));
+    for (const term& e : node.items()) *p++ = static_cast<std::uint8_t>(builder::small(e));
+    return p;
   }
 
   // NEW_FUN_EXT's fixed part (its size field included) and module atom.

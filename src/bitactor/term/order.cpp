@@ -4,6 +4,7 @@
 #include <bitactor/term/order.hpp>
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 namespace bitactor::term {
 namespace {
@@ -197,40 +198,30 @@ void push_entries(cmp_stack& st, std::span<const std::pair<term, term>> a,
   st.push(f);
 }
 
-// The shallow comparison of a and b: the verdict if it needs no children, else 0 with the
-// children's comparisons pushed on `st` (to be done in order, top first).
-int cmp_shallow(const term& a, const term& b, bool exact, cmp_stack& st) {
+// The verdict when a and b differ in rank (the type order) or are the same node; otherwise
+// nothing, and their contents decide.
+std::optional<int> rank_verdict(const term& a, const term& b) noexcept {
   tag at = builder::tag_of(a);
   tag bt = builder::tag_of(b);
   int ra = rank(at);
   int rb = rank(bt);
   if (ra != rb) return ra < rb ? -1 : 1;
   if (at >= tag::big && at == bt && builder::node_of(a) == builder::node_of(b)) return 0;
-  switch (at) {
+  return std::nullopt;
+}
+
+// Terms of one rank without sub-terms: the same for the recursive and the explicit-stack
+// comparisons.
+int cmp_leaf(const term& a, const term& b, bool exact) noexcept {
+  switch (builder::tag_of(a)) {
     case tag::small:
     case tag::big:
     case tag::flt:
       return cmp_numbers(a, b, exact);
     case tag::atom:
       return cmp_atoms(a, b);
-    case tag::nil:
-      return 0;
     case tag::ref:
       return cmp_refs(a.as_reference(), b.as_reference());
-    case tag::fun: {
-      const local_fun& x = a.as_local_fun();
-      const local_fun& y = b.as_local_fun();
-      if (x.module != y.module) return ord(x.module <=> y.module);
-      // Then old_index, old_uniq, the number of free variables, the free variables.
-      if (x.free_vars.size() != y.free_vars.size()) {
-        push_result(st, x.free_vars.size() < y.free_vars.size() ? -1 : 1);
-      } else {
-        push_pairs(st, x.free_vars.data(), y.free_vars.data(), x.free_vars.size(), exact);
-      }
-      push_pairs(st, &x.old_uniq, &y.old_uniq, 1, exact);
-      push_pairs(st, &x.old_index, &y.old_index, 1, exact);
-      return 0;
-    }
     case tag::exp: {
       const export_fun& x = a.as_export();
       const export_fun& y = b.as_export();
@@ -251,6 +242,38 @@ int cmp_shallow(const term& a, const term& b, bool exact, cmp_stack& st) {
       if (x.serial != y.serial) return x.serial < y.serial ? -1 : 1;
       if (x.id != y.id) return x.id < y.id ? -1 : 1;
       return cmp_nodes(x.node, x.creation, y.node, y.creation);
+    }
+    case tag::bits:
+      return cmp_bits(builder::as<detail::bits_node>(a), builder::as<detail::bits_node>(b));
+    case tag::local: {
+      auto x = a.as_local();
+      auto y = b.as_local();
+      return ord(std::lexicographical_compare_three_way(x.begin(), x.end(), y.begin(), y.end()));
+    }
+    default:  // nil, and the containers, which their callers handle
+      return 0;
+  }
+}
+
+// The shallow comparison of a and b: the verdict if it needs no children, else 0 with the
+// children's comparisons pushed on `st` (to be done in order, top first).
+int cmp_shallow(const term& a, const term& b, bool exact, cmp_stack& st) {
+  tag at = builder::tag_of(a);
+  if (auto verdict = rank_verdict(a, b)) return *verdict;
+  switch (at) {
+    case tag::fun: {
+      const local_fun& x = a.as_local_fun();
+      const local_fun& y = b.as_local_fun();
+      if (x.module != y.module) return ord(x.module <=> y.module);
+      // Then old_index, old_uniq, the number of free variables, the free variables.
+      if (x.free_vars.size() != y.free_vars.size()) {
+        push_result(st, x.free_vars.size() < y.free_vars.size() ? -1 : 1);
+      } else {
+        push_pairs(st, x.free_vars.data(), y.free_vars.data(), x.free_vars.size(), exact);
+      }
+      push_pairs(st, &x.old_uniq, &y.old_uniq, 1, exact);
+      push_pairs(st, &x.old_index, &y.old_index, 1, exact);
+      return 0;
     }
     case tag::tuple: {
       auto x = a.as_tuple();
@@ -283,15 +306,9 @@ int cmp_shallow(const term& a, const term& b, bool exact, cmp_stack& st) {
       push_pairs(st, x.elements.data(), y.elements.data(), n, exact);
       return 0;
     }
-    case tag::bits:
-      return cmp_bits(builder::as<detail::bits_node>(a), builder::as<detail::bits_node>(b));
-    case tag::local: {
-      auto x = a.as_local();
-      auto y = b.as_local();
-      return ord(std::lexicographical_compare_three_way(x.begin(), x.end(), y.begin(), y.end()));
-    }
+    default:
+      return cmp_leaf(a, b, exact);
   }
-  return 0;
 }
 
 int cmp_deep(const term& a, const term& b, bool exact) noexcept {
@@ -375,46 +392,11 @@ int cmp_funs(const local_fun& a, const local_fun& b, bool exact, unsigned depth)
 
 int cmp_rec(const term& a, const term& b, bool exact, unsigned depth) noexcept {
   tag at = builder::tag_of(a);
-  tag bt = builder::tag_of(b);
-  int ra = rank(at);
-  int rb = rank(bt);
-  if (ra != rb) return ra < rb ? -1 : 1;
-  if (at >= tag::big && at == bt && builder::node_of(a) == builder::node_of(b)) return 0;
+  if (auto verdict = rank_verdict(a, b)) return *verdict;
   switch (at) {
-    case tag::small:
-    case tag::big:
-    case tag::flt:
-      return cmp_numbers(a, b, exact);
-    case tag::atom:
-      return cmp_atoms(a, b);
-    case tag::nil:
-      return 0;
-    case tag::ref:
-      return cmp_refs(a.as_reference(), b.as_reference());
     case tag::fun:
       if (depth >= kRecursionDepth) return cmp_deep(a, b, exact);
       return cmp_funs(a.as_local_fun(), b.as_local_fun(), exact, depth);
-    case tag::exp: {
-      const export_fun& x = a.as_export();
-      const export_fun& y = b.as_export();
-      if (x.module != y.module) return ord(x.module <=> y.module);
-      if (x.function != y.function) return ord(x.function <=> y.function);
-      return sign(static_cast<int>(x.arity) - static_cast<int>(y.arity));
-    }
-    case tag::port: {
-      const port& x = a.as_port();
-      const port& y = b.as_port();
-      if (int c = cmp_nodes(x.node, x.creation, y.node, y.creation)) return c;
-      return x.id < y.id ? -1 : x.id > y.id ? 1 : 0;
-    }
-    case tag::pid: {
-      const pid& x = a.as_pid();
-      const pid& y = b.as_pid();
-      // erts compares the pid data word (serial above number) before the node.
-      if (x.serial != y.serial) return x.serial < y.serial ? -1 : 1;
-      if (x.id != y.id) return x.id < y.id ? -1 : 1;
-      return cmp_nodes(x.node, x.creation, y.node, y.creation);
-    }
     case tag::tuple: {
       if (depth >= kRecursionDepth) return cmp_deep(a, b, exact);
       auto x = a.as_tuple();
@@ -428,15 +410,9 @@ int cmp_rec(const term& a, const term& b, bool exact, unsigned depth) noexcept {
     case tag::list:
       if (depth >= kRecursionDepth) return cmp_deep(a, b, exact);
       return cmp_lists(a, b, exact, depth);
-    case tag::bits:
-      return cmp_bits(builder::as<detail::bits_node>(a), builder::as<detail::bits_node>(b));
-    case tag::local: {
-      auto x = a.as_local();
-      auto y = b.as_local();
-      return ord(std::lexicographical_compare_three_way(x.begin(), x.end(), y.begin(), y.end()));
-    }
+    default:
+      return cmp_leaf(a, b, exact);
   }
-  return 0;
 }
 
 int cmp(const term& a, const term& b, bool exact) noexcept { return cmp_rec(a, b, exact, 0); }
