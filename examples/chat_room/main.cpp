@@ -24,6 +24,7 @@ using namespace std::chrono_literals;
 
 // --- the protocol of a room -------------------------------------------------------------------
 
+// [protocol]
 struct join {  // call: join a room, answered with how many members it now has
   pid member;
   std::string name;
@@ -41,6 +42,7 @@ struct line {  // what members receive
   std::string who;
   std::string text;
 };
+// [protocol]
 struct room_stats {
   std::size_t members = 0;
   std::uint64_t lines = 0, joins = 0, departures = 0;
@@ -61,6 +63,7 @@ class room : public otp::gen_server {
  protected:
   void handle_call(otp::call_context& c) override {
     c.match(
+        // [join]
         [&](join& j) {
           // The monitor is how the room learns that a member is gone without a word.
           members_[j.member] = member{j.name, monitor(j.member)};
@@ -68,6 +71,7 @@ class room : public otp::gen_server {
           broadcast(j.member, "*", j.name + " joined");
           return members_.size();
         },
+        // [join]
         [&](get_stats&) {
           room_stats s = stats_;
           s.members = members_.size();
@@ -89,6 +93,7 @@ class room : public otp::gen_server {
       broadcast(s->member, it->second.name, s->text);
     }
   }
+  // [down]
   void handle_info(message& m) override {
     if (auto* d = m.get_if<bitactor::down_msg>()) {
       auto it = members_.find(d->process);
@@ -99,17 +104,20 @@ class room : public otp::gen_server {
       broadcast(d->process, "*", who + " is gone (" + d->reason.to_string() + ")");
     }
   }
+  // [down]
 
  private:
   struct member {
     std::string name;
     bitactor::ref monitor;
   };
+  // [broadcast]
   void broadcast(const pid& from, const std::string& who, const std::string& text) {
     for (const auto& [p, m] : members_) {
       if (p != from) send(p, line{name_, who, text});
     }
   }
+  // [broadcast]
   std::string name_;
   std::map<pid, member> members_;
   room_stats stats_;
@@ -127,8 +135,10 @@ class user : public otp::gen_server {
   explicit user(std::uint64_t seed) : rng_(seed), name_("user" + std::to_string(seed)) {}
 
  protected:
+  // [user-start]
   void init() override { continue_with(join_rooms{}); }  // join after start has returned
   void handle_continue(message&) override { join_some_rooms(); }
+  // [user-start]
   void handle_info(message& m) override {
     if (m.is<line>()) {
       lines_received.fetch_add(1, std::memory_order_relaxed);
@@ -138,6 +148,7 @@ class user : public otp::gen_server {
   }
 
  private:
+  // [join-rooms]
   otp::async join_some_rooms() {
     for (const auto& r : room_names) {
       if (!chance(2)) continue;
@@ -147,6 +158,7 @@ class user : public otp::gen_server {
     }
     send_after(self(), next_delay(), tick{});
   }
+  // [join-rooms]
   void act() {
     if (chance(40)) throw std::runtime_error(name_ + " tripped over the cable");  // a crash
     if (chance(40)) {
@@ -189,6 +201,7 @@ int main(int argc, char** argv) {
   config.workers = 2;
   bitactor::node node(config);
 
+  // [tree]
   // rooms: one_for_one, each room registered as room:<name>; users: temporary children.
   otp::supervisor_spec rooms;
   for (const auto& r : room_names) {
@@ -203,6 +216,7 @@ int main(int argc, char** argv) {
   top.flags.strategy = otp::restart_strategy::rest_for_one;  // users need the rooms
   top.children.push_back(otp::child_spec::supervisor("rooms", rooms));
   top.children.push_back(otp::child_spec::supervisor("users", users_spec));
+  // [tree]
   auto sup = otp::start_supervisor(node, top, "chat");
   if (!sup.ok()) {
     std::cerr << "chat did not start: " << sup.to_string() << "\n";
@@ -211,12 +225,14 @@ int main(int argc, char** argv) {
   pid users_sup = otp::which_children(node, sup.process).value().at(1).process;
 
   std::uint64_t next_user = 1;
+  // [top-up]
   auto top_up = [&] {
     auto online = otp::count_children(node, users_sup).value().active;
     for (; online < users; ++online) {
       otp::start_child(node, users_sup, otp::start_link_fn<user>(next_user++));
     }
   };
+  // [top-up]
 
   const auto start = std::chrono::steady_clock::now();
   const auto end = start + std::chrono::duration<double>(seconds);

@@ -13,6 +13,7 @@
 namespace otp = bitactor::otp;
 
 // The requests the store understands. Each names its reply type.
+// [requests]
 struct put {
   std::string key;
   std::string value;
@@ -24,7 +25,9 @@ struct get {
 };
 struct crash {  // a cast: the store fails on purpose
 };
+// [requests]
 
+// [server]
 class kv_store : public otp::gen_server {
  protected:
   void handle_call(otp::call_context& c) override {
@@ -46,15 +49,18 @@ class kv_store : public otp::gen_server {
  private:
   std::map<std::string, std::string> data_;  // lost on a crash: a restart starts afresh
 };
+// [server]
 
 int main() {
   bitactor::node node;
+  // [supervisor]
   otp::supervisor_spec spec{
       .flags = {.strategy = otp::restart_strategy::one_for_one,
                 .intensity = 3,
                 .period = std::chrono::seconds(5)},
       .children = {otp::child_spec{"kv", otp::start_link_named_fn<kv_store>("kv")}}};
   auto sup = otp::start_supervisor(node, spec, "kv_sup");
+  // [supervisor]
   if (!sup.ok()) {
     std::cerr << "supervisor failed to start: " << sup.to_string() << "\n";
     return 1;
@@ -66,7 +72,9 @@ int main() {
   bitactor::pid before = *node.whereis("kv");
   bitactor::inbox watcher(node);
   watcher.monitor(before);
+  // [crash]
   otp::cast(node, "kv", crash{});
+  // [crash]
   auto down = watcher.receive<bitactor::down_msg>();
   std::cout << "kv " << before << " exited: " << down->reason << "\n";
 
