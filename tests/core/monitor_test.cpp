@@ -6,8 +6,11 @@
 using namespace bitactor;
 using namespace bitactor::test;
 
-TEST(monitor, down_carries_ref_pid_and_reason) {
-  node n(deterministic());
+class monitor : public policy_test {};
+INSTANTIATE_TEST_SUITE_P(policies, monitor, both_policies, policy_name);
+
+TEST_P(monitor, down_carries_ref_pid_and_reason) {
+  node n(config());
   inbox box(n);
   pid p = n.spawn<puppet>(box.self(), false);
   ref r = box.monitor(p);
@@ -19,8 +22,8 @@ TEST(monitor, down_carries_ref_pid_and_reason) {
   EXPECT_EQ(d->reason.to_string(), "gone");
 }
 
-TEST(monitor, monitor_of_dead_pid_yields_noproc) {
-  node n(deterministic());
+TEST_P(monitor, monitor_of_dead_pid_yields_noproc) {
+  node n(config());
   inbox box(n);
   pid p = n.spawn<puppet>(box.self(), false);
   box.monitor(p);
@@ -33,8 +36,8 @@ TEST(monitor, monitor_of_dead_pid_yields_noproc) {
   EXPECT_EQ(d->reason.code(), exit_reason::kind::noproc);
 }
 
-TEST(monitor, monitor_of_never_existing_pid_yields_noproc) {
-  node n(deterministic());
+TEST_P(monitor, monitor_of_never_existing_pid_yields_noproc) {
+  node n(config());
   inbox box(n);
   box.monitor(pid{0, 424242, 0, 0});
   auto d = box.receive<down_msg>();
@@ -42,8 +45,8 @@ TEST(monitor, monitor_of_never_existing_pid_yields_noproc) {
   EXPECT_EQ(d->reason.code(), exit_reason::kind::noproc);
 }
 
-TEST(monitor, monitoring_twice_gives_two_independent_downs) {
-  node n(deterministic());
+TEST_P(monitor, monitoring_twice_gives_two_independent_downs) {
+  node n(config());
   inbox box(n);
   pid p = n.spawn<puppet>(box.self(), false);
   ref r1 = box.monitor(p), r2 = box.monitor(p);
@@ -55,13 +58,13 @@ TEST(monitor, monitoring_twice_gives_two_independent_downs) {
   EXPECT_FALSE(box.receive<down_msg>(10ms));
 }
 
-TEST(monitor, a_monitor_does_not_kill_the_watcher) {
-  node n(deterministic());
+TEST_P(monitor, a_monitor_does_not_kill_the_watcher) {
+  node n(config());
   inbox box(n);
   pid watcher = n.spawn<puppet>(box.self(), false);
   pid target = n.spawn<puppet>(box.self(), false);
   on(n, watcher, [target](actor& self) { self.monitor(target); });
-  n.run_until_idle();
+  ASSERT_TRUE(sync_through(n, box, watcher, target));
   n.exit(target, exit_reason::error("x"));
   auto s = box.receive<seen>();
   ASSERT_TRUE(s);
@@ -69,8 +72,8 @@ TEST(monitor, a_monitor_does_not_kill_the_watcher) {
   EXPECT_TRUE(n.is_alive(watcher));
 }
 
-TEST(monitor, demonitor_before_exit_means_no_down) {
-  node n(deterministic());
+TEST_P(monitor, demonitor_before_exit_means_no_down) {
+  node n(config());
   inbox box(n);
   pid watcher = n.spawn<puppet>(box.self(), false);
   pid target = n.spawn<puppet>(box.self(), false);
@@ -79,47 +82,52 @@ TEST(monitor, demonitor_before_exit_means_no_down) {
     EXPECT_TRUE(self.demonitor(r));
     EXPECT_FALSE(self.demonitor(r));
   });
-  n.run_until_idle();
+  ASSERT_TRUE(sync_through(n, box, watcher, target));
   EXPECT_TRUE(n.info(target)->monitored_by.empty());
+  box.monitor(target);
   n.exit(target, exit_reason::error("x"));
-  n.run_until_idle();
+  ASSERT_TRUE(box.receive<down_msg>());
+  ASSERT_TRUE(sync_with(n, box, watcher));
   EXPECT_FALSE(box.receive<seen>(10ms));
 }
 
-TEST(monitor, demonitor_with_flush_removes_a_delivered_down) {
-  node n(deterministic());
+TEST_P(monitor, demonitor_with_flush_removes_a_delivered_down) {
+  node n(config());
   inbox box(n);
   auto r = std::make_shared<ref>();
   pid watcher = n.spawn<puppet>(box.self(), false);
   pid target = n.spawn<puppet>(box.self(), false);
   on(n, watcher, [target, r](actor& self) { *r = self.monitor(target); });
-  n.run_until_idle();
+  ASSERT_TRUE(sync_through(n, box, watcher, target));
   // The target's last message to the watcher and its DOWN are ordered (same sender), so the
   // DOWN is delivered before the watcher handles the demonitor: flush must remove it.
-  on(n, target, [watcher, r](actor& self) {
-    self.send(watcher, run_step{[r](actor& w) { w.demonitor(*r, true); }});
+  on(n, target, [watcher, r, to = box.self()](actor& self) {
+    self.send(watcher, run_step{[r, to](actor& w) {
+                w.demonitor(*r, true);
+                w.send(to, synced{w.self()});
+              }});
     self.exit(exit_reason::error("x"));
   });
-  n.run_until_idle();
-  EXPECT_FALSE(n.is_alive(target));
+  ASSERT_TRUE(box.receive<synced>());
+  EXPECT_TRUE(holds_within(1s, [&] { return !n.is_alive(target); }));
   EXPECT_FALSE(box.receive<seen>(10ms));
   EXPECT_TRUE(n.info(watcher)->monitors.empty());
 }
 
-TEST(monitor, monitored_process_lists_its_watchers) {
-  node n(deterministic());
+TEST_P(monitor, monitored_process_lists_its_watchers) {
+  node n(config());
   inbox box(n);
   pid target = n.spawn<puppet>(box.self(), false);
   box.monitor(target);
-  n.run_until_idle();
+  ASSERT_TRUE(sync_with(n, box, target));
   auto info = n.info(target);
   ASSERT_TRUE(info);
   EXPECT_EQ(info->monitored_by, std::vector<pid>{box.self()});
   EXPECT_EQ(n.info(box.self())->monitors, std::vector<pid>{target});
 }
 
-TEST(monitor, spawn_monitor_of_a_function_process_reports_its_exit) {
-  node n(deterministic());
+TEST_P(monitor, spawn_monitor_of_a_function_process_reports_its_exit) {
+  node n(config());
   inbox box(n);
   pid parent = n.spawn<puppet>(box.self(), false);
   on(n, parent, [](actor& self) {

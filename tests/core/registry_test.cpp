@@ -6,8 +6,11 @@
 using namespace bitactor;
 using namespace bitactor::test;
 
-TEST(registry, registered_name_resolves_and_receives) {
-  node n(deterministic());
+class registry : public policy_test {};
+INSTANTIATE_TEST_SUITE_P(policies, registry, both_policies, policy_name);
+
+TEST_P(registry, registered_name_resolves_and_receives) {
+  node n(config());
   inbox box(n);
   pid p = n.spawn([to = box.self()](actor& self, message& m) {
     if (auto* i = m.get_if<int>()) self.send(to, *i + 1);
@@ -20,8 +23,8 @@ TEST(registry, registered_name_resolves_and_receives) {
   EXPECT_EQ(n.info(p)->registered_name, "adder");
 }
 
-TEST(registry, registering_a_taken_name_fails_clearly) {
-  node n(deterministic());
+TEST_P(registry, registering_a_taken_name_fails_clearly) {
+  node n(config());
   pid a = n.spawn([](actor&, message&) {});
   pid b = n.spawn([](actor&, message&) {});
   n.register_name("svc", a);
@@ -34,8 +37,8 @@ TEST(registry, registering_a_taken_name_fails_clearly) {
   EXPECT_EQ(n.whereis("svc"), a);
 }
 
-TEST(registry, registering_a_dead_pid_fails_clearly) {
-  node n(deterministic());
+TEST_P(registry, registering_a_dead_pid_fails_clearly) {
+  node n(config());
   inbox box(n);
   pid p = n.spawn([](actor&, message&) {});
   box.monitor(p);
@@ -50,15 +53,15 @@ TEST(registry, registering_a_dead_pid_fails_clearly) {
   EXPECT_FALSE(n.whereis("ghost"));
 }
 
-TEST(registry, a_process_has_at_most_one_name) {
-  node n(deterministic());
+TEST_P(registry, a_process_has_at_most_one_name) {
+  node n(config());
   pid p = n.spawn([](actor&, message&) {});
   n.register_name("one", p);
   EXPECT_THROW(n.register_name("two", p), badarg);
 }
 
-TEST(registry, name_is_freed_on_exit_and_can_be_reused) {
-  node n(deterministic());
+TEST_P(registry, name_is_freed_on_exit_and_can_be_reused) {
+  node n(config());
   inbox box(n);
   pid p = n.spawn([](actor&, message&) {});
   n.register_name("worker", p);
@@ -71,8 +74,8 @@ TEST(registry, name_is_freed_on_exit_and_can_be_reused) {
   EXPECT_EQ(n.whereis("worker"), q);
 }
 
-TEST(registry, unregister_frees_the_name) {
-  node n(deterministic());
+TEST_P(registry, unregister_frees_the_name) {
+  node n(config());
   pid p = n.spawn([](actor&, message&) {});
   n.register_name("x", p);
   n.unregister_name("x");
@@ -83,8 +86,8 @@ TEST(registry, unregister_frees_the_name) {
   EXPECT_EQ(n.whereis("y"), p);
 }
 
-TEST(registry, process_can_register_itself_and_send_by_name) {
-  node n(deterministic());
+TEST_P(registry, process_can_register_itself_and_send_by_name) {
+  node n(config());
   inbox box(n);
   pid p = n.spawn<puppet>(box.self(), false);
   on(n, p, [](actor& self) {
@@ -96,8 +99,8 @@ TEST(registry, process_can_register_itself_and_send_by_name) {
   EXPECT_EQ(s->what, "hello");
 }
 
-TEST(registry, send_to_unknown_name_from_a_process_crashes_it_with_badarg) {
-  node n(deterministic());
+TEST_P(registry, send_to_unknown_name_from_a_process_crashes_it_with_badarg) {
+  node n(config());
   inbox box(n);
   pid p = n.spawn<puppet>(box.self(), false);
   box.monitor(p);

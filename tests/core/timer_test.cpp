@@ -144,3 +144,80 @@ TEST(timer, far_timer_does_not_wake_an_idle_node) {
   EXPECT_LE(woke, 2u) << "the timer thread woke " << woke << " times in 500 ms";
   EXPECT_EQ(n.counters().timers_pending, 1u);
 }
+
+// The same rules on the threaded policy, in real time: deadlines a few milliseconds apart,
+// and waits bounded by seconds, so a loaded machine delays them but cannot reorder them.
+
+TEST(timer_threaded, timers_fire_in_deadline_order) {
+  node n(threaded(2));
+  inbox box(n);
+  n.send_after(box.self(), 60ms, tick{3});
+  n.send_after(box.self(), 20ms, tick{1});
+  n.send_after(box.self(), 80ms, tick{4});
+  n.send_after(box.self(), 40ms, tick{2});
+  for (int expected = 1; expected <= 4; ++expected) {
+    auto t = box.receive<tick>(5s);
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->n, expected);
+  }
+}
+
+TEST(timer_threaded, start_timer_delivers_timeout_with_its_ref) {
+  node n(threaded(2));
+  inbox box(n);
+  pid p = n.spawn<puppet>(box.self(), false);
+  on(n, p, [to = box.self()](actor& self) {
+    timer_ref r = self.start_timer(to, 10ms, std::string("hi"));
+    self.send(to, r);
+  });
+  auto r = box.receive<timer_ref>(5s);
+  auto t = box.receive<timeout_msg<std::string>>(5s);
+  ASSERT_TRUE(r && t);
+  EXPECT_EQ(t->message, "hi");
+  EXPECT_EQ(t->timer, *r);
+}
+
+TEST(timer_threaded, cancel_returns_remaining_time_and_nothing_arrives) {
+  node n(threaded(2));
+  inbox box(n);
+  timer_ref r = n.send_after(box.self(), 10s, tick{1});
+  auto left = n.cancel_timer(r);
+  ASSERT_TRUE(left);
+  EXPECT_GT(*left, 0ms);
+  EXPECT_LE(*left, 10s);
+  EXPECT_FALSE(n.cancel_timer(r));
+  EXPECT_EQ(n.counters().timers_pending, 0u);
+}
+
+TEST(timer_threaded, cancel_after_firing_returns_false) {
+  node n(threaded(2));
+  inbox box(n);
+  timer_ref r = n.send_after(box.self(), 5ms, tick{1});
+  ASSERT_TRUE(box.receive<tick>(5s));
+  EXPECT_FALSE(n.cancel_timer(r));
+}
+
+TEST(timer_threaded, stale_ref_does_not_cancel_a_newer_timer_in_the_same_slot) {
+  node n(threaded(2));
+  inbox box(n);
+  timer_ref old = n.send_after(box.self(), 10ms, tick{1});
+  ASSERT_TRUE(n.cancel_timer(old));
+  timer_ref fresh = n.send_after(box.self(), 10ms, tick{2});
+  EXPECT_EQ(old.slot, fresh.slot);
+  EXPECT_FALSE(n.cancel_timer(old));
+  auto t = box.receive<tick>(5s);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->n, 2);
+}
+
+TEST(timer_threaded, timer_to_a_dead_process_is_dropped) {
+  node n(threaded(2));
+  inbox box(n);
+  pid p = n.spawn<puppet>(box.self(), false);
+  box.monitor(p);
+  n.send_after(p, 10ms, std::string("late"));
+  n.exit(p, exit_reason::kill());
+  ASSERT_TRUE(box.receive<down_msg>(5s));
+  EXPECT_TRUE(holds_within(5s, [&] { return n.counters().timers_pending == 0; }));
+  EXPECT_FALSE(box.receive<seen>(20ms));  // nothing was delivered to the dead process
+}
