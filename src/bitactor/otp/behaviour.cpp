@@ -1,5 +1,7 @@
 #include "bitactor/otp/behaviour.hpp"
 
+#include "bitactor/otp/report.hpp"
+
 namespace bitactor::otp {
 namespace {
 
@@ -114,7 +116,7 @@ void behaviour::route(message_ptr m) {
   }
   dispatch_owned(std::move(m));
   sweep_tasks();
-  settle();
+  after_step();
 }
 
 void behaviour::park(const detail::wait_spec& s, detail::wait_outcome* out,
@@ -133,7 +135,82 @@ void behaviour::complete(std::size_t index, detail::wait_outcome outcome) {
   *w.out = std::move(outcome);
   w.handle.resume();
   sweep_tasks();
+  after_step();
+}
+
+void behaviour::after_step() {
+  if (phase_ == phase::terminating) {
+    if (!waiting()) finish_terminate();
+    return;
+  }
   settle();
+}
+
+bool behaviour::take_start_request(message& m) {
+  if (phase_ != phase::unstarted) return false;
+  auto* r = m.get_if<init_request>();
+  if (r == nullptr) return false;
+  starter_ = r->starter;
+  start_tag_ = r->tag;
+  parent_ = r->parent;
+  phase_ = phase::starting;
+  shuts_down_in_order();
+  if (!r->name.empty()) {
+    if (auto holder = whereis(r->name)) {
+      // gen_server:start with a taken name: {error, {already_started, Pid}}; exit normally.
+      ack_start(start_result::already_started(*holder));
+      actor::exit(exit_reason::normal());
+    }
+    register_name(r->name);
+  }
+  return true;
+}
+
+void behaviour::ack_start(start_result r) {
+  if (phase_ != phase::starting) return;
+  phase_ = r.ok() ? phase::running : phase::ended;
+  send(starter_, init_ack{start_tag_, std::move(r)});
+}
+
+const exit_reason* behaviour::exit_from_parent(message& m) const noexcept {
+  // Started unlinked from a plain thread, the parent is "no process": an exit signal sent
+  // from outside any process (node::exit) stops the behaviour like a parent's would.
+  auto* e = m.get_if<exit_msg>();
+  if (e == nullptr || e->from != parent_ || !trapping_exits()) return nullptr;
+  return &e->reason;
+}
+
+void behaviour::on_exit(exit_reason reason) {
+  switch (phase_) {
+    case phase::starting:
+      // init failed ({stop, R} or an exception): the starter gets {error, R}; no terminate.
+      ack_start(start_result::failed(reason));
+      actor::stop(std::move(reason));
+      return;
+    case phase::running:
+      break;
+    default:  // never started, ended, or failed again while terminating
+      actor::stop(std::move(reason));
+      return;
+  }
+  phase_ = phase::terminating;
+  ending_ = std::make_unique<exit_reason>(std::move(reason));
+  try {
+    terminate(*ending_);
+  } catch (bitactor::detail::process_exit& e) {
+    *ending_ = std::move(e.reason);
+  } catch (const std::exception& e) {
+    *ending_ = exit_reason::from_exception(e);
+  } catch (...) {
+    *ending_ = exit_reason::from_unknown_exception();
+  }
+  if (!waiting()) finish_terminate();
+}
+
+void behaviour::finish_terminate() {
+  phase_ = phase::ended;
+  if (!ending_->is_clean()) log_crash_report(*this, *ending_);
+  actor::stop(std::move(*ending_));  // callers return straight to the end of the handler
 }
 
 void behaviour::sweep_tasks() {
@@ -158,37 +235,34 @@ behaviour::start_awaiter behaviour::start_child_process(const start_fn& fn,
 
 start_result behaviour::start_awaiter::await_resume() {
   if (!started_.ack_tag) return start_result::started(started_.child, std::move(started_.info));
-  switch (outcome_.kind) {
-    case detail::wait_outcome::how::matched: {
-      start_result r = std::move(outcome_.matched->get_if<init_ack>()->result);
-      if (r.ok() && !r.info.has_value()) r.info = std::move(started_.info);
-      return r;
-    }
-    case detail::wait_outcome::how::timeout:
-      // proc_lib:start_link: a child that did not start in time is killed.
-      owner_.unlink(started_.child);
-      owner_.exit(started_.child, exit_reason::kill());
-      return start_result::failed(otp::detail::timeout_reason());
-    default:
-      return start_result::failed(outcome_.reason);
+  if (outcome_.kind == detail::wait_outcome::how::timeout) {
+    // proc_lib:start_link: a child that did not start in time is killed.
+    owner_.unlink(started_.child);
+    owner_.exit(started_.child, exit_reason::kill());
   }
+  start_result r = detail::start_result_of(outcome_);
+  if (r.ok() && !r.info.has_value()) r.info = std::move(started_.info);
+  return r;
 }
 
 namespace detail {
 
+start_result start_result_of(wait_outcome& o) {
+  switch (o.kind) {
+    case wait_outcome::how::matched:
+      return std::move(o.matched->get_if<init_ack>()->result);
+    case wait_outcome::how::timeout:
+      return start_result::failed(otp::detail::timeout_reason());
+    default:
+      return start_result::failed(o.reason);
+  }
+}
+
 start_result await_start(node& n, inbox& box, const pid& child, const ref& tag,
                          std::chrono::milliseconds timeout) {
-  while (true) {
-    message_ptr m = box.receive_any(timeout);
-    if (!m) {
-      n.exit(child, exit_reason::kill());
-      return start_result::failed(otp::detail::timeout_reason());
-    }
-    if (auto* a = m->get_if<init_ack>(); a != nullptr && a->tag == tag) return a->result;
-    if (auto* d = m->get_if<down_msg>(); d != nullptr && d->monitor == tag) {
-      return start_result::failed(d->reason);
-    }
-  }
+  wait_outcome o = wait_on_thread(n, box, {tag, tag, pid{}, timeout, false});
+  if (o.kind == wait_outcome::how::timeout) n.exit(child, exit_reason::kill());
+  return start_result_of(o);
 }
 
 }  // namespace detail

@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -138,28 +139,6 @@ struct child_start {
 /// Spawns a process linked to `parent` (from inside parent's handler); see start_link_fn.
 using start_fn = std::function<child_start(actor& parent)>;
 
-namespace detail {
-/// A timer message that ends a wait.
-struct wait_timeout {
-  ref tag;
-};
-/// What ended a wait.
-struct wait_outcome {
-  enum class how { matched, down, exited, timeout } kind = how::timeout;
-  message_ptr matched;  // the call_reply or init_ack
-  exit_reason reason;   // for down / exited
-  ref monitor;          // for down: the monitor that fired (for an any_down wait)
-};
-struct wait_spec {
-  ref tag;        // call_reply / init_ack tag to wait for
-  ref monitor;    // a DOWN with this ref ends the wait
-  pid exit_from;  // an exit_msg from this pid ends the wait (linked start)
-  std::chrono::milliseconds timeout = infinity;
-  // A DOWN of any monitor that no other wait names ends the wait: one wait collects the
-  // DOWNs of many processes stopped at once (supervisor.erl wait_dynamic_children).
-  bool any_down = false;
-};
-}  // namespace detail
 
 class behaviour : public actor {
  public:
@@ -222,7 +201,37 @@ class behaviour : public actor {
   bool waiting() const noexcept { return !pending_.empty(); }
   ref make_ref() { return this_node().runtime().make_ref(); }
 
+  /// The process that started this behaviour linked (its supervisor); none if it was started
+  /// unlinked from a plain thread.
+  const pid& parent() const noexcept { return parent_; }
+
  protected:
+  /// Called when the behaviour stops after a successful start: stop(R) from a callback, an
+  /// exception escaping one, or its parent's exit while it traps exits. Not called when it is
+  /// killed, does not trap exits, or failed in init (OTP). May co_await: the process ends
+  /// when its coroutines finish.
+  virtual void terminate(const exit_reason&) {}
+
+  // --- the start handshake and the end of a behaviour (OTP: proc_lib) -----------------------
+
+  /// If `m` is the init_request that starts this process, takes it and returns true: the
+  /// starter and the parent are recorded, the process stops in order on its parent's
+  /// shutdown, and the requested name is registered. The behaviour then runs its init and
+  /// answers with ack_start. A name someone else holds answers `{error, {already_started,
+  /// Pid}}` and ends the process normally (does not return).
+  bool take_start_request(message& m);
+  /// Answers the starter. After ok the behaviour runs; after ignore or an error it must end.
+  void ack_start(start_result r);
+  /// Between take_start_request and ack_start.
+  bool starting() const noexcept { return phase_ == phase::starting; }
+  /// Started and not yet ending.
+  bool running() const noexcept { return phase_ == phase::running; }
+  /// terminate has run (or is still waiting): the process ends once it is done.
+  bool terminating() const noexcept { return phase_ == phase::terminating; }
+  /// The reason of an exit signal from the parent while this process traps exits; the
+  /// behaviour must end with it (gen_server/gen_statem: {'EXIT', Parent, Reason}).
+  const exit_reason* exit_from_parent(message& m) const noexcept;
+
   /// Handles a message that is not part of a wait. Called with the process's messages in
   /// order, except that messages arriving during a wait come after it.
   virtual void dispatch(message& m) = 0;
@@ -232,9 +241,12 @@ class behaviour : public actor {
   /// Runs after each dispatch and after each resumed coroutine step.
   virtual void settle() {}
   /// The process must end with `reason` (an exception or exit() escaped a handler or a
-  /// coroutine). Called as the handler's last step, so it ends the process with stop()
-  /// (no second throw). The default ends it at once; gen_server runs terminate first.
-  virtual void on_exit(exit_reason reason) { actor::stop(std::move(reason)); }
+  /// coroutine, or a behaviour stops). Called as a handler's last step, so it ends the
+  /// process with stop() (no second throw). proc_lib's rules: during the start the starter
+  /// gets `{error, Reason}` and terminate is not called; once running, terminate runs
+  /// first (an exit or exception escaping it replaces the reason, keeping its type), then
+  /// a crash report is logged unless the reason is normal or shutdown.
+  void on_exit(exit_reason reason);
 
  private:
   // Behaviours own the messages they handle (to keep them during waits); a handler taking a
@@ -248,8 +260,14 @@ class behaviour : public actor {
     timer_ref timer;
   };
 
+  enum class phase : std::uint8_t { unstarted, starting, running, terminating, ended };
+
   void handle(message& m) final;
   void route(message_ptr m);
+  /// After each callback step: ends a terminating process once no coroutine waits, else
+  /// lets the behaviour settle.
+  void after_step();
+  void finish_terminate();
   void complete(std::size_t index, detail::wait_outcome outcome);
   void park(const detail::wait_spec& s, detail::wait_outcome* out, std::coroutine_handle<> h);
   void adopt(std::coroutine_handle<async::promise_type> h) { tasks_.push_back(h); }
@@ -258,6 +276,11 @@ class behaviour : public actor {
   std::vector<pending_wait> pending_;
   detail::message_queue postponed_;
   std::vector<std::coroutine_handle<async::promise_type>> tasks_;
+  pid parent_;
+  pid starter_;
+  ref start_tag_;
+  phase phase_ = phase::unstarted;
+  std::unique_ptr<exit_reason> ending_;  // while terminating: the reason it ends with
 };
 
 template <class T>
@@ -279,22 +302,10 @@ class behaviour::call_awaiter {
     if (outcome_.kind != detail::wait_outcome::how::down) {
       owner_.demonitor(tag_, true);  // no DOWN of a finished call reaches the handlers
     }
-    switch (outcome_.kind) {
-      case detail::wait_outcome::how::matched:
-        return take_reply<T>(outcome_.matched->get_if<call_reply>()->value, server_);
-      case detail::wait_outcome::how::timeout:
-        throw call_error(otp::detail::timeout_reason(), context());
-      default:
-        throw call_error(outcome_.reason, context());
-    }
+    return otp::detail::call_result<T>(outcome_, server_, request_type_);
   }
 
  private:
-  // Built only when the call fails: a successful call formats nothing.
-  std::string context() const {
-    return otp::detail::describe_call(server_, type_name(request_type_));
-  }
-
   behaviour& owner_;
   pid server_;
   type_id request_type_;
@@ -378,6 +389,9 @@ struct start_options {
 };
 
 namespace detail {
+/// A start's outcome (proc_lib): the init_ack's result, or {error, timeout | Reason}.
+start_result start_result_of(wait_outcome& o);
+/// A plain thread's side of the start handshake; kills a child that does not start in time.
 start_result await_start(node& n, inbox& box, const pid& child, const ref& tag,
                          std::chrono::milliseconds timeout);
 }

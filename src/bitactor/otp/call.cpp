@@ -1,5 +1,9 @@
 #include "bitactor/otp/call.hpp"
 
+#include <bitactor/core/deadline.hpp>
+
+#include "bitactor/otp/behaviour.hpp"
+
 namespace bitactor::otp::detail {
 
 std::string describe_call(const pid& server, std::string_view request_type) {
@@ -16,6 +20,33 @@ exit_reason timeout_reason() { return exit_reason::error(term::atom("timeout"));
 
 exit_reason unexpected_message_reason(std::string_view type_name) {
   return exit_reason::error(term::tuple(term::atom("unexpected_message"), term::binary(type_name)));
+}
+
+wait_outcome wait_on_thread(node& n, inbox& box, const wait_spec& spec) {
+  // Saturating: a timeout past the clock's range (milliseconds::max()) waits forever.
+  auto now = [&n] { return static_cast<std::uint64_t>(n.now().count()); };
+  const std::uint64_t deadline = bitactor::detail::deadline_after(now(), spec.timeout);
+  while (true) {
+    const std::uint64_t at = now();
+    auto left = deadline == bitactor::detail::never_ms
+                    ? std::chrono::milliseconds::max()
+                    : bitactor::detail::as_duration(deadline > at ? deadline - at : 0);
+    message_ptr m = box.receive_any(left);
+    if (!m) return {wait_outcome::how::timeout, nullptr, {}, {}};
+    if (auto* r = m->get_if<call_reply>(); r != nullptr && r->tag == spec.tag) {
+      return {wait_outcome::how::matched, std::move(m), {}, {}};
+    }
+    if (auto* a = m->get_if<init_ack>(); a != nullptr && a->tag == spec.tag) {
+      return {wait_outcome::how::matched, std::move(m), {}, {}};
+    }
+    if (auto* d = m->get_if<down_msg>(); d != nullptr && d->monitor == spec.monitor) {
+      return {wait_outcome::how::down, nullptr, d->reason, d->monitor};
+    }
+    if (auto* e = m->get_if<exit_msg>();
+        e != nullptr && spec.exit_from && e->from == spec.exit_from) {
+      return {wait_outcome::how::exited, nullptr, e->reason, {}};
+    }
+  }
 }
 
 }  // namespace bitactor::otp::detail

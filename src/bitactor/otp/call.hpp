@@ -117,6 +117,51 @@ R take_reply(message_ptr& value, const pid& server) {
   detail::throw_bad_reply(server, type_name(type_id_of<R>()), value->type_name());
 }
 
+namespace detail {
+// Waiting for an answer (gen.erl's receive): a behaviour parks a coroutine on a wait_spec
+// (behaviour::wait), a plain thread blocks its inbox on one (wait_on_thread); both end with a
+// wait_outcome that call_result and start_result_of turn into what the caller sees.
+/// A timer message that ends a wait.
+struct wait_timeout {
+  ref tag;
+};
+/// What ended a wait.
+struct wait_outcome {
+  enum class how { matched, down, exited, timeout } kind = how::timeout;
+  message_ptr matched;  // the call_reply or init_ack
+  exit_reason reason;   // for down / exited
+  ref monitor;          // for down: the monitor that fired (for an any_down wait)
+};
+struct wait_spec {
+  ref tag;        // call_reply / init_ack tag to wait for
+  ref monitor;    // a DOWN with this ref ends the wait
+  pid exit_from;  // an exit_msg from this pid ends the wait (linked start)
+  std::chrono::milliseconds timeout = infinity;
+  // A DOWN of any monitor that no other wait names ends the wait: one wait collects the
+  // DOWNs of many processes stopped at once (supervisor.erl wait_dynamic_children).
+  bool any_down = false;
+};
+
+/// A plain thread's wait: receives from `box` until a call_reply or init_ack with spec.tag,
+/// a DOWN of spec.monitor, an exit_msg from spec.exit_from, or the timeout. Other messages
+/// are dropped: the box belongs to this one wait.
+wait_outcome wait_on_thread(node& n, inbox& box, const wait_spec& spec);
+
+/// A call's outcome as gen:call returns it: the reply, or call_error with `timeout`, the
+/// server's exit reason (noproc if it was not alive) or bad_reply_type.
+template <class T>
+T call_result(wait_outcome& o, const pid& server, type_id request_type) {
+  switch (o.kind) {
+    case wait_outcome::how::matched:
+      return take_reply<T>(o.matched->get_if<call_reply>()->value, server);
+    case wait_outcome::how::timeout:
+      throw call_error(timeout_reason(), describe_call(server, type_name(request_type)));
+    default:
+      throw call_error(o.reason, describe_call(server, type_name(request_type)));
+  }
+}
+}  // namespace detail
+
 /// Sends a reply to a waiting caller (gen_server:reply/2) from any thread.
 template <class T>
 void reply(node& n, const from& to, T&& value) {
@@ -144,12 +189,8 @@ reply_t<Req> call(node& n, const pid& server, Req req,
   ref tag = box.monitor(server);
   n.send(server,
          call_request{from{box.self(), tag}, message_ptr(make_message<Req>(std::move(req)))});
-  auto context = [&] { return detail::describe_call(server, type_name(type_id_of<Req>())); };
-  message_ptr answer = box.receive_any(timeout);
-  if (!answer) throw call_error(detail::timeout_reason(), context());
-  if (auto* r = answer->get_if<call_reply>()) return take_reply<reply_t<Req>>(r->value, server);
-  if (auto* d = answer->get_if<down_msg>()) throw call_error(d->reason, context());
-  throw call_error(detail::unexpected_message_reason(answer->type_name()), context());
+  detail::wait_outcome o = detail::wait_on_thread(n, box, {tag, tag, pid{}, timeout, false});
+  return detail::call_result<reply_t<Req>>(o, server, type_id_of<Req>());
 }
 
 /// Calls a registered server; a name nobody holds fails with noproc (as gen_server:call).

@@ -1,7 +1,5 @@
 #include "bitactor/otp/gen_server.hpp"
 
-#include "bitactor/otp/report.hpp"
-
 namespace bitactor::otp {
 
 void gen_server::handle_call(call_context& c) {
@@ -10,30 +8,10 @@ void gen_server::handle_call(call_context& c) {
       term::tuple(term::atom("unexpected_call"), term::binary(c.request().type_name()))));
 }
 
-void gen_server::begin_init(init_request& r) {
-  starter_ = r.starter;
-  start_tag_ = r.tag;
-  parent_ = r.parent;
-  shuts_down_in_order();
-  initialising_ = true;
-  if (!r.name.empty()) {
-    if (auto holder = whereis(r.name)) {
-      // gen_server:start with a taken name: {error, {already_started, Pid}}; exit normally.
-      initialising_ = false;
-      send(starter_, init_ack{start_tag_, start_result::already_started(*holder)});
-      actor::exit(exit_reason::normal());
-    }
-    register_name(r.name);
-  }
-  init();
-}
-
 void gen_server::dispatch(message& m) {
-  if (starter_ == pid{} && !initialising_ && !terminating_) {
-    if (auto* r = m.get_if<init_request>()) {
-      begin_init(*r);
-      return;
-    }
+  if (take_start_request(m)) {
+    init();
+    return;
   }
   if (extras_ && extras_->inactivity) {
     cancel_timer(extras_->inactivity);
@@ -49,11 +27,8 @@ void gen_server::dispatch(message& m) {
       message_ptr tick(make_message<inactivity_timeout>());
       handle_info(*tick);
     }
-  } else if (auto* e = m.get_if<exit_msg>();
-             e != nullptr && e->from == parent_ && trapping_exits()) {
-    // Started unlinked from a plain thread, the server's parent is "no process": an exit
-    // signal sent from outside any process (node::exit) stops it like a parent's would.
-    stop(e->reason);  // gen_server: {'EXIT', Parent, Reason} terminates with Reason
+  } else if (const exit_reason* r = exit_from_parent(m)) {
+    stop(*r);  // gen_server: {'EXIT', Parent, Reason} terminates with Reason
   } else {
     handle_info(m);
   }
@@ -61,12 +36,8 @@ void gen_server::dispatch(message& m) {
 
 void gen_server::settle() {
   if (waiting()) return;  // a coroutine of the callback is still running
-  if (terminating_) {
-    finish_exit();
-    return;
-  }
   if (!extras_) {  // the common case: nothing to stop, continue or arm
-    if (initialising_) acknowledge_init();
+    if (starting()) acknowledge_init();
     return;
   }
   if (extras_->stop) {
@@ -75,7 +46,7 @@ void gen_server::settle() {
     on_exit(std::move(r));  // runs terminate, then ends the process
     return;
   }
-  if (initialising_ && !acknowledge_init()) return;
+  if (starting() && !acknowledge_init()) return;
   if (!extras_->continuations.empty()) {
     message_ptr next = extras_->continuations.pop_front();
     handle_continue(*next);
@@ -91,45 +62,13 @@ void gen_server::settle() {
 }
 
 bool gen_server::acknowledge_init() {
-  initialising_ = false;
   if (ignore_) {
-    send(starter_, init_ack{start_tag_, start_result::ignore()});
+    ack_start(start_result::ignore());
     actor::stop(exit_reason::normal());
     return false;
   }
-  send(starter_, init_ack{start_tag_, start_result::started(self())});
+  ack_start(start_result::started(self()));
   return true;
-}
-
-void gen_server::on_exit(exit_reason reason) {
-  if (initialising_) {
-    // init failed ({stop, R} or an exception): the starter gets {error, R}; no terminate.
-    initialising_ = false;
-    send(starter_, init_ack{start_tag_, start_result::failed(reason)});
-    actor::stop(std::move(reason));
-    return;
-  }
-  if (terminating_) {  // failed again while terminating
-    actor::stop(std::move(reason));
-    return;
-  }
-  terminating_ = true;
-  exit_reason& ending = more().ending;
-  ending = std::move(reason);
-  try {
-    terminate(ending);
-  } catch (bitactor::detail::process_exit& e) {
-    ending = std::move(e.reason);
-  } catch (const std::exception& e) {
-    ending = exit_reason::from_exception(e);
-  }
-  if (!waiting()) finish_exit();
-}
-
-void gen_server::finish_exit() {
-  const exit_reason& ending = more().ending;
-  if (!ending.is_clean()) log_crash_report(*this, ending);
-  actor::stop(ending);  // callers return straight to the end of the handler
 }
 
 }  // namespace bitactor::otp

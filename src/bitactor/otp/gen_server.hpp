@@ -98,7 +98,7 @@ class gen_server : public behaviour {
   virtual void handle_cast(message&) {}
   virtual void handle_info(message&) {}
   virtual void handle_continue(message&) {}
-  virtual void terminate(const exit_reason&) {}
+  // terminate(const exit_reason&): see behaviour.
 
   /// Stops the server with `reason` once the current callback returns ({stop, Reason, _}).
   void stop(exit_reason reason) { more().stop = std::move(reason); }
@@ -113,22 +113,15 @@ class gen_server : public behaviour {
   /// Arms the inactivity timeout for after this callback (OTP: Timeout in the return tuple).
   void set_timeout(std::chrono::milliseconds t) { more().timeout = t; }
 
-  /// The process that started this server linked (its supervisor); none if started unlinked.
-  const pid& parent() const noexcept { return parent_; }
-
  private:
   void dispatch(message& m) final;
   void settle() final;
-  void on_exit(exit_reason reason) final;
-  void begin_init(init_request& r);
   bool acknowledge_init();  // false: init chose ignore, and the process is ending
-  void finish_exit();
 
   // What only a server that stops, continues, times out or is ending needs. Kept off the
   // idle server: a million of those pay 8 bytes each for it instead of ~200.
   struct extras {
     std::optional<exit_reason> stop;                   // stop() was called: end after this callback
-    exit_reason ending;                                // why it is terminating
     detail::message_queue continuations;               // continue_with() values, oldest first
     std::optional<std::chrono::milliseconds> timeout;  // set_timeout(), to arm after it
     timer_ref inactivity;
@@ -139,12 +132,7 @@ class gen_server : public behaviour {
     return *extras_;
   }
 
-  pid parent_;
-  pid starter_;
-  ref start_tag_;
-  bool initialising_ = false;
   bool ignore_ = false;
-  bool terminating_ = false;
   std::unique_ptr<extras> extras_;
 };
 

@@ -2,7 +2,6 @@
 
 #include <stdexcept>
 
-#include "bitactor/otp/report.hpp"
 
 namespace bitactor::otp {
 namespace {
@@ -51,20 +50,19 @@ void gen_statem::dispatch(message&) {
 }
 
 void gen_statem::dispatch_owned(message_ptr m) {
-  if (terminating_) return;  // terminate is waiting on a coroutine: nothing else runs
-  if (!started_ && !initialising_) {
-    if (auto* r = m->get_if<init_request>()) {
-      begin_init(*r);
-      finish_init();
-      return;
-    }
+  if (terminating()) return;  // terminate is waiting on a coroutine: nothing else runs
+  if (take_start_request(*m)) {
+    actions_ = actions{};
+    init();
+    finish_init();
+    return;
   }
-  if (auto* e = m->get_if<exit_msg>(); e != nullptr && e->from == parent_ && trapping_exits()) {
-    actor::exit(e->reason);  // {'EXIT', Parent, Reason} terminates with Reason (as gen_server)
+  if (const exit_reason* r = exit_from_parent(*m)) {
+    actor::exit(*r);  // {'EXIT', Parent, Reason} terminates with Reason (as gen_server)
   }
   std::optional<event> ev = to_event(std::move(m));
   if (!ev) return;  // a stale timer
-  if (!started_) {
+  if (!running()) {
     queue_.push_back(std::move(*ev));  // arrived before the start handshake: keep for later
     return;
   }
@@ -106,44 +104,17 @@ std::optional<event> gen_statem::to_event(message_ptr m) {
   return event(event_type::info, std::move(m), raw);
 }
 
-void gen_statem::begin_init(init_request& r) {
-  starter_ = r.starter;
-  start_tag_ = r.tag;
-  parent_ = r.parent;
-  shuts_down_in_order();
-  initialising_ = true;
-  if (!r.name.empty()) {
-    if (auto holder = whereis(r.name)) {
-      initialising_ = false;
-      send(starter_, init_ack{start_tag_, start_result::already_started(*holder)});
-      actor::exit(exit_reason::normal());
-    }
-    register_name(r.name);
-  }
-  actions_ = actions{};
-  init();
-}
-
 void gen_statem::finish_init() {
-  initialising_ = false;
   actions a = take_actions();
   if (ignore_) {
-    send(starter_, init_ack{start_tag_, start_result::ignore()});
+    ack_start(start_result::ignore());
     actor::exit(exit_reason::normal());
   }
-  if (a.stop) {
-    exit_reason r = std::move(*a.stop);
-    send(starter_, init_ack{start_tag_, start_result::failed(r)});
-    actor::exit(std::move(r));
-  }
-  if (!initial_) {
-    exit_reason r = exit_reason::error(term::atom("no_initial_state"));
-    send(starter_, init_ack{start_tag_, start_result::failed(r)});
-    actor::exit(std::move(r));
-  }
+  // An exit during the start answers the starter with {error, R} (behaviour::on_exit).
+  if (a.stop) actor::exit(std::move(*a.stop));
+  if (!initial_) actor::exit(exit_reason::error(term::atom("no_initial_state")));
   state_ = *initial_;
-  started_ = true;
-  send(starter_, init_ack{start_tag_, start_result::started(self())});
+  ack_start(start_result::started(self()));
   // The initial state gets an enter call with itself as the old state (gen_statem(3)).
   a.repeat = true;
   a.next.reset();
@@ -262,39 +233,6 @@ void gen_statem::disarm(std::optional<running_timer>& slot) {
   if (!slot) return;
   cancel_timer(slot->timer);
   slot.reset();
-}
-
-void gen_statem::settle() {
-  if (terminating_ && !waiting()) finish_exit();
-}
-
-void gen_statem::on_exit(exit_reason reason) {
-  if (initialising_) {
-    // init failed (an exception or exit): the starter gets {error, R}; no terminate.
-    initialising_ = false;
-    send(starter_, init_ack{start_tag_, start_result::failed(reason)});
-    actor::stop(std::move(reason));
-    return;
-  }
-  if (!started_ || terminating_) {
-    actor::stop(std::move(reason));
-    return;
-  }
-  terminating_ = true;
-  exit_reason_ = std::move(reason);
-  try {
-    terminate(exit_reason_);
-  } catch (bitactor::detail::process_exit& e) {
-    exit_reason_ = std::move(e.reason);
-  } catch (const std::exception& e) {
-    exit_reason_ = exit_reason::from_exception(e);
-  }
-  if (!waiting()) finish_exit();
-}
-
-void gen_statem::finish_exit() {
-  if (!exit_reason_.is_clean()) log_crash_report(*this, exit_reason_);
-  actor::stop(exit_reason_);  // callers return straight to the end of the handler
 }
 
 }  // namespace bitactor::otp

@@ -146,8 +146,7 @@ class gen_statem : public behaviour {
   /// Events of states that have no function of their own (handle_event_function mode).
   /// The default crashes the machine: an event nobody expects is a bug (OTP: undef).
   virtual void handle_event(event& e);
-  /// Called when the machine stops (as gen_server's terminate; not when killed).
-  virtual void terminate(const exit_reason&) {}
+  // terminate(const exit_reason&): called when the machine stops (see behaviour).
 
   // --- set-up (from init) -------------------------------------------------------------------
 
@@ -205,9 +204,6 @@ class gen_statem : public behaviour {
     stop(std::move(reason));
   }
 
-  /// The process that started this machine linked (its supervisor); none if unlinked.
-  const pid& parent() const noexcept { return parent_; }
-
  private:
   struct timeout_action {
     enum class op { none, set, cancel } what = op::none;
@@ -246,11 +242,7 @@ class gen_statem : public behaviour {
 
   void dispatch(message& m) final;
   void dispatch_owned(message_ptr m) final;
-  void settle() final;
-  void on_exit(exit_reason reason) final;
-  void begin_init(init_request& r);
   void finish_init();
-  void finish_exit();
   std::optional<event> to_event(message_ptr m);
   void run(event e);
   void handle_one(event e);
@@ -271,15 +263,7 @@ class gen_statem : public behaviour {
   std::deque<event> postponed_;  // oldest first
   std::optional<running_timer> event_timer_, state_timer_;
   std::map<std::string, std::optional<running_timer>> generic_timers_;
-
-  pid parent_;
-  pid starter_;
-  ref start_tag_;
-  bool started_ = false;
-  bool initialising_ = false;
   bool ignore_ = false;
-  bool terminating_ = false;
-  exit_reason exit_reason_;
 };
 
 template <class T>

@@ -1,6 +1,5 @@
 #include "bitactor/otp/task.hpp"
 
-#include <bitactor/core/deadline.hpp>
 #include <stdexcept>
 
 namespace bitactor::otp {
@@ -10,25 +9,17 @@ std::string describe_task(const pid& task) { return "await of task " + task.to_s
 
 message_ptr await_from_thread(node& n, inbox& box, const pid& task, const ref& tag,
                               const ref& monitor, std::chrono::milliseconds timeout) {
-  // Saturating: a timeout past the clock's range (milliseconds::max()) waits forever.
-  auto now = [&n] { return static_cast<std::uint64_t>(n.now().count()); };
-  const std::uint64_t deadline = bitactor::detail::deadline_after(now(), timeout);
-  while (true) {
-    const std::uint64_t at = now();
-    auto left = deadline == bitactor::detail::never_ms
-                    ? std::chrono::milliseconds::max()
-                    : bitactor::detail::as_duration(deadline > at ? deadline - at : 0);
-    message_ptr m = box.receive_any(left);
-    if (!m) {
+  // The link's exit_msg of the task is not the answer: the DOWN is.
+  wait_outcome o = wait_on_thread(n, box, {tag, monitor, pid{}, timeout, false});
+  switch (o.kind) {
+    case wait_outcome::how::matched:
+      return std::move(o.matched);
+    case wait_outcome::how::timeout:
       // Task.await: a task that did not finish in time is of no more use; kill it.
       n.exit(task, exit_reason::kill());
       throw call_error(otp::detail::timeout_reason(), describe_task(task));
-    }
-    if (auto* r = m->get_if<call_reply>(); r != nullptr && r->tag == tag) return m;
-    if (auto* d = m->get_if<down_msg>(); d != nullptr && d->monitor == monitor) {
-      throw call_error(d->reason, describe_task(task));
-    }
-    // Anything else (the link's exit_msg of the task) is not the answer: the DOWN is.
+    default:
+      throw call_error(o.reason, describe_task(task));
   }
 }
 
