@@ -19,12 +19,15 @@ struct current_scope {
 
 }  // namespace
 
-async::promise_type::promise_type() {
+namespace detail {
+void promise_base::attach(std::coroutine_handle<> frame) {
   if (current == nullptr) {
-    throw std::logic_error("otp::async coroutine started outside a behaviour's handler");
+    throw std::logic_error("a behaviour's coroutine started outside a behaviour's handler");
   }
-  current->adopt(std::coroutine_handle<promise_type>::from_promise(*this));
+  owner = current;
+  current->adopt(frame, this);
 }
+}  // namespace detail
 
 start_result start_result::already_started(const pid& holder) {
   return failed(
@@ -44,7 +47,7 @@ std::string start_result::to_string() const {
 }
 
 behaviour::~behaviour() {
-  for (auto h : tasks_) h.destroy();
+  for (auto& t : tasks_) t.frame.destroy();
 }
 
 void behaviour::handle(message& m) {
@@ -216,13 +219,13 @@ void behaviour::finish_terminate() {
 void behaviour::sweep_tasks() {
   std::exception_ptr failed;
   for (std::size_t i = 0; i < tasks_.size();) {
-    auto h = tasks_[i];
-    if (!h.done()) {
+    owned_frame t = tasks_[i];
+    if (!t.frame.done()) {
       ++i;
       continue;
     }
-    if (h.promise().error && !failed) failed = h.promise().error;
-    h.destroy();
+    if (t.promise->error && !failed) failed = t.promise->error;
+    t.frame.destroy();
     tasks_.erase(tasks_.begin() + static_cast<std::ptrdiff_t>(i));
   }
   if (failed) std::rethrow_exception(failed);

@@ -42,40 +42,57 @@ namespace bitactor::otp {
 
 class behaviour;
 
+namespace detail {
+/// What every coroutine a behaviour runs shares: it starts at once, its frame comes from the
+/// message pool and belongs to the process whose handler created it, an exception escaping
+/// it is kept for whoever awaits it (or crashes the process), and when it finishes it resumes
+/// the coroutine awaiting it.
+struct promise_base {
+  // Frames come from the runtime's message pool: a supervisor starts one or two of these
+  // coroutines per restart, and a server one per awaited call.
+  static void* operator new(std::size_t size) {
+    return bitactor::detail::message_pool::allocate(size);
+  }
+  static void operator delete(void* frame, std::size_t size) noexcept {
+    bitactor::detail::message_pool::deallocate(frame, size);
+  }
+  std::suspend_never initial_suspend() noexcept { return {}; }
+  /// At its end a coroutine resumes the one awaiting it, if any.
+  struct resume_awaiting {
+    bool await_ready() const noexcept { return false; }
+    template <class P>
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
+      auto next = h.promise().continuation;
+      return next ? next : std::noop_coroutine();
+    }
+    void await_resume() const noexcept {}
+  };
+  resume_awaiting final_suspend() noexcept { return {}; }
+  void unhandled_exception() noexcept { error = std::current_exception(); }
+
+  std::exception_ptr error;
+  std::coroutine_handle<> continuation;  // the coroutine awaiting this one
+  behaviour* owner = nullptr;            // the process the frame belongs to
+
+ protected:
+  /// Hands the frame to the behaviour whose handler runs on this thread; throws logic_error
+  /// outside one.
+  void attach(std::coroutine_handle<> frame);
+};
+}  // namespace detail
+
 /// A coroutine run inside a behaviour's process. Starts at once; its frame belongs to the
 /// process. Create one only from a handler of a behaviour (or another such coroutine). One
 /// async may co_await another: it resumes when the inner one finishes.
 class async {
  public:
-  struct promise_type {
-    promise_type();
-    // Frames come from the runtime's message pool: a supervisor starts one or two of these
-    // coroutines per restart, and a server one per awaited call.
-    static void* operator new(std::size_t size) {
-      return bitactor::detail::message_pool::allocate(size);
-    }
-    static void operator delete(void* frame, std::size_t size) noexcept {
-      bitactor::detail::message_pool::deallocate(frame, size);
-    }
-    async get_return_object() noexcept {
-      return async(std::coroutine_handle<promise_type>::from_promise(*this));
-    }
-    std::suspend_never initial_suspend() noexcept { return {}; }
-    auto final_suspend() noexcept {
-      struct resume_awaiting {
-        bool await_ready() const noexcept { return false; }
-        std::coroutine_handle<> await_suspend(std::coroutine_handle<promise_type> h) noexcept {
-          auto next = h.promise().continuation;
-          return next ? next : std::noop_coroutine();
-        }
-        void await_resume() const noexcept {}
-      };
-      return resume_awaiting{};
+  struct promise_type : detail::promise_base {
+    async get_return_object() {
+      auto h = std::coroutine_handle<promise_type>::from_promise(*this);
+      attach(h);
+      return async(h);
     }
     void return_void() noexcept {}
-    void unhandled_exception() noexcept { error = std::current_exception(); }
-    std::exception_ptr error;
-    std::coroutine_handle<> continuation;  // the coroutine awaiting this one
   };
 
   bool await_ready() const noexcept { return handle_.done(); }
@@ -160,6 +177,12 @@ class behaviour : public actor {
   template <class R, request Req = std::remove_cvref_t<R>>
   call_awaiter<reply_t<Req>> call(std::string_view name, R&& req,
                                   std::chrono::milliseconds timeout = default_call_timeout);
+  /// Through a typed reference: a request S does not list in its `calls` does not compile.
+  template <class S, class R, request Req = std::remove_cvref_t<R>>
+  requires answers<S, Req> call_awaiter<reply_t<Req>> call(
+      server_ref<S> server, R&& req, std::chrono::milliseconds timeout = default_call_timeout) {
+    return call(server.process, std::forward<R>(req), timeout);
+  }
 
   template <class T>
   void cast(const pid& server, T&& msg) {
@@ -252,7 +275,11 @@ class behaviour : public actor {
   // Behaviours own the messages they handle (to keep them during waits); a handler taking a
   // message with keep() would own it twice.
   using actor::keep;
-  friend struct async::promise_type;
+  friend struct detail::promise_base;
+  struct owned_frame {
+    std::coroutine_handle<> frame;
+    detail::promise_base* promise;
+  };
   struct pending_wait {
     detail::wait_spec spec;
     detail::wait_outcome* out;
@@ -270,12 +297,14 @@ class behaviour : public actor {
   void finish_terminate();
   void complete(std::size_t index, detail::wait_outcome outcome);
   void park(const detail::wait_spec& s, detail::wait_outcome* out, std::coroutine_handle<> h);
-  void adopt(std::coroutine_handle<async::promise_type> h) { tasks_.push_back(h); }
+  void adopt(std::coroutine_handle<> frame, detail::promise_base* p) {
+    tasks_.push_back({frame, p});
+  }
   void sweep_tasks();
 
   std::vector<pending_wait> pending_;
   detail::message_queue postponed_;
-  std::vector<std::coroutine_handle<async::promise_type>> tasks_;
+  std::vector<owned_frame> tasks_;
   pid parent_;
   pid starter_;
   ref start_tag_;

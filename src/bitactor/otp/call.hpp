@@ -58,6 +58,41 @@ concept request = requires {
 template <request R>
 using reply_t = typename R::reply;
 
+/// The requests a server class answers, declared in the class so that calls through a
+/// server_ref are checked when they compile:
+///
+///   class kv : public otp::gen_server {
+///    public:
+///     using calls = otp::calls<get, put>;
+///     ...
+///   };
+///   otp::server_ref<kv> store{r.process};
+///   otp::call(node, store, get{"a"});     // compiles
+///   otp::call(node, store, rename{...});  // does not: kv does not answer rename
+template <class... Requests>
+struct calls {};
+
+namespace detail {
+template <class List, class Req>
+inline constexpr bool listed_in = false;
+template <class... Rs, class Req>
+inline constexpr bool listed_in<calls<Rs...>, Req> = (std::is_same_v<Rs, Req> || ...);
+}  // namespace detail
+
+/// Whether server class S answers request Req: S lists Req in its `calls`, or declares no
+/// list (then only the running server can tell, and a call it has no handler for fails with
+/// `{unexpected_call, <<Type>>}`).
+template <class S, class Req>
+concept answers = !requires { typename S::calls; } || detail::listed_in<typename S::calls, Req>;
+
+/// A pid known to run server class S: calls through it are checked against S's `calls`.
+template <class S>
+struct server_ref {
+  pid process;
+  explicit server_ref(pid p) noexcept : process(p) {}
+  friend bool operator==(const server_ref&, const server_ref&) = default;
+};
+
 /// An empty reply, for requests that only need an acknowledgement (OTP: `ok`).
 struct ok_t {
   friend bool operator==(ok_t, ok_t) = default;
@@ -191,6 +226,14 @@ reply_t<Req> call(node& n, const pid& server, Req req,
          call_request{from{box.self(), tag}, message_ptr(make_message<Req>(std::move(req)))});
   detail::wait_outcome o = detail::wait_on_thread(n, box, {tag, tag, pid{}, timeout, false});
   return detail::call_result<reply_t<Req>>(o, server, type_id_of<Req>());
+}
+
+/// Calls a server through a typed reference: a request the server's class does not list in
+/// its `calls` does not compile.
+template <class S, request Req>
+requires answers<S, Req> reply_t<Req> call(node& n, server_ref<S> server, Req req,
+                                          std::chrono::milliseconds timeout = default_call_timeout) {
+  return call(n, server.process, std::move(req), timeout);
 }
 
 /// Calls a registered server; a name nobody holds fails with noproc (as gen_server:call).

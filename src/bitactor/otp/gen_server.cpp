@@ -2,10 +2,16 @@
 
 namespace bitactor::otp {
 
+namespace {
+exit_reason unexpected_call(message& request) {
+  return exit_reason::error(
+      term::tuple(term::atom("unexpected_call"), term::binary(request.type_name())));
+}
+}  // namespace
+
 void gen_server::handle_call(call_context& c) {
   // OTP's default handle_call crashes the server: an unexpected call is a caller's bug.
-  exit(exit_reason::error(
-      term::tuple(term::atom("unexpected_call"), term::binary(c.request().type_name()))));
+  exit(unexpected_call(c.request()));
 }
 
 void gen_server::dispatch(message& m) {
@@ -20,6 +26,7 @@ void gen_server::dispatch(message& m) {
   if (auto* c = m.get_if<call_request>()) {
     call_context ctx(*this, c->caller, *c->request);
     handle_call(ctx);
+    if (ctx.unhandled()) exit(unexpected_call(*c->request));
   } else if (auto* k = m.get_if<cast_request>()) {
     handle_cast(*k->request);
   } else if (auto* t = m.get_if<timeout_msg<inactivity_tick>>()) {

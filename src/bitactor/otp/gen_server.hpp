@@ -22,6 +22,8 @@
 //                          returns error R (terminate is not called, as in OTP).
 //  handle_call(call_context&)  a call. Reply by returning a value from the matching handler,
 //                          with c.reply(v), or later with reply(c.defer(), v) (noreply).
+//                          A handler that must wait first returns an async_reply: a
+//                          coroutine whose co_return value is the reply (see below).
 //  handle_cast(message&)   a cast.
 //  handle_info(message&)   everything else: plain messages, exit_msg, down_msg, timeouts.
 //                          An exit_msg from the parent (the process that started it linked)
@@ -39,6 +41,8 @@
 
 #include <chrono>
 #include <memory>
+#include <coroutine>
+#include <cstdint>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -50,6 +54,66 @@ namespace bitactor::otp {
 
 /// Delivered to handle_info when the inactivity timeout set with set_timeout fires.
 struct inactivity_timeout {};
+
+/// The reply to a call, computed by a coroutine (a handle_call that must itself wait, e.g.
+/// for another server). Return one from a call_context::match handler:
+///
+///   otp::async_reply<int> lookup(get g) {            // a member function; takes the request
+///     fetch q{g.key};                                // by value (the message is gone once
+///     int v = co_await call(database, std::move(q)); // the handler returns)
+///     co_return v;                                   // the reply
+///   }
+///   void handle_call(otp::call_context& c) override {
+///     c.match([&](get& g) { return lookup(g); });
+///   }
+///
+/// The caller gets the value the coroutine co_returns; the server waits meanwhile, as in
+/// gen_server:call inside a callback. If the coroutine throws, the server crashes with that
+/// reason and the caller gets it through its monitor. Write the coroutine as a member
+/// function (or a free function): a lambda that is itself a coroutine must not capture,
+/// because the lambda object dies when match returns while the frame lives on.
+template <class T>
+class async_reply {
+ public:
+  using value_type = T;
+  struct promise_type : detail::promise_base {
+    async_reply get_return_object() {
+      auto h = std::coroutine_handle<promise_type>::from_promise(*this);
+      attach(h);
+      return async_reply(h);
+    }
+    template <class U>
+    void return_value(U&& v) {
+      value.emplace(std::forward<U>(v));
+      deliver();
+    }
+    void deliver() {
+      if (!value || !to) return;
+      owner->reply(*to, std::move(*value));
+      value.reset();
+      to.reset();
+    }
+    std::optional<T> value;   // returned before anyone to answer was known
+    std::optional<from> to;
+  };
+
+  /// Sends the reply to `caller` once the coroutine returns it (at once if it already has).
+  void reply_to(const from& caller) {
+    handle_.promise().to = caller;
+    handle_.promise().deliver();
+  }
+
+ private:
+  explicit async_reply(std::coroutine_handle<promise_type> h) noexcept : handle_(h) {}
+  std::coroutine_handle<promise_type> handle_;  // not owning: the process owns the frame
+};
+
+namespace detail {
+template <class T>
+inline constexpr bool is_async_reply = false;
+template <class T>
+inline constexpr bool is_async_reply<async_reply<T>> = true;
+}  // namespace detail
 
 /// A call as the server sees it: the request, who waits, and how to answer.
 class call_context {
@@ -67,7 +131,9 @@ class call_context {
   /// Calls the handler whose parameter type is the request's type. A handler returning a
   /// value replies with it (converted to the request's reply type when it has one); a
   /// handler returning void does not reply (defer() first to reply later). Returns false if
-  /// no handler matched.
+  /// no handler matched. A call that no match of handle_call took and nobody answered
+  /// crashes the server with `{unexpected_call, <<RequestType>>}` (OTP: a handle_call with no
+  /// clause for it), so the caller fails at once with that reason instead of timing out.
   template <class... Handlers>
   bool match(Handlers&&... handlers);
 
@@ -82,13 +148,17 @@ class call_context {
     return from_;
   }
   bool answered() const noexcept { return replied_ || deferred_; }
+  /// match() was tried, no handler took the request, and it was not answered otherwise.
+  bool unhandled() const noexcept { return matching_ == matching::missed && !answered(); }
 
  private:
+  enum class matching : std::uint8_t { not_tried, missed, taken };
   behaviour& server_;
   otp::from from_;
   message& request_;
   bool replied_ = false;
   bool deferred_ = false;
+  matching matching_ = matching::not_tried;
 };
 
 class gen_server : public behaviour {
@@ -167,13 +237,25 @@ bool call_context::match(Handlers&&... handlers) {
     if (matched || !request_.is<arg>()) return;
     matched = true;
     arg& value = *request_.get_if<arg>();
-    if constexpr (std::is_void_v<detail::handler_result<H>>) {
+    using result = detail::handler_result<H>;
+    if constexpr (std::is_void_v<result>) {
       h(value);
+    } else if constexpr (detail::is_async_reply<result>) {
+      if constexpr (otp::request<arg>) {
+        static_assert(std::is_same_v<typename result::value_type, reply_t<arg>>,
+                      "an async_reply handler must produce the request's reply type");
+      }
+      h(value).reply_to(defer());
     } else {
       reply(detail::as_reply<arg>(h(value)));
     }
   };
   (try_one(std::forward<Handlers>(handlers)), ...);
+  if (matched) {
+    matching_ = matching::taken;
+  } else if (matching_ == matching::not_tried) {
+    matching_ = matching::missed;
+  }
   return matched;
 }
 
