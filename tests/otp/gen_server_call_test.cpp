@@ -161,8 +161,9 @@ TEST(gen_server_call, a_request_no_handler_takes_fails_the_caller_at_once_naming
 
 // Whether `call(node, ref, req)` compiles for a typed reference.
 template <class S, class Req>
-concept callable_through_ref =
-    requires(node& n, server_ref<S> s, Req q) { otp::call(n, s, std::move(q)); };
+concept callable_through_ref = requires(node& n, server_ref<S> s, Req q) {
+  otp::call(n, s, std::move(q));
+};
 
 TEST(gen_server_call, a_typed_reference_accepts_only_the_requests_the_server_lists) {
   static_assert(answers<price_list, price_of>);

@@ -116,8 +116,8 @@ TYPED_TEST(proc_lib, a_taken_name_answers_already_started_with_the_holder) {
   ASSERT_TRUE(first.ok());
   auto second = this->start_subject({}, "taken");
   ASSERT_FALSE(second.ok());
-  EXPECT_EQ(second.reason.as_term(), term::tuple(term::atom("already_started"),
-                                                 to_term_pid(first.process)));
+  EXPECT_EQ(second.reason.as_term(),
+            term::tuple(term::atom("already_started"), to_term_pid(first.process)));
   EXPECT_EQ(this->n.whereis("taken"), first.process);
 }
 
@@ -145,7 +145,8 @@ TYPED_TEST(proc_lib, a_crash_runs_terminate_counts_as_a_crash_and_logs_a_crash_r
 
 TYPED_TEST(proc_lib, an_exception_in_terminate_replaces_the_reason_keeping_its_type) {
   report_capture reports;
-  auto r = this->start_subject({.observer = {}, .throw_in_init = false, .throw_in_terminate = true});
+  auto r =
+      this->start_subject({.observer = {}, .throw_in_init = false, .throw_in_terminate = true});
   ASSERT_TRUE(r.ok());
   exit_reason why = this->exit_after(r.process, this->cast_of(stop_now{exit_reason::shutdown()}));
   EXPECT_EQ(this->next_note(), "terminate shutdown");
@@ -166,7 +167,8 @@ TYPED_TEST(proc_lib, a_clean_stop_logs_no_crash_report) {
 }
 
 TYPED_TEST(proc_lib, an_exit_from_the_parent_while_trapping_ends_it_with_that_reason) {
-  auto r = this->start_subject({.observer = {}, .throw_in_init = false, .throw_in_terminate = false, .trap = true});
+  auto r = this->start_subject(
+      {.observer = {}, .throw_in_init = false, .throw_in_terminate = false, .trap = true});
   ASSERT_TRUE(r.ok());
   // Started from a thread, the parent is "no process": node::exit stands for it.
   ref mon = this->box.monitor(r.process);

@@ -156,7 +156,6 @@ struct child_start {
 /// Spawns a process linked to `parent` (from inside parent's handler); see start_link_fn.
 using start_fn = std::function<child_start(actor& parent)>;
 
-
 class behaviour : public actor {
  public:
   ~behaviour() override;
@@ -423,7 +422,7 @@ start_result start_result_of(wait_outcome& o);
 /// A plain thread's side of the start handshake; kills a child that does not start in time.
 start_result await_start(node& n, inbox& box, const pid& child, const ref& tag,
                          std::chrono::milliseconds timeout);
-}
+}  // namespace detail
 
 /// Starts behaviour S(args...) unlinked from a plain thread and waits for its init
 /// (gen_server:start/3,4). Returns ok with the pid, ignore, or error with the reason init

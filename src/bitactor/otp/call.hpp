@@ -83,7 +83,10 @@ inline constexpr bool listed_in<calls<Rs...>, Req> = (std::is_same_v<Rs, Req> ||
 /// list (then only the running server can tell, and a call it has no handler for fails with
 /// `{unexpected_call, <<Type>>}`).
 template <class S, class Req>
-concept answers = !requires { typename S::calls; } || detail::listed_in<typename S::calls, Req>;
+concept answers = !requires {
+  typename S::calls;
+}
+|| detail::listed_in<typename S::calls, Req>;
 
 /// A pid known to run server class S: calls through it are checked against S's `calls`.
 template <class S>
@@ -231,8 +234,9 @@ reply_t<Req> call(node& n, const pid& server, Req req,
 /// Calls a server through a typed reference: a request the server's class does not list in
 /// its `calls` does not compile.
 template <class S, request Req>
-requires answers<S, Req> reply_t<Req> call(node& n, server_ref<S> server, Req req,
-                                          std::chrono::milliseconds timeout = default_call_timeout) {
+requires answers<S, Req> reply_t<Req> call(
+    node& n, server_ref<S> server, Req req,
+    std::chrono::milliseconds timeout = default_call_timeout) {
   return call(n, server.process, std::move(req), timeout);
 }
 

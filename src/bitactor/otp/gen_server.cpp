@@ -43,7 +43,7 @@ void gen_server::dispatch(message& m) {
 
 void gen_server::settle() {
   if (waiting()) return;  // a coroutine of the callback is still running
-  if (!extras_) {  // the common case: nothing to stop, continue or arm
+  if (!extras_) {         // the common case: nothing to stop, continue or arm
     if (starting()) acknowledge_init();
     return;
   }

@@ -40,9 +40,9 @@
 // A server that stops abnormally logs a crash report (report.hpp).
 
 #include <chrono>
-#include <memory>
 #include <coroutine>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -93,7 +93,7 @@ class async_reply {
       value.reset();
       to.reset();
     }
-    std::optional<T> value;   // returned before anyone to answer was known
+    std::optional<T> value;  // returned before anyone to answer was known
     std::optional<from> to;
   };
 
