@@ -40,7 +40,7 @@ void gen_statem::handle_event(event& e) {
   std::string what = e.content() != nullptr ? e.content()->type_name() : std::string("none");
   exit(exit_reason::error(term::tuple(term::atom("unexpected_event"),
                                       term::atom(std::string(to_string(e.type()))),
-                                      term::binary(what), term::binary(state_))));
+                                      term::binary(what), term::binary(state()))));
 }
 
 void gen_statem::dispatch(message&) {
@@ -112,7 +112,7 @@ void gen_statem::finish_init() {
   // An exit during the start answers the starter with {error, R} (behaviour::on_exit).
   if (a.stop) actor::exit(std::move(*a.stop));
   if (!initial_) actor::exit(exit_reason::error(term::atom("no_initial_state")));
-  state_ = *initial_;
+  current_ = *initial_;
   ack_start(start_result::started(self()));
   // The initial state gets an enter call with itself as the old state (gen_statem(3)).
   a.repeat = true;
@@ -123,6 +123,33 @@ void gen_statem::finish_init() {
     queue_.pop_front();
     run(std::move(first));
   }
+}
+
+void gen_statem::use_kind(state_kind k) {
+  if (kind_ == state_kind::unset) kind_ = k;
+  if (kind_ != k) {
+    throw std::logic_error("gen_statem: a machine's states are either names or one enum, not both");
+  }
+}
+
+std::uint32_t gen_statem::id_of(const state_name& s) {
+  use_kind(state_kind::names);
+  auto it = ids_.find(s);
+  if (it != ids_.end()) return it->second;
+  const auto id = static_cast<std::uint32_t>(names_.size());
+  names_.push_back(s);
+  ids_.emplace(s, id);
+  return id;
+}
+
+void gen_statem::name_enum_state(std::uint32_t id, std::string name) {
+  if (id >= names_.size()) names_.resize(id + 1);
+  names_[id] = std::move(name);
+}
+
+void gen_statem::set_function(std::uint32_t id, std::function<void(event&)> fn) {
+  if (id >= functions_.size()) functions_.resize(id + 1);
+  functions_[id] = std::move(fn);
 }
 
 gen_statem::actions gen_statem::take_actions() {
@@ -144,9 +171,8 @@ void gen_statem::run(event e) {
 void gen_statem::invoke(event& e) {
   e.machine_ = this;
   actions_ = actions{};
-  auto it = functions_.find(state_);
-  if (it != functions_.end()) {
-    it->second(e);
+  if (current_ < functions_.size() && functions_[current_]) {
+    functions_[current_](e);
   } else {
     handle_event(e);
   }
@@ -161,9 +187,9 @@ void gen_statem::handle_one(event e) {
 void gen_statem::transition(actions a, std::optional<event> handled) {
   if (a.stop) actor::exit(std::move(*a.stop));
   if (a.postpone && handled) postponed_.push_back(std::move(*handled));
-  const state_name old = state_;
-  const bool changed = a.next && *a.next != state_;
-  if (a.next) state_ = std::move(*a.next);
+  const std::uint32_t old = current_;
+  const bool changed = a.next && *a.next != current_;
+  if (a.next) current_ = *a.next;
   if (changed) {
     // A state change retries the postponed events, oldest first, before queued ones.
     while (!postponed_.empty()) {
@@ -182,18 +208,18 @@ void gen_statem::transition(actions a, std::optional<event> handled) {
   apply_timeouts(a);
 }
 
-void gen_statem::enter_state(const state_name& old, actions& merged) {
+void gen_statem::enter_state(std::uint32_t old, actions& merged) {
   bool again = true;
   while (again) {
     event e(event_type::enter, nullptr, nullptr);
-    e.name_ = old;
+    e.old_ = old;
     invoke(e);
     actions a = take_actions();
     if (a.stop) actor::exit(std::move(*a.stop));
-    if ((a.next && *a.next != state_) || a.postpone || !a.inserted.empty()) {
+    if ((a.next && *a.next != current_) || a.postpone || !a.inserted.empty()) {
       // gen_statem(3): a state enter call may not change state, postpone or insert events.
       exit(exit_reason::error(
-          term::tuple(term::atom("bad_state_enter_action"), term::binary(state_))));
+          term::tuple(term::atom("bad_state_enter_action"), term::binary(state()))));
     }
     again = a.repeat;
     if (a.event.what != timeout_action::op::none) merged.event = std::move(a.event);

@@ -1,9 +1,12 @@
 #pragma once
 // gen_statem: the generic state machine behaviour (OTP 25 stdlib, gen_statem(3)).
 //
-// Model. A state machine is a class deriving from otp::gen_statem. Its state is a name
-// (OTP's state is usually an atom; here a string) plus whatever members the class holds
-// (OTP's Data). Each event is handed to one callback together with the current state:
+// Model. A state machine is a class deriving from otp::gen_statem. Its state is a value of
+// an enum of the class's own (or a name: OTP's state is usually an atom) plus whatever
+// members the class holds (OTP's Data). With an enum a misspelt state does not compile, and
+// finding a state's callback is an array index (names are looked up once per state change,
+// never per event). One machine uses one kind of state. Each event is handed to one
+// callback together with the current state:
 //  - state functions mode: on_state("locked", &code_lock::locked) names the function that
 //    handles events in that state (callback_mode state_functions);
 //  - handle_event mode: override handle_event(event&) and read state() (callback_mode
@@ -29,22 +32,28 @@
 //   stop(reason) / stop_and_reply(reason, from, v)  end the machine (terminate runs first)
 // A timeout's event carries the content given (v), or none (content() is nullptr).
 //
+//   enum class door_state { closed, open };
+//   const char* to_string(door_state s);   // optional: names the state in reports
+//
 //   class door : public otp::gen_statem {
 //     void init() override {
 //       state_enter(true);
-//       on_state("closed", &door::closed);
-//       on_state("open", &door::open);
-//       start_in("closed");
+//       on_state(door_state::closed, &door::closed);
+//       on_state(door_state::open, &door::open);
+//       start_in(door_state::closed);
 //     }
 //     void closed(otp::event& e) {
-//       if (e.get_if<push>()) next_state("open");
+//       if (e.get_if<push>()) next_state(door_state::open);
 //     }
 //     void open(otp::event& e) {
 //       if (e.is_enter()) state_timeout(std::chrono::seconds(10));
-//       else if (e.type() == otp::event_type::state_timeout) next_state("closed");
+//       else if (e.type() == otp::event_type::state_timeout) next_state(door_state::closed);
 //       else postpone();                    // retried once the door is closed again
 //     }
 //   };
+//
+// Enum values must lie in [0, max_enum_state]; state(), old_state() and reports name them
+// with a to_string found for the enum (by argument-dependent lookup), else with the number.
 //
 // Starting and calling use the shared protocol: otp::start<S>(node, opts, args...),
 // otp::start_link_fn<S>(...) as a child of a supervisor, otp::call / otp::cast from threads,
@@ -56,10 +65,12 @@
 // actions set after it resumes belong to no transition and are ignored.
 
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -71,6 +82,13 @@
 namespace bitactor::otp {
 
 using state_name = std::string;
+
+/// The largest enum value a state may have (states index a table).
+inline constexpr std::uint32_t max_enum_state = 1023;
+
+/// A state enum: any enum type.
+template <class E>
+concept state_enum = std::is_enum_v<E>;
 
 enum class event_type {
   enter,            // state enter call: old_state() names where the machine came from
@@ -117,7 +135,11 @@ class event {
   /// For a generic timeout: its name.
   const std::string& timeout_name() const noexcept { return name_; }
   /// For an enter call: the state left (the initial state itself for the first enter call).
-  const state_name& old_state() const noexcept { return name_; }
+  const state_name& old_state() const noexcept;
+  template <state_enum E>
+  E old_state_as() const noexcept {
+    return static_cast<E>(old_);
+  }
 
  private:
   friend class gen_statem;
@@ -126,6 +148,7 @@ class event {
   message* content_ = nullptr;
   otp::from from_;
   std::string name_;
+  std::uint32_t old_ = 0;  // for enter: the state left
   gen_statem* machine_ = nullptr;
 
  public:
@@ -136,8 +159,17 @@ class event {
 
 class gen_statem : public behaviour {
  public:
-  /// The current state.
-  const state_name& state() const noexcept { return state_; }
+  /// The current state's name.
+  const state_name& state() const noexcept { return names_[current_]; }
+  /// The current state of a machine whose states are the enum E.
+  template <state_enum E>
+  E state_as() const noexcept {
+    return static_cast<E>(current_);
+  }
+  template <state_enum E>
+  bool in(E s) const noexcept {
+    return current_ == static_cast<std::uint32_t>(s);
+  }
 
  protected:
   /// Runs in the new process; must call start_in(initial state) unless it calls ignore()
@@ -150,24 +182,37 @@ class gen_statem : public behaviour {
 
   // --- set-up (from init) -------------------------------------------------------------------
 
-  void start_in(state_name initial) { initial_ = std::move(initial); }
+  void start_in(const state_name& initial) { initial_ = id_of(initial); }
+  template <state_enum E>
+  void start_in(E initial) {
+    initial_ = id_of(initial);
+  }
   /// Enables state enter calls (callback_mode [..., state_enter]).
   void state_enter(bool on) noexcept { state_enter_ = on; }
-  void on_state(state_name s, std::function<void(event&)> fn) {
-    functions_[std::move(s)] = std::move(fn);
+  void on_state(const state_name& s, std::function<void(event&)> fn) {
+    set_function(id_of(s), std::move(fn));
   }
-  template <class D>
-  requires std::derived_from<D, gen_statem>
-  void on_state(state_name s, void (D::*fn)(event&)) {
+  template <state_enum E>
+  void on_state(E s, std::function<void(event&)> fn) {
+    set_function(id_of(s), std::move(fn));
+  }
+  template <class S, class D>
+  requires std::derived_from<D, gen_statem> &&
+      (std::is_enum_v<S> ||
+       std::is_convertible_v<S, state_name>)void on_state(S s, void (D::*fn)(event&)) {
     D* self_ptr = static_cast<D*>(this);
-    on_state(std::move(s), [self_ptr, fn](event& e) { (self_ptr->*fn)(e); });
+    on_state(s, std::function<void(event&)>([self_ptr, fn](event& e) { (self_ptr->*fn)(e); }));
   }
   /// From init(): start returns ignore and the process exits normally.
   void ignore() noexcept { ignore_ = true; }
 
   // --- transition actions (from a state callback) -------------------------------------------
 
-  void next_state(state_name s) { actions_.next = std::move(s); }
+  void next_state(const state_name& s) { actions_.next = id_of(s); }
+  template <state_enum E>
+  void next_state(E s) {
+    actions_.next = id_of(s);
+  }
   /// Stays in the state but makes the enter call again (repeat_state).
   void repeat_state() noexcept { actions_.repeat = true; }
   void postpone() noexcept { actions_.postpone = true; }
@@ -211,7 +256,7 @@ class gen_statem : public behaviour {
     message_ptr content;
   };
   struct actions {
-    std::optional<state_name> next;
+    std::optional<std::uint32_t> next;
     bool repeat = false;
     bool postpone = false;
     std::vector<message_ptr> inserted;
@@ -249,15 +294,28 @@ class gen_statem : public behaviour {
   void invoke(event& e);
   actions take_actions();
   void transition(actions a, std::optional<event> handled);
-  void enter_state(const state_name& old, actions& merged);
+  void enter_state(std::uint32_t old, actions& merged);
+  // The state table: a state is an index into names_ and functions_. Names are interned
+  // (name mode) or the enum's values (enum mode).
+  enum class state_kind : std::uint8_t { unset, names, enumerated };
+  void use_kind(state_kind k);
+  std::uint32_t id_of(const state_name& s);
+  template <state_enum E>
+  std::uint32_t id_of(E s);
+  void name_enum_state(std::uint32_t id, std::string name);
+  void set_function(std::uint32_t id, std::function<void(event&)> fn);
+  friend class event;
   void apply_timeouts(actions& a);
   void arm(std::optional<running_timer>& slot, timeout_action& a);
   void disarm(std::optional<running_timer>& slot);
 
-  state_name state_;
-  std::optional<state_name> initial_;
+  std::uint32_t current_ = 0;
+  std::optional<std::uint32_t> initial_;
   bool state_enter_ = false;
-  std::map<state_name, std::function<void(event&)>> functions_;
+  state_kind kind_ = state_kind::unset;
+  std::vector<state_name> names_{state_name{}};
+  std::vector<std::function<void(event&)>> functions_;
+  std::map<state_name, std::uint32_t, std::less<>> ids_;  // name mode: name -> index
   actions actions_;
   std::deque<event> queue_;      // inserted and retried events, before the mailbox
   std::deque<event> postponed_;  // oldest first
@@ -269,6 +327,36 @@ class gen_statem : public behaviour {
 template <class T>
 void event::reply(T&& value) {
   machine_->reply(from_, std::forward<T>(value));
+}
+
+inline const state_name& event::old_state() const noexcept { return machine_->names_[old_]; }
+
+namespace detail {
+/// A state enum value's name: a to_string found for it by argument-dependent lookup, else
+/// its number.
+template <state_enum E>
+std::string enum_state_name(E s) {
+  if constexpr (requires { std::string(to_string(s)); }) {
+    return std::string(to_string(s));
+  } else {
+    return std::to_string(static_cast<long long>(s));
+  }
+}
+}  // namespace detail
+
+template <state_enum E>
+std::uint32_t gen_statem::id_of(E s) {
+  const auto value = static_cast<long long>(s);
+  if (value < 0 || value > max_enum_state) {
+    throw std::out_of_range("gen_statem: enum state value " + std::to_string(value) +
+                            " outside [0, " + std::to_string(max_enum_state) + "]");
+  }
+  const auto id = static_cast<std::uint32_t>(value);
+  if (kind_ != state_kind::enumerated || id >= names_.size() || names_[id].empty()) {
+    use_kind(state_kind::enumerated);
+    name_enum_state(id, detail::enum_state_name(s));
+  }
+  return id;
 }
 
 }  // namespace bitactor::otp
