@@ -10,6 +10,8 @@
 #include <bitactor/dist/flags.hpp>
 #include <bitactor/dist/net_kernel.hpp>
 #include <bitactor/dist/term_mapping.hpp>
+#include <bitactor/otp/gen_server.hpp>
+#include <bitactor/otp/gen_statem.hpp>
 #include <memory>
 #include <thread>
 
@@ -416,6 +418,97 @@ TEST_F(dist_interop, bitactor_calls_an_erl_gen_server) {
   dn.local().register_name("echo", dn.local().spawn(echo_server));
   EXPECT_EQ(dn.call("echo", dn.name(), atom("x")), t::tuple(atom("echo"), atom("x")));
   EXPECT_FALSE(dn.call("nobody", erl_->name(), atom("x"), 300ms));
+}
+
+namespace {
+// An otp::gen_server that an Erlang node calls and casts with gen_server:call/cast: requests
+// arrive as terms in handle_call and handle_cast.
+class tally : public bitactor::otp::gen_server {
+ protected:
+  void handle_call(bitactor::otp::call_context& c) override {
+    c.match([&](t::term& req) -> t::term {
+      if (req.is_atom("total")) return t::term(total_);
+      if (req.is_tuple() && req.size() == 2 && req[0].is_atom("add")) {
+        total_ += req[1].as_int();
+        return atom("ok");
+      }
+      if (req.is_atom("crash")) throw std::runtime_error("tally crashed");
+      return t::tuple(atom("error"), req);
+    });
+  }
+  void handle_cast(message& m) override {
+    if (auto* req = m.get_if<t::term>(); req != nullptr && req->is_atom("reset")) total_ = 0;
+  }
+
+ private:
+  std::int64_t total_ = 0;
+};
+
+// The same protocol on a gen_statem: a call in any state answers the state's name.
+class light : public bitactor::otp::gen_statem {
+ protected:
+  void init() override {
+    on_state("off", [this](bitactor::otp::event& e) { answer(e, "on"); });
+    on_state("on", [this](bitactor::otp::event& e) { answer(e, "off"); });
+    start_in("off");
+  }
+
+ private:
+  void answer(bitactor::otp::event& e, const char* next) {
+    if (e.type() == bitactor::otp::event_type::call) {
+      e.reply(t::atom(state()));
+    } else if (e.type() == bitactor::otp::event_type::cast) {
+      next_state(next);
+    }
+  }
+};
+
+t::term erl_call(erl_node& erl, const std::string& name, const distributed_node& dn, t::term req,
+                 int ms = 5000) {
+  return erl.call(
+      t::tuple(atom("call"), t::tuple(t::atom(name), t::atom(dn.name())), std::move(req), ms));
+}
+}  // namespace
+
+TEST_F(dist_interop, erl_calls_and_casts_an_otp_gen_server) {
+  distributed_node dn(config("otp_server"), small());
+  auto r = bitactor::otp::start<tally>(dn.local(), {.name = "tally"});
+  ASSERT_TRUE(r.ok());
+  auto reply = [](t::term v) { return t::tuple(atom("reply"), std::move(v)); };
+  EXPECT_EQ(erl_call(*erl_, "tally", dn, t::tuple(atom("add"), 5)), reply(atom("ok")));
+  EXPECT_EQ(erl_call(*erl_, "tally", dn, t::tuple(atom("add"), 37)), reply(atom("ok")));
+  EXPECT_EQ(erl_call(*erl_, "tally", dn, atom("total")), reply(t::term(42)));
+  // By pid, as a From that gen_server:call/3 builds from a pid target.
+  EXPECT_EQ(erl_->call(t::tuple(atom("call"), t::term(to_term(r.process)), atom("total"), 5000)),
+            reply(t::term(42)));
+  // A cast, then a call: one sender's messages arrive in order.
+  EXPECT_EQ(erl_->call(
+                t::tuple(atom("cast"), t::tuple(atom("tally"), t::atom(dn.name())), atom("reset"))),
+            atom("ok"));
+  EXPECT_EQ(erl_call(*erl_, "tally", dn, atom("total")), reply(t::term(0)));
+}
+
+TEST_F(dist_interop, erl_calling_an_otp_gen_server_that_crashes_exits_with_its_reason) {
+  distributed_node dn(config("otp_crash"), small());
+  auto r = bitactor::otp::start<tally>(dn.local(), {.name = "tally"});
+  ASSERT_TRUE(r.ok());
+  auto crashed = erl_call(*erl_, "tally", dn, atom("crash"), 20000);
+  ASSERT_TRUE(crashed.is_tuple() && crashed.size() == 2 && crashed[0].is_atom("exit"))
+      << t::to_string(crashed);
+  // {{exception, <<"std::runtime_error">>, <<"tally crashed">>}, {gen_server, call, ...}}
+  EXPECT_NE(t::to_string(crashed[1]).find("tally crashed"), std::string::npos)
+      << t::to_string(crashed);
+}
+
+TEST_F(dist_interop, erl_calls_and_casts_an_otp_gen_statem) {
+  distributed_node dn(config("otp_statem"), small());
+  auto r = bitactor::otp::start<light>(dn.local(), {.name = "light"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(erl_call(*erl_, "light", dn, atom("state")), t::tuple(atom("reply"), atom("off")));
+  EXPECT_EQ(
+      erl_->call(t::tuple(atom("cast"), t::tuple(atom("light"), t::atom(dn.name())), atom("flip"))),
+      atom("ok"));
+  EXPECT_EQ(erl_call(*erl_, "light", dn, atom("state")), t::tuple(atom("reply"), atom("on")));
 }
 
 TEST_F(dist_interop, stopping_the_node_does_not_wait_for_a_stalled_handshake) {

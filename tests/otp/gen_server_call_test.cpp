@@ -5,6 +5,8 @@
 #include <bitactor/otp/gen_server.hpp>
 #include <bitactor/otp/report.hpp>
 #include <bitactor/term/match.hpp>
+#include <bitactor/term/print.hpp>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -181,3 +183,94 @@ TEST(gen_server_call, a_typed_reference_accepts_only_the_requests_the_server_lis
 }
 
 }  // namespace
+
+// --- calls and casts in gen's term form (what an Erlang node sends) -------------------------
+
+namespace {
+
+/// Counts in a term, for callers that speak terms.
+class term_counter : public gen_server {
+ protected:
+  void handle_call(call_context& c) override {
+    c.match([&](term::term& req) -> term::term {
+      if (req.is_atom("get")) return term::term(count_);
+      if (req.is_atom("not_a_term")) {
+        // A C++ value as the reply to a call from Erlang: the server fails, naming the type.
+        struct opaque {};
+        c.reply(opaque{});
+      }
+      return term::tuple(term::atom("error"), req);
+    });
+  }
+  void handle_cast(message& m) override {
+    if (auto* t = m.get_if<term::term>(); t != nullptr && t->is_atom("incr")) ++count_;
+  }
+
+ private:
+  std::int64_t count_ = 0;
+};
+
+/// Sends `{'$gen_call', {Box, Tag}, Req}` and returns the `{Tag, Reply}` that comes back.
+term::term erlang_call(node& n, inbox& box, const pid& server, term::term request,
+                       const term::term& tag) {
+  n.send(server, term::tuple(term::atom("$gen_call"), term::tuple(to_term_pid(box.self()), tag),
+                             std::move(request)));
+  auto answer = box.receive<term::term>(1s);
+  return answer ? *answer : term::atom("no_answer");
+}
+
+}  // namespace
+
+TEST(gen_server_erlang_form, a_call_and_a_cast_in_term_form_reach_handle_call_and_handle_cast) {
+  node n{deterministic()};
+  inbox box{n};
+  auto r = start<term_counter>(n, {});
+  ASSERT_TRUE(r.ok());
+  n.send(r.process, term::tuple(term::atom("$gen_cast"), term::atom("incr")));
+  n.send(r.process, term::tuple(term::atom("$gen_cast"), term::atom("incr")));
+  const term::term tag = term::term(to_term_ref(n.runtime().make_ref()));
+  EXPECT_EQ(erlang_call(n, box, r.process, term::atom("get"), tag),
+            term::tuple(tag, term::term(2)));
+  // OTP 25's alias tag, an improper list [alias|Ref], comes back exactly as it was sent.
+  const term::term alias_tag =
+      term::list_from({term::atom("alias")}, term::term(to_term_ref(n.runtime().make_ref())));
+  EXPECT_EQ(erlang_call(n, box, r.process, term::atom("other"), alias_tag),
+            term::tuple(alias_tag, term::tuple(term::atom("error"), term::atom("other"))));
+}
+
+TEST(gen_server_erlang_form, a_reply_that_is_not_a_term_fails_the_server_naming_the_type) {
+  node n{deterministic()};
+  inbox box{n};
+  report_capture reports;
+  auto r = start<term_counter>(n, {});
+  ASSERT_TRUE(r.ok());
+  ref mon = box.monitor(r.process);
+  n.send(r.process, term::tuple(term::atom("$gen_call"),
+                                term::tuple(to_term_pid(box.self()), term::atom("tag")),
+                                term::atom("not_a_term")));
+  auto down = box.receive<down_msg>(1s);
+  ASSERT_TRUE(down);
+  EXPECT_EQ(down->monitor, mon);
+  EXPECT_NE(down->reason.to_string().find("must be a term"), std::string::npos)
+      << down->reason.to_string();
+  EXPECT_NE(down->reason.to_string().find("opaque"), std::string::npos);
+}
+
+TEST(gen_server_erlang_form, a_term_that_is_not_gen_form_goes_to_handle_info) {
+  struct keeps_info : gen_server {
+    explicit keeps_info(pid observer) : observer_(observer) {}
+    void handle_info(message& m) override {
+      if (auto* t = m.get_if<term::term>()) send(observer_, note{term::to_string(*t)});
+    }
+    pid observer_;
+  };
+  node n{deterministic()};
+  inbox box{n};
+  auto r = start<keeps_info>(n, {}, box.self());
+  ASSERT_TRUE(r.ok());
+  // A '$gen_call' whose From is not {Pid, Tag} is not a call.
+  n.send(r.process, term::tuple(term::atom("$gen_call"), term::atom("nobody"), term::atom("x")));
+  auto seen = box.receive<note>(1s);
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->text, "{'$gen_call',nobody,x}");
+}

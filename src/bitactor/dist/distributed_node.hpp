@@ -22,8 +22,11 @@
 // registered names both ways, links and exit signals across nodes (LINK, UNLINK_ID,
 // UNLINK_ID_ACK, EXIT, EXIT2), noconnection for links and monitors when a peer is lost,
 // monitors of remote pids (they fire only on noconnection: DIST_MONITOR is not advertised).
-// Not yet: remote monitors by MONITOR_P, gen_server:call from erl, rpc (SPAWN_REQUEST),
-// aliases, the atom cache, fragments, TLS.
+// An otp::gen_server or otp::gen_statem on this node answers gen_server:call/cast and
+// gen_statem:call/cast from an Erlang node as it answers local callers: the request arrives
+// as a term::term in handle_call / handle_cast (or as the event's content), and the reply,
+// which must then be a term, goes back as gen:reply/2 sends it.
+// Not yet: rpc (SPAWN_REQUEST), aliases, the atom cache, fragments, TLS.
 
 #include <chrono>
 #include <memory>

@@ -194,8 +194,7 @@ class behaviour : public actor {
   /// Answers a caller (gen_server:reply/2); `to` came from a deferred call.
   template <class T>
   void reply(const from& to, T&& value) {
-    send(to.caller,
-         call_reply{to.tag, message_ptr(make_message<std::decay_t<T>>(std::forward<T>(value)))});
+    detail::send_reply(*this, to, std::forward<T>(value));
   }
 
   /// co_await wait(spec): the general wait under call and start (gen.erl's receive).

@@ -1,6 +1,7 @@
 #include "bitactor/otp/call.hpp"
 
 #include <bitactor/core/deadline.hpp>
+#include <stdexcept>
 
 #include "bitactor/otp/behaviour.hpp"
 
@@ -20,6 +21,31 @@ exit_reason timeout_reason() { return exit_reason::error(term::atom("timeout"));
 
 exit_reason unexpected_message_reason(std::string_view type_name) {
   return exit_reason::error(term::tuple(term::atom("unexpected_message"), term::binary(type_name)));
+}
+
+bool take_erlang_call(const term::term& message, from& caller, term::term& request) {
+  if (!message.is_tuple() || message.size() != 3 || !message[0].is_atom("$gen_call")) {
+    return false;
+  }
+  const term::term& who = message[1];
+  if (!who.is_tuple() || who.size() != 2 || !who[0].is_pid() || who[1].is_nil()) return false;
+  caller.caller = from_term_pid(who[0].as_pid());
+  caller.erl_tag = who[1];
+  request = message[2];
+  return true;
+}
+
+bool take_erlang_cast(const term::term& message, term::term& request) {
+  if (!message.is_tuple() || message.size() != 2 || !message[0].is_atom("$gen_cast")) {
+    return false;
+  }
+  request = message[1];
+  return true;
+}
+
+void throw_not_a_term_reply(std::string_view type) {
+  throw std::logic_error("the reply to a call from Erlang must be a term, not " +
+                         std::string(type));
 }
 
 wait_outcome wait_on_thread(node& n, inbox& box, const wait_spec& spec) {

@@ -38,6 +38,7 @@
 #include "bitactor/core/message.hpp"
 #include "bitactor/core/node.hpp"
 #include "bitactor/core/pid.hpp"
+#include "bitactor/term/term.hpp"
 
 namespace bitactor::otp {
 
@@ -104,8 +105,17 @@ inline constexpr ok_t ok{};
 
 /// Who is waiting for a reply (OTP: From = {Pid, Tag}). Keep it to reply later.
 struct from {
+  from() = default;
+  from(pid who, ref call_tag) : caller(who), tag(call_tag) {}
+
   pid caller;
   ref tag;
+  /// For a call that came as an Erlang term, `{'$gen_call', {Pid, Tag}, Req}` (from an
+  /// Erlang node, or any process speaking gen's term protocol): Tag as it came (a ref,
+  /// `[alias|Ref]`, ...). The reply is then the term `{Tag, Reply}` sent to Pid, as
+  /// gen:reply/2 sends it. `[]` (the default) for calls of this runtime's own form.
+  term::term erl_tag;
+  bool from_erlang() const noexcept { return !erl_tag.is_nil(); }
   friend bool operator==(const from&, const from&) = default;
 };
 
@@ -146,6 +156,35 @@ std::string describe_call(const pid& server, std::string_view request_type);
 exit_reason timeout_reason();
 /// `{unexpected_message, <<TypeName>>}`.
 exit_reason unexpected_message_reason(std::string_view type_name);
+}  // namespace detail
+
+namespace detail {
+/// Reads `{'$gen_call', {Pid, Tag}, Req}`: true with the caller and the request taken out.
+bool take_erlang_call(const term::term& message, from& caller, term::term& request);
+/// Reads `{'$gen_cast', Req}`.
+bool take_erlang_cast(const term::term& message, term::term& request);
+[[noreturn]] void throw_not_a_term_reply(std::string_view type);
+/// The reply to a call from Erlang must be a term; anything else is a bug of the server,
+/// which fails with a logic_error naming the type.
+template <class T>
+term::term erlang_reply(T&& value) {
+  if constexpr (std::is_constructible_v<term::term, T&&>) {
+    return term::term(std::forward<T>(value));
+  } else {
+    throw_not_a_term_reply(type_name(type_id_of<std::decay_t<T>>()));
+  }
+}
+/// Sends `{Tag, Reply}` to the caller of a call from Erlang.
+template <class Sender, class T>
+void send_reply(Sender& sender, const from& to, T&& value) {
+  if (to.from_erlang()) {
+    sender.send(to.caller, term::tuple(to.erl_tag, erlang_reply(std::forward<T>(value))));
+  } else {
+    sender.send(
+        to.caller,
+        call_reply{to.tag, message_ptr(make_message<std::decay_t<T>>(std::forward<T>(value)))});
+  }
+}
 }  // namespace detail
 
 /// Takes the typed value out of a reply message; throws call_error if it has another type.
@@ -203,8 +242,7 @@ T call_result(wait_outcome& o, const pid& server, type_id request_type) {
 /// Sends a reply to a waiting caller (gen_server:reply/2) from any thread.
 template <class T>
 void reply(node& n, const from& to, T&& value) {
-  n.send(to.caller,
-         call_reply{to.tag, message_ptr(make_message<std::decay_t<T>>(std::forward<T>(value)))});
+  detail::send_reply(n, to, std::forward<T>(value));
 }
 
 /// Casts a request to a server (gen_server:cast/2); never fails.

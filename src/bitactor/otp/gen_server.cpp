@@ -34,11 +34,31 @@ void gen_server::dispatch(message& m) {
       message_ptr tick(make_message<inactivity_timeout>());
       handle_info(*tick);
     }
+  } else if (auto* erl = m.get_if<term::term>(); erl != nullptr && dispatch_erlang(*erl)) {
+    return;
   } else if (const exit_reason* r = exit_from_parent(m)) {
     stop(*r);  // gen_server: {'EXIT', Parent, Reason} terminates with Reason
   } else {
     handle_info(m);
   }
+}
+
+bool gen_server::dispatch_erlang(const term::term& t) {
+  from caller;
+  term::term request;
+  if (detail::take_erlang_call(t, caller, request)) {
+    message_ptr req(make_message<term::term>(std::move(request)));
+    call_context ctx(*this, caller, *req);
+    handle_call(ctx);
+    if (ctx.unhandled()) exit(unexpected_call(*req));
+    return true;
+  }
+  if (detail::take_erlang_cast(t, request)) {
+    message_ptr req(make_message<term::term>(std::move(request)));
+    handle_cast(*req);
+    return true;
+  }
+  return false;
 }
 
 void gen_server::settle() {

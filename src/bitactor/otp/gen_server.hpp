@@ -24,7 +24,10 @@
 //                          with c.reply(v), or later with reply(c.defer(), v) (noreply).
 //                          A handler that must wait first returns an async_reply: a
 //                          coroutine whose co_return value is the reply (see below).
-//  handle_cast(message&)   a cast.
+//                          A call from an Erlang node (gen_server:call({Name, Node}, Req))
+//                          arrives here too, its request a term::term: match it with a
+//                          handler taking term::term& and reply with a term.
+//  handle_cast(message&)   a cast (from Erlang: gen_server:cast, the request a term::term).
 //  handle_info(message&)   everything else: plain messages, exit_msg, down_msg, timeouts.
 //                          An exit_msg from the parent (the process that started it linked)
 //                          while trapping exits ends the server with that reason instead.
@@ -187,6 +190,9 @@ class gen_server : public behaviour {
   void dispatch(message& m) final;
   void settle() final;
   bool acknowledge_init();  // false: init chose ignore, and the process is ending
+  /// A call or cast in gen's term form (from an Erlang node): handled as handle_call or
+  /// handle_cast with the request as a term::term. False for any other term.
+  bool dispatch_erlang(const term::term& t);
 
   // What only a server that stops, continues, times out or is ending needs. Kept off the
   // idle server: a million of those pay 8 bytes each for it instead of ~200.

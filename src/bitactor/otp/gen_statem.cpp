@@ -80,6 +80,23 @@ std::optional<event> gen_statem::to_event(message_ptr m) {
     message* content = k->request.get();
     return event(event_type::cast, std::move(m), content);
   }
+  if (auto* t = m->get_if<term::term>()) {
+    // gen's term form, from an Erlang node: a call or cast whose content is the request term.
+    from caller;
+    term::term request;
+    if (detail::take_erlang_call(*t, caller, request)) {
+      message_ptr req(make_message<term::term>(std::move(request)));
+      message* content = req.get();
+      event e(event_type::call, std::move(req), content);
+      e.from_ = std::move(caller);
+      return e;
+    }
+    if (detail::take_erlang_cast(*t, request)) {
+      message_ptr req(make_message<term::term>(std::move(request)));
+      message* content = req.get();
+      return event(event_type::cast, std::move(req), content);
+    }
+  }
   if (auto* t = m->get_if<timeout_msg<statem_tick>>()) {
     const ref tag = t->message.tag;
     auto fired = [&](std::optional<running_timer>& slot, event_type type,
