@@ -112,8 +112,8 @@ class dispatcher : public otp::gen_server {
     if (sup && workers_.size() < pool_) {
       std::size_t missing = pool_ - workers_.size();
       for (std::size_t i = 0; i < missing; ++i) {
-        otp::start_child_request start{otp::child_spec{}};
-        co_await call(*sup, std::move(start));
+        otp::start_fn from_template;  // empty: the template's own start function
+        co_await otp::start_child(*this, *sup, from_template);
       }
     }
     send_after(self(), 200ms, fill_pool{});
@@ -146,10 +146,9 @@ class chaos : public otp::gen_server {
       // Now and then a dispatcher: rest_for_one restarts it and the workers after it.
       if (auto d = whereis(service + "_dispatcher")) exit(*d, bitactor::exit_reason::kill());
     } else if (auto sup = whereis(service + "_workers")) {
-      otp::which_children_request which;
-      auto children = co_await call(*sup, std::move(which));
-      if (!children.empty()) {
-        exit(children[rng_() % children.size()].process, bitactor::exit_reason::kill());
+      auto children = co_await otp::which_children(*this, *sup);
+      if (children && !children->empty()) {
+        exit((*children)[rng_() % children->size()].process, bitactor::exit_reason::kill());
       }
     }
     send_after(self(), every_, strike{});
