@@ -137,6 +137,10 @@ class controller_server : public gen_server {
     if (fatal) shutdown_node(app.name, e->reason);
   }
 
+  // The node's orderly stop (or the controller's owner) sends the controller shutdown: as
+  // OTP's application_controller does on init:stop, the applications stop one by one, the
+  // last started first, before the controller exits.
+  void terminate(const exit_reason&) override { stop_everything(); }
 
  private:
   struct entry {
@@ -226,6 +230,11 @@ class controller_server : public gen_server {
     const exit_reason reported = stopped_reason();
     co_await stop_in_reverse(reported);
     reply(caller, app_reply<void>());
+  }
+
+  async stop_everything() {
+    const exit_reason reported = stopped_reason();
+    co_await stop_in_reverse(reported);
   }
 
   // The applications stop one at a time, the last started first; each top supervisor has
