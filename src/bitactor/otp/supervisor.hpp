@@ -298,7 +298,8 @@ start_result start_supervisor(node& n, supervisor_spec spec, std::string name = 
 /// start returns ignore is not kept (ok with no pid).
 supervisor_result<started_child> start_child(node& n, const pid& sup, child_spec spec,
                                              std::chrono::milliseconds timeout = infinity);
-/// simple_one_for_one: starts a child from the template with its own start function.
+/// simple_one_for_one: starts a child from the template with its own start function; an
+/// empty one starts the template as it is (OTP: start_child(Sup, [])).
 supervisor_result<started_child> start_child(node& n, const pid& sup, start_fn start,
                                              std::chrono::milliseconds timeout = infinity);
 /// Stops a child; a temporary one (and any simple_one_for_one child) is also forgotten.
@@ -365,7 +366,8 @@ class [[nodiscard]] supervisor_call {
 /// supervisor:start_child/2 from a behaviour (see the thread-side start_child).
 supervisor_call<started_child> start_child(behaviour& self, const pid& sup, const child_spec& spec,
                                            std::chrono::milliseconds timeout = infinity);
-/// simple_one_for_one: a child from the template with its own start function.
+/// simple_one_for_one: a child from the template with its own start function (or, empty,
+/// the template as it is).
 supervisor_call<started_child> start_child(behaviour& self, const pid& sup, const start_fn& start,
                                            std::chrono::milliseconds timeout = infinity);
 supervisor_call<void> terminate_child(behaviour& self, const pid& sup, std::string_view id,
