@@ -200,6 +200,9 @@ class controller_server : public gen_server {
     } catch (const std::exception& e) {
       progress.error = "application '" + name + "': its top function failed: " + e.what();
       co_return;
+    } catch (...) {  // the caller's error, not a crash of the controller
+      progress.error = "application '" + name + "': its top function failed";
+      co_return;
     }
     const start_fn start_top = start_link_fn<supervisor>(std::move(top));
     start_result r = co_await start_child_process(start_top);

@@ -332,7 +332,7 @@ supervisor_result<child_counts> count_children(node& n, const pid& sup,
 //   otp::async grow(otp::from caller) {
 //     otp::child_spec spec = otp::child_spec::worker<kv>("kv2");  // named: GCC 12, see call()
 //     otp::supervisor_result<otp::started_child> r =
-//         co_await otp::start_child(*this, sup_, std::move(spec));
+//         co_await otp::start_child(*this, sup_, spec);
 //     ...
 //   }
 //
