@@ -35,13 +35,16 @@ class code_lock : public bitactor::otp::gen_statem {
       : code_(std::move(code)), observer_(observer) {}
 
  protected:
+  // [init]
   void init() override {
     state_enter(true);  // callback_mode() -> [state_functions, state_enter]
     on_state("locked", &code_lock::locked);
     on_state("open", &code_lock::open);
     start_in("locked");
   }
+  // [init]
 
+  // [locked]
   void locked(bitactor::otp::event& e) {
     using bitactor::otp::event_type;
     if (e.is_enter()) {
@@ -61,7 +64,9 @@ class code_lock : public bitactor::otp::gen_statem {
       common(e);
     }
   }
+  // [locked]
 
+  // [open]
   void open(bitactor::otp::event& e) {
     using bitactor::otp::event_type;
     if (e.is_enter()) {
@@ -75,11 +80,14 @@ class code_lock : public bitactor::otp::gen_statem {
       common(e);
     }
   }
+  // [open]
 
+  // [common]
   /// Events handled the same in every state (handle_common/3 in the OTP example).
   void common(bitactor::otp::event& e) {
     if (e.get_if<code_length>() != nullptr) e.reply(code_.size());
   }
+  // [common]
 
   void terminate(const bitactor::exit_reason&) override {
     if (state() != "locked") do_lock();

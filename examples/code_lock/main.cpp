@@ -23,8 +23,10 @@ int main() {
   }
   node.run_until_idle();
   print_lock_events();
+  // [call]
   std::cout << "code length: " << bitactor::otp::call(node, "code_lock", code_lock::code_length{})
             << "\n";
+  // [call]
 
   std::cout << "pressing 9 9 1 2 3 4\n";
   for (char d : std::string("991234")) {

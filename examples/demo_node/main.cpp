@@ -165,9 +165,8 @@ class dispatcher : public otp::gen_server {
     auto sup = whereis(workers_name(service_));
     if (!sup) throw std::runtime_error("no worker supervisor for " + service_name(service_));
     for (std::size_t i = 0; i < pool_; ++i) {
-      otp::start_child_request start{otp::child_spec{}};
-      start.spec.start = otp::start_link_fn<worker>(self());
-      auto started = co_await call(*sup, std::move(start));
+      otp::start_fn start = otp::start_link_fn<worker>(self());
+      auto started = co_await otp::start_child(*this, *sup, start);
       // A failed start is a real fault of the tree: crash, and let one_for_all start over.
       if (!started) throw std::runtime_error("start_child: " + started.error().to_string());
     }
@@ -292,15 +291,12 @@ class chaos : public otp::gen_server {
     if (rng_() % 50 == 0) {
       if (auto d = whereis(dispatcher_name(service))) kill(*d);
     } else if (auto sup = whereis(workers_name(service))) {
-      try {
-        otp::which_children_request which;
-        auto children = co_await call(*sup, std::move(which), 1s);
-        if (!children.empty()) {
-          const auto& victim = children[rng_() % children.size()];
-          if (victim.status == otp::child_status::running) kill(victim.process);
-        }
-      } catch (const otp::call_error&) {
-        // The supervisor went down between whereis and the call (its service is restarting).
+      // A supervisor that went down between whereis and the call (its service is restarting)
+      // answers call_failed: nothing to kill this time.
+      auto children = co_await otp::which_children(*this, *sup, 1s);
+      if (children && !children->empty()) {
+        const auto& victim = (*children)[rng_() % children->size()];
+        if (victim.status == otp::child_status::running) kill(victim.process);
       }
     }
     send_after(self(), every_, strike{});

@@ -50,6 +50,7 @@ struct db_count {
 
 // --- tier 3: a worker (one of many, started dynamically) ------------------------------------
 
+// [worker]
 class worker : public otp::gen_server {
  public:
   explicit worker(std::string service) : service_(std::move(service)) {}
@@ -64,6 +65,7 @@ class worker : public otp::gen_server {
  private:
   std::string service_;
 };
+// [worker]
 
 // --- tier 2: the service's db and dispatcher ---------------------------------------------------
 
@@ -85,6 +87,7 @@ class dispatcher : public otp::gen_server {
   dispatcher(std::string service, std::size_t pool) : service_(std::move(service)), pool_(pool) {}
 
  protected:
+  // [dispatcher-workers]
   // The workers' supervisor starts after the dispatcher (rest_for_one order), so the pool is
   // filled from a timer once it exists, and topped up the same way.
   void init() override { send_after(self(), 10ms, fill_pool{}); }
@@ -105,19 +108,26 @@ class dispatcher : public otp::gen_server {
       fill();
     }
   }
+  // [dispatcher-workers]
 
  private:
+  // [fill]
+  // Tops the pool up with start_child on the simple_one_for_one workers' supervisor. The
+  // dispatcher waits for each start in this coroutine without holding a thread.
   otp::async fill() {
     auto sup = whereis(service_ + "_workers");
     if (sup && workers_.size() < pool_) {
       std::size_t missing = pool_ - workers_.size();
       for (std::size_t i = 0; i < missing; ++i) {
-        otp::start_child_request start{otp::child_spec{}};
-        co_await call(*sup, std::move(start));
+        otp::start_fn as_template;  // empty: the template's own start (start_child(Sup, []))
+        otp::supervisor_result<otp::started_child> started =
+            co_await otp::start_child(*this, *sup, as_template);
+        if (!started) break;  // the workers' supervisor is going down: the next fill tops up
       }
     }
     send_after(self(), 200ms, fill_pool{});
   }
+  // [fill]
 
   std::string service_;
   std::size_t pool_;
@@ -140,43 +150,50 @@ class chaos : public otp::gen_server {
   }
 
  private:
+  // [hit]
   otp::async hit() {
     const std::string& service = services[rng_() % services.size()];
     if (rng_() % 50 == 0) {
       // Now and then a dispatcher: rest_for_one restarts it and the workers after it.
       if (auto d = whereis(service + "_dispatcher")) exit(*d, bitactor::exit_reason::kill());
     } else if (auto sup = whereis(service + "_workers")) {
-      otp::which_children_request which;
-      auto children = co_await call(*sup, std::move(which));
-      if (!children.empty()) {
-        exit(children[rng_() % children.size()].process, bitactor::exit_reason::kill());
+      // A supervisor that went down meanwhile answers call_failed: nothing to kill this time.
+      otp::supervisor_result<std::vector<otp::child_info>> children =
+          co_await otp::which_children(*this, *sup);
+      if (children && !children->empty()) {
+        const otp::child_info& victim = (*children)[rng_() % children->size()];
+        if (victim.status == otp::child_status::running) {
+          exit(victim.process, bitactor::exit_reason::kill());
+        }
       }
     }
     send_after(self(), every_, strike{});
   }
+  // [hit]
   std::chrono::milliseconds every_;
   std::mt19937_64 rng_;
 };
 
 // --- the tree ---------------------------------------------------------------------------------
 
+// [service]
 otp::supervisor_spec service_spec(const std::string& name, std::size_t pool) {
   otp::supervisor_spec workers;
-  workers.flags = {otp::restart_strategy::simple_one_for_one, 100000, 1s,
-                   otp::auto_shutdown_policy::never};
+  workers.flags = {
+      .strategy = otp::restart_strategy::simple_one_for_one, .intensity = 100000, .period = 1s};
   workers.children.push_back(otp::child_spec::worker<worker>("worker", name));
 
+  // Start order is dependency order: db, then the dispatcher, then the workers.
   otp::supervisor_spec s;
-  s.flags = {otp::restart_strategy::rest_for_one, 100, 1s, otp::auto_shutdown_policy::never};
-  s.children.push_back(otp::child_spec{"db", otp::start_link_named_fn<db>(name + "_db")});
-  s.children.push_back(otp::child_spec{
-      "dispatcher", otp::start_link_named_fn<dispatcher>(name + "_dispatcher", name, pool)});
-  s.children.push_back(otp::child_spec{
-      "workers", otp::start_link_named_fn<otp::supervisor>(name + "_workers", workers),
-      otp::restart_type::permanent, otp::shutdown_policy::wait_forever(),
-      otp::child_kind::supervisor, false});
+  s.flags = {.strategy = otp::restart_strategy::rest_for_one, .intensity = 100, .period = 1s};
+  s.children.push_back(otp::child_spec::worker<db>("db").registered_as(name + "_db"));
+  s.children.push_back(otp::child_spec::worker<dispatcher>("dispatcher", name, pool)
+                           .registered_as(name + "_dispatcher"));
+  s.children.push_back(
+      otp::child_spec::supervisor("workers", workers).registered_as(name + "_workers"));
   return s;
 }
+// [service]
 
 int main(int argc, char** argv) {
   double seconds = 3;
@@ -188,25 +205,29 @@ int main(int argc, char** argv) {
   app.add_option("--chaos-ms", chaos_ms, "Milliseconds between kills")->check(CLI::Range(1, 60000));
   CLI11_PARSE(app, argc, argv);
 
+  // [restarts]
   // Count restarts from the supervisor reports, and keep the reports off the console.
   std::atomic<std::uint64_t> restarts{0};
   otp::add_report_handler([&restarts](const otp::report& r) {
     if (r.type == otp::report::kind::supervisor && r.get("action") == "restarting") ++restarts;
   });
   otp::report_logger()->set_level(spdlog::level::off);
+  // [restarts]
 
   bitactor::node_config config;
   config.workers = 2;
   bitactor::node node(config);
 
+  // [top]
   otp::supervisor_spec top;
-  top.flags = {otp::restart_strategy::one_for_one, 10, 1s, otp::auto_shutdown_policy::never};
+  top.flags = {.strategy = otp::restart_strategy::one_for_one, .intensity = 10, .period = 1s};
   for (const auto& s : services) {
     top.children.push_back(otp::child_spec::supervisor(s, service_spec(s, pool)));
   }
   top.children.push_back(otp::child_spec::worker<chaos>(
       "chaos", std::chrono::milliseconds(chaos_ms), std::uint64_t{42}));
   auto sup = otp::start_supervisor(node, top, "telecom");
+  // [top]
   if (!sup.ok()) {
     std::cerr << "telecom did not start: " << sup.to_string() << "\n";
     return 1;

@@ -7,6 +7,7 @@
 #include <bitactor/otp/application.hpp>
 #include <bitactor/otp/report.hpp>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -148,6 +149,32 @@ TEST(application, failed_top_supervisor_start_is_an_error_naming_the_application
     EXPECT_NE(what.find("no_database"), std::string::npos) << what;
   }
   EXPECT_FALSE(f.apps.is_running("store"));
+}
+
+TEST(application, top_function_that_throws_is_an_error_and_the_controller_keeps_serving) {
+  fixture f;
+  application_spec bad;
+  bad.name = "bad";
+  bad.top = [](const environment&) -> supervisor_spec { throw std::runtime_error("no config"); };
+  application_spec odd;
+  odd.name = "odd";
+  odd.top = [](const environment&) -> supervisor_spec { throw 42; };  // not a std::exception
+  f.apps.load(std::move(bad));
+  f.apps.load(std::move(odd));
+  f.apps.load(f.app("good"));
+  try {
+    f.apps.start("bad");
+    FAIL() << "start succeeded";
+  } catch (const application_error& e) {
+    EXPECT_STREQ(e.what(), "application 'bad': its top function failed: no config");
+  }
+  try {
+    f.apps.start("odd");
+    FAIL() << "start succeeded";
+  } catch (const application_error& e) {
+    EXPECT_STREQ(e.what(), "application 'odd': its top function failed");
+  }
+  EXPECT_EQ(f.apps.start("good"), strings{"good"});  // the top function runs in the controller
 }
 
 TEST(application, stop_stops_only_that_application) {

@@ -245,3 +245,74 @@ TEST(task_supervisor, async_nolink_crash_reaches_the_awaiter_only_through_await)
   EXPECT_THROW(await(t, 1s), call_error);
   EXPECT_TRUE(n.is_alive(sup.process));
 }
+
+namespace {
+/// A server that starts a fire-and-forget task under a task supervisor (start_task) from its
+/// coroutine and answers with what start_task gave.
+struct launch {
+  pid tasks;
+  pid observer;
+  using reply = supervisor_result<started_child>;
+};
+class launcher : public gen_server {
+ protected:
+  void handle_call(call_context& c) override {
+    if (auto* l = c.get_if<launch>()) run(c.defer(), *l);
+  }
+
+ private:
+  async run(from caller, launch l) {
+    pid observer = l.observer;
+    node* n = &this_node();
+    auto work = [n, observer] { n->send(observer, note{"ran"}); };
+    supervisor_result<started_child> r = co_await start_task(*this, l.tasks, work);
+    reply(caller, std::move(r));
+  }
+};
+}  // namespace
+
+TEST(task_supervisor, behaviour_starts_a_task_and_gets_its_pid) {
+  node n{deterministic()};
+  inbox box{n};
+  auto sup = start_task_supervisor(n);
+  ASSERT_TRUE(sup.ok());
+  auto s = start<launcher>(n, {});
+  ASSERT_TRUE(s.ok());
+  auto r = call(n, s.process, launch{sup.process, box.self()});
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_TRUE(r->process);
+  auto got = box.receive<note>(1s);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->text, "ran");
+}
+
+TEST(task_supervisor, behaviour_start_task_under_a_dead_supervisor_is_call_failed_noproc) {
+  node n{deterministic()};
+  inbox box{n};
+  auto sup = start_task_supervisor(n);
+  ASSERT_TRUE(sup.ok());
+  box.monitor(sup.process);
+  n.exit(sup.process, exit_reason::shutdown());
+  ASSERT_TRUE(box.receive<down_msg>(1s));
+  auto s = start<launcher>(n, {});
+  ASSERT_TRUE(s.ok());
+  auto r = call(n, s.process, launch{sup.process, box.self()});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().which(), supervisor_error::code::call_failed);
+  EXPECT_EQ(r.error().reason(), exit_reason::noproc());
+  EXPECT_TRUE(n.is_alive(s.process));
+}
+
+TEST(task_supervisor, behaviour_async_nolink_under_a_dead_supervisor_throws_noproc) {
+  node n{deterministic()};
+  inbox box{n};
+  auto sup = start_task_supervisor(n);
+  ASSERT_TRUE(sup.ok());
+  box.monitor(sup.process);
+  n.exit(sup.process, exit_reason::shutdown());
+  ASSERT_TRUE(box.receive<down_msg>(1s));
+  auto s = start<careful>(n, {}, sup.process);
+  ASSERT_TRUE(s.ok());
+  auto answer = call(n, s.process, risky_sum{1, 2});
+  EXPECT_EQ(answer, "failed: noproc");
+}

@@ -5,27 +5,69 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <mutex>
 #include <sstream>
 #include <toml.hpp>
 
 #include "bitactor/otp/report.hpp"
 
 namespace bitactor::otp {
+
+// --- what the controller's process and its owner share ----------------------------------------
+
+namespace detail {
+
+// The loaded specs and the environments: read by the controller's process when it starts an
+// application, and by any thread through get_env / set_env.
+struct application_registry {
+  mutable std::mutex lock;
+  std::map<std::string, application_spec> specs;
+  std::map<std::string, environment> env;
+
+  std::optional<application_spec> spec(const std::string& name) const {
+    std::lock_guard guard(lock);
+    auto it = specs.find(name);
+    if (it == specs.end()) return std::nullopt;
+    return it->second;
+  }
+  /// Records a start's overrides and returns the environment the application starts with.
+  environment environment_for_start(const std::string& name, const environment& overrides) {
+    std::lock_guard guard(lock);
+    environment& e = env[name];
+    for (const auto& [k, v] : overrides) e[k] = v;
+    return e;
+  }
+};
+
+}  // namespace detail
+
 namespace {
 
 // --- the controller's process (OTP: application_controller + application_master) -----------
 
-struct start_app {
-  running_application app;
-  supervisor_spec spec;
-  using reply = start_result;
+// The controller's call protocol. Each reply carries the error text of an application_error,
+// which the client functions throw (from a thread, or in the awaiting behaviour).
+template <class T>
+using app_reply = expected<T, std::string>;
+
+struct start_apps {
+  std::string name;
+  app_start_options opts;
+  using reply = app_reply<std::vector<std::string>>;
 };
 struct stop_app {
   std::string name;
-  using reply = bool;
+  using reply = app_reply<void>;
+};
+struct stop_all_apps {
+  using reply = app_reply<void>;
 };
 struct which_apps {
-  using reply = std::vector<running_application>;
+  using reply = app_reply<std::vector<running_application>>;
+};
+struct is_app_running {
+  std::string name;
+  using reply = app_reply<bool>;
 };
 struct await_node_stop {
   using reply = exit_reason;
@@ -43,13 +85,34 @@ void application_report(const std::string& app, const char* status, const exit_r
   log_report(r);
 }
 
+app_reply<void> app_failure(std::string text) { return unexpected(std::move(text)); }
+
+// What one start request has done so far (it starts dependencies first, recursively).
+struct start_progress {
+  std::vector<std::string> started;  // in start order
+  std::vector<std::string> path;     // the applications whose dependencies are being started
+  std::string error;                 // set at the first failure; nothing more is started
+};
+
 class controller_server : public gen_server {
+ public:
+  explicit controller_server(std::shared_ptr<detail::application_registry> registry)
+      : registry_(std::move(registry)) {}
+
  protected:
   void init() override { trap_exit(true); }
 
   void handle_call(call_context& c) override {
-    c.match([&](start_app& s) { do_start(c.defer(), std::move(s)); },
-            [&](stop_app& s) { do_stop(c.defer(), s.name); }, [&](which_apps&) { return running_; },
+    c.match([&](start_apps& s) { do_start(c.defer(), std::move(s)); },
+            [&](stop_app& s) { do_stop(c.defer(), std::move(s.name)); },
+            [&](stop_all_apps&) { do_stop_all(c.defer()); },
+            [&](which_apps&) {
+              std::vector<running_application> out;
+              out.reserve(running_.size());
+              for (const auto& r : running_) out.push_back(r.app);
+              return out;
+            },
+            [&](is_app_running& r) { return find(r.name) != running_.end(); },
             [&](await_node_stop&) {
               if (node_stop_) {
                 c.reply(*node_stop_);
@@ -62,11 +125,10 @@ class controller_server : public gen_server {
   void handle_info(message& m) override {
     auto* e = m.get_if<exit_msg>();
     if (e == nullptr) return;
-    auto it = std::find_if(running_.begin(), running_.end(), [&](const running_application& a) {
-      return a.top_supervisor == e->from;
-    });
+    auto it = std::find_if(running_.begin(), running_.end(),
+                           [&](const entry& a) { return a.app.top_supervisor == e->from; });
     if (it == running_.end()) return;  // a top supervisor that failed to start, or stopped
-    running_application app = *it;
+    running_application app = it->app;
     running_.erase(it);
     application_report(app.name, "exited", &e->reason, app.type);
     // application(3), start/2: what an application's exit does to the node.
@@ -75,57 +137,162 @@ class controller_server : public gen_server {
     if (fatal) shutdown_node(app.name, e->reason);
   }
 
+  // The node's orderly stop (or the controller's owner) sends the controller shutdown: as
+  // OTP's application_controller does on init:stop, the applications stop one by one, the
+  // last started first, before the controller exits.
+  void terminate(const exit_reason&) override { stop_everything(); }
+
  private:
-  async do_start(from caller, start_app s) {
-    start_fn fn = start_link_fn<supervisor>(s.spec);
-    start_result r = co_await start_child_process(fn);
-    if (r.ok()) {
-      s.app.top_supervisor = r.process;
-      running_.push_back(s.app);
-      application_report(s.app.name, "started", nullptr, s.app.type);
+  struct entry {
+    running_application app;
+    std::chrono::milliseconds shutdown_timeout;
+  };
+
+  std::vector<entry>::iterator find(const std::string& name) {
+    return std::find_if(running_.begin(), running_.end(),
+                        [&](const entry& a) { return a.app.name == name; });
+  }
+
+  async do_start(from caller, start_apps s) {
+    start_progress progress;
+    co_await start_with_dependencies(s.name, s.opts, progress);
+    using result = app_reply<std::vector<std::string>>;
+    if (progress.error.empty()) {
+      reply(caller, result(std::move(progress.started)));
+    } else {
+      reply(caller, result(unexpected(std::move(progress.error))));
     }
-    reply(caller, r);
+  }
+
+  // application:ensure_all_started/2: the dependencies first, each with the same start type
+  // (only `name` gets the overrides), then the application's top supervisor. Stops at the
+  // first failure; what started before it keeps running (as in OTP).
+  // Arguments are references to the caller's named values: no temporary spans a co_await.
+  async start_with_dependencies(const std::string& name, const app_start_options& opts,
+                                start_progress& progress) {
+    if (std::find(progress.path.begin(), progress.path.end(), name) != progress.path.end()) {
+      std::string cycle;
+      for (const auto& p : progress.path) cycle += p + " -> ";
+      progress.error = "applications depend on each other in a cycle: " + cycle + name;
+      co_return;
+    }
+    if (find(name) != running_.end()) co_return;
+    std::optional<application_spec> spec = registry_->spec(name);
+    if (!spec) {
+      progress.error = progress.path.empty()
+                           ? "application '" + name + "' is not loaded"
+                           : "cannot start application '" + progress.path.back() +
+                                 "': it depends on '" + name + "', which is not loaded";
+      co_return;
+    }
+    progress.path.push_back(name);
+    const app_start_options dependency_opts{opts.type, {}};
+    for (const std::string& dependency : spec->dependencies) {
+      co_await start_with_dependencies(dependency, dependency_opts, progress);
+      if (!progress.error.empty()) co_return;
+    }
+    progress.path.pop_back();
+
+    const environment env = registry_->environment_for_start(name, opts.overrides);
+    supervisor_spec top;
+    try {
+      top = spec->top(env);  // OTP: Module:start/2, run by the application master
+    } catch (const std::exception& e) {
+      progress.error = "application '" + name + "': its top function failed: " + e.what();
+      co_return;
+    } catch (...) {  // the caller's error, not a crash of the controller
+      progress.error = "application '" + name + "': its top function failed";
+      co_return;
+    }
+    const start_fn start_top = start_link_fn<supervisor>(std::move(top));
+    start_result r = co_await start_child_process(start_top);
+    if (!r.ok()) {
+      progress.error = "application '" + name + "' failed to start: " + r.to_string();
+      co_return;
+    }
+    running_.push_back(
+        {{name, spec->description, spec->version, opts.type, r.process}, spec->shutdown_timeout});
+    application_report(name, "started", nullptr, opts.type);
+    progress.started.push_back(name);
   }
 
   async do_stop(from caller, std::string name) {
-    auto it = std::find_if(running_.begin(), running_.end(),
-                           [&](const running_application& a) { return a.name == name; });
+    auto it = find(name);
     if (it == running_.end()) {
-      reply(caller, false);
+      reply(caller, app_failure("application '" + name + "' is not running"));
       co_return;
     }
-    running_application app = *it;
+    const entry app = *it;
     running_.erase(it);  // its exit is now expected, not an application exit
-    co_await stop_top(app, exit_reason::error("stopped"));
-    reply(caller, true);
+    const exit_reason reported = stopped_reason();
+    co_await stop_top(app, reported);
+    reply(caller, app_reply<void>());
   }
 
-  async stop_top(running_application app, exit_reason reported) {
-    // The top supervisor's parent is this process: its exit signal makes it shut down its
-    // children in reverse order, then exit.
-    exit(app.top_supervisor, exit_reason::shutdown());
-    detail::wait_spec until_exit{ref{}, ref{}, app.top_supervisor, infinity};
-    co_await wait(until_exit);
-    application_report(app.name, "exited", &reported, app.type);
+  async do_stop_all(from caller) {
+    const exit_reason reported = stopped_reason();
+    co_await stop_in_reverse(reported);
+    reply(caller, app_reply<void>());
+  }
+
+  async stop_everything() {
+    const exit_reason reported = stopped_reason();
+    co_await stop_in_reverse(reported);
+  }
+
+  // The applications stop one at a time, the last started first; each top supervisor has
+  // exited (its children stopped under their shutdown policies) before the next is asked.
+  async stop_in_reverse(const exit_reason& reported) {
+    while (!running_.empty()) {
+      const entry last = running_.back();
+      running_.pop_back();
+      co_await stop_top(last, reported);
+    }
+  }
+
+  // Stops one application's top supervisor as supervisor.erl shutdown/2 stops a child:
+  // monitor, unlink, exit(shutdown), and exit(kill) if it has not exited within the
+  // application's shutdown_timeout (kernel's shutdown_timeout). The monitor also sees a top
+  // supervisor that exited just before (DOWN noproc), which a wait for its exit would miss.
+  async stop_top(const entry& app, const exit_reason& reported) {
+    const pid top = app.app.top_supervisor;
+    const ref m = monitor(top);
+    unlink(top);
+    exit(top, exit_reason::shutdown());
+    auto outcome = co_await wait(detail::wait_spec{m, m, pid{}, app.shutdown_timeout, false});
+    if (outcome.kind == detail::wait_outcome::how::timeout) {
+      exit(top, exit_reason::kill());
+      co_await wait(detail::wait_spec{m, m, pid{}, infinity, false});
+    }
+    application_report(app.app.name, "exited", &reported, app.app.type);
   }
 
   async shutdown_node(std::string app, exit_reason why) {
-    exit_reason reason = exit_reason::error(
+    const exit_reason reason = exit_reason::error(
         term::tuple(term::atom("application_terminated"), term::atom(app), why.as_term()));
-    while (!running_.empty()) {
-      running_application last = running_.back();
-      running_.pop_back();
-      co_await stop_top(last, exit_reason::shutdown());
-    }
+    const exit_reason reported = exit_reason::shutdown();
+    co_await stop_in_reverse(reported);
     node_stop_ = reason;
     for (const auto& w : waiters_) reply(w, reason);
     waiters_.clear();
   }
 
-  std::vector<running_application> running_;  // in start order
+  static exit_reason stopped_reason() { return exit_reason::error("stopped"); }
+
+  std::shared_ptr<detail::application_registry> registry_;
+  std::vector<entry> running_;  // in start order
   std::optional<exit_reason> node_stop_;
   std::vector<from> waiters_;
 };
+
+template <class T>
+T unwrap(app_reply<T> r) {
+  if (!r) throw application_error(r.error());
+  return std::move(*r);
+}
+void unwrap(const app_reply<void>& r) {
+  if (!r) throw application_error(r.error());
+}
 
 // --- config files -----------------------------------------------------------------------------
 
@@ -469,8 +636,9 @@ config read_config_file(const std::string& path) {
 
 // --- the controller, for plain threads ------------------------------------------------------
 
-application_controller::application_controller(node& n) : node_(n) {
-  start_result r = otp::start<controller_server>(n, {});
+application_controller::application_controller(node& n)
+    : node_(n), registry_(std::make_shared<detail::application_registry>()) {
+  start_result r = otp::start<controller_server>(n, {}, registry_);
   if (!r.ok()) throw application_error("application controller did not start: " + r.to_string());
   server_ = r.process;
 }
@@ -488,20 +656,20 @@ application_controller::~application_controller() {
 void application_controller::load(application_spec spec) {
   if (spec.name.empty()) throw application_error("application spec without a name");
   if (!spec.top) throw application_error("application '" + spec.name + "' has no top function");
-  std::lock_guard guard(lock_);
-  if (specs_.count(spec.name) != 0) {
+  std::lock_guard guard(registry_->lock);
+  if (registry_->specs.count(spec.name) != 0) {
     throw application_error("application '" + spec.name + "' is already loaded");
   }
   // Defaults go under what a config file or set_env may already have given.
-  environment& env = env_[spec.name];
+  environment& env = registry_->env[spec.name];
   for (const auto& [k, v] : spec.env) env.try_emplace(k, v);
   const std::string name = spec.name;
-  specs_.emplace(name, std::move(spec));
+  registry_->specs.emplace(name, std::move(spec));
 }
 
 bool application_controller::is_loaded(const std::string& name) const {
-  std::lock_guard guard(lock_);
-  return specs_.count(name) != 0;
+  std::lock_guard guard(registry_->lock);
+  return registry_->specs.count(name) != 0;
 }
 
 void application_controller::load_config(const std::string& path) {
@@ -509,107 +677,51 @@ void application_controller::load_config(const std::string& path) {
 }
 
 void application_controller::load_config(const config& c) {
-  std::lock_guard guard(lock_);
+  std::lock_guard guard(registry_->lock);
   for (const auto& [app, env] : c) {
-    for (const auto& [k, v] : env) env_[app][k] = v;
+    for (const auto& [k, v] : env) registry_->env[app][k] = v;
   }
 }
 
 std::vector<std::string> application_controller::start(const std::string& name,
                                                        app_start_options opts) {
-  std::vector<std::string> started;
-  std::vector<std::string> path;
-  start_one(name, opts, started, path);
-  return started;
-}
-
-void application_controller::start_one(const std::string& name, const app_start_options& opts,
-                                       std::vector<std::string>& started,
-                                       std::vector<std::string>& path) {
-  if (std::find(path.begin(), path.end(), name) != path.end()) {
-    std::string cycle;
-    for (const auto& p : path) cycle += p + " -> ";
-    throw application_error("applications depend on each other in a cycle: " + cycle + name);
-  }
-  if (is_running(name)) return;
-  application_spec spec;
-  {
-    std::lock_guard guard(lock_);
-    auto it = specs_.find(name);
-    if (it == specs_.end()) {
-      if (path.empty()) throw application_error("application '" + name + "' is not loaded");
-      throw application_error("cannot start application '" + path.back() + "': it depends on '" +
-                              name + "', which is not loaded");
-    }
-    spec = it->second;
-  }
-  path.push_back(name);
-  for (const auto& dep : spec.dependencies) start_one(dep, {opts.type, {}}, started, path);
-  path.pop_back();
-
-  environment env;
-  {
-    std::lock_guard guard(lock_);
-    for (const auto& [k, v] : opts.overrides) env_[name][k] = v;
-    env = env_[name];
-  }
-  supervisor_spec top;
-  try {
-    top = spec.top(env);
-  } catch (const std::exception& e) {
-    throw application_error("application '" + name + "': its top function failed: " + e.what());
-  }
-  start_app request{{name, spec.description, spec.version, opts.type, pid{}}, std::move(top)};
-  start_result r = call(node_, server_, std::move(request), infinity);
-  if (!r.ok()) {
-    throw application_error("application '" + name + "' failed to start: " + r.to_string());
-  }
-  started.push_back(name);
+  return unwrap(call(node_, server_, start_apps{name, std::move(opts)}, infinity));
 }
 
 void application_controller::stop(const std::string& name) {
-  if (!call(node_, server_, stop_app{name}, infinity)) {
-    throw application_error("application '" + name + "' is not running");
-  }
+  unwrap(call(node_, server_, stop_app{name}, infinity));
 }
 
-void application_controller::stop_all() {
-  auto apps = which_applications();
-  for (auto it = apps.rbegin(); it != apps.rend(); ++it) {
-    call(node_, server_, stop_app{it->name}, infinity);  // one that exited meanwhile: false
-  }
-}
+void application_controller::stop_all() { unwrap(call(node_, server_, stop_all_apps{}, infinity)); }
 
 std::vector<running_application> application_controller::which_applications() const {
-  return call(node_, server_, which_apps{});
+  return unwrap(call(node_, server_, which_apps{}));
 }
 
 bool application_controller::is_running(const std::string& name) const {
-  auto apps = which_applications();
-  return std::any_of(apps.begin(), apps.end(),
-                     [&](const running_application& a) { return a.name == name; });
+  return unwrap(call(node_, server_, is_app_running{name}));
 }
 
 std::optional<env_value> application_controller::get_env(const std::string& app,
                                                          const std::string& key) const {
-  std::lock_guard guard(lock_);
-  auto a = env_.find(app);
-  if (a == env_.end()) return std::nullopt;
+  std::lock_guard guard(registry_->lock);
+  auto a = registry_->env.find(app);
+  if (a == registry_->env.end()) return std::nullopt;
   auto v = a->second.find(key);
   if (v == a->second.end()) return std::nullopt;
   return v->second;
 }
 
 environment application_controller::get_all_env(const std::string& app) const {
-  std::lock_guard guard(lock_);
-  auto a = env_.find(app);
-  return a == env_.end() ? environment{} : a->second;
+  std::lock_guard guard(registry_->lock);
+  auto a = registry_->env.find(app);
+  return a == registry_->env.end() ? environment{} : a->second;
 }
 
 void application_controller::set_env(const std::string& app, const std::string& key,
                                      env_value value) {
-  std::lock_guard guard(lock_);
-  env_[app][key] = std::move(value);
+  std::lock_guard guard(registry_->lock);
+  registry_->env[app][key] = std::move(value);
 }
 
 std::optional<exit_reason> application_controller::run_until_stopped(
@@ -623,6 +735,36 @@ std::optional<exit_reason> application_controller::run_until_stopped(
   }
   node_.stop();
   return why;
+}
+
+// --- the controller, for behaviours (the requests are built here, outside the co_await)
+
+application_call<std::vector<std::string>> application_controller::start(
+    behaviour& self, std::string_view name) const {
+  return {self, server_, start_apps{std::string(name), {}}, infinity};
+}
+
+application_call<std::vector<std::string>> application_controller::start(
+    behaviour& self, std::string_view name, const app_start_options& opts) const {
+  return {self, server_, start_apps{std::string(name), opts}, infinity};
+}
+
+application_call<void> application_controller::stop(behaviour& self, std::string_view name) const {
+  return {self, server_, stop_app{std::string(name)}, infinity};
+}
+
+application_call<void> application_controller::stop_all(behaviour& self) const {
+  return {self, server_, stop_all_apps{}, infinity};
+}
+
+application_call<std::vector<running_application>> application_controller::which_applications(
+    behaviour& self) const {
+  return {self, server_, which_apps{}, default_call_timeout};
+}
+
+application_call<bool> application_controller::is_running(behaviour& self,
+                                                          std::string_view name) const {
+  return {self, server_, is_app_running{std::string(name)}, default_call_timeout};
 }
 
 }  // namespace bitactor::otp

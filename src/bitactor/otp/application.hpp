@@ -6,8 +6,9 @@
 // depends on, and an environment of configuration values. The application_controller of a
 // node loads application specs, starts an application by first starting the applications it
 // depends on (application:ensure_all_started), then its top supervisor, and stops
-// applications in the reverse order of their start. The top supervisor runs linked to the
-// controller's process (OTP's application master), which sees it exit.
+// applications in the reverse order of their start, one at a time, also when the node
+// stops. The top supervisor runs linked to the controller's process (OTP's application
+// master), which sees it exit.
 //
 // Start types say what an application's exit does to the node (application:start/2):
 //   temporary  the exit is only reported
@@ -46,10 +47,10 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -79,8 +80,15 @@ struct application_spec {
   std::vector<std::string> dependencies;
   /// Default environment (OTP: `env` in the .app file).
   environment env;
-  /// Builds the top supervisor from the environment (OTP: Module:start/2).
+  /// Builds the top supervisor from the environment (OTP: Module:start/2). It runs in the
+  /// controller's process, as Module:start/2 runs in OTP's application master: it must not
+  /// block or call the controller.
   std::function<supervisor_spec(const environment&)> top;
+  /// How long stopping the application may take: its top supervisor is sent shutdown and,
+  /// if it has not exited after this long, killed (kernel(6)'s shutdown_timeout, here per
+  /// application). OTP's default, infinity, waits for the supervisors' own child shutdown
+  /// policies; set it to bound an application whose children may never stop.
+  std::chrono::milliseconds shutdown_timeout = infinity;
 };
 
 /// An application could not be loaded, started or stopped; the text says which and why.
@@ -122,6 +130,34 @@ struct app_start_options {
   environment overrides;
 };
 
+namespace detail {
+struct application_registry;  // the specs and environments (application.cpp)
+}
+
+/// A call to the application controller made from a behaviour: co_await it for what the
+/// thread-side member function of the same name returns; it throws the same
+/// application_error (and call_error if the controller is not alive).
+template <class T>
+class [[nodiscard]] application_call {
+ public:
+  template <class Req>
+  application_call(behaviour& self, const pid& controller, Req req,
+                   std::chrono::milliseconds timeout)
+      : call_(self.call(controller, std::move(req), timeout)) {}
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) { call_.await_suspend(h); }
+  T await_resume() {
+    auto r = call_.await_resume();
+    if (!r) throw application_error(r.error());
+    if constexpr (!std::is_void_v<T>) {
+      return std::move(*r);
+    }
+  }
+
+ private:
+  behaviour::call_awaiter<expected<T, std::string>> call_;
+};
+
 struct running_application {
   std::string name;
   std::string description;
@@ -131,8 +167,26 @@ struct running_application {
 };
 
 /// The node's application controller (OTP: application_controller). Its member functions
-/// are for plain threads (main, tests), not for processes of the node: they wait for the
-/// controller's process.
+/// without a behaviour argument are for plain threads (main, tests): they wait for the
+/// controller's process. Those that take the calling behaviour are their counterparts for
+/// processes of the node: the same names, results and errors, awaited in an otp::async
+/// coroutine (behaviour.hpp) while the process keeps no thread:
+///
+///   otp::async bring_up(otp::from caller) {         // in a gen_server holding `apps_`
+///     std::vector<std::string> started = co_await apps_.start(*this, "web");
+///     ...
+///   }
+///
+/// (Names are string_views so that a literal builds no std::string inside the co_await
+/// operand, which GCC 12 miscompiles; see behaviour::call.) The application_controller
+/// object must outlive the call that creates the awaitable, not the wait. get_env, set_env
+/// and the other functions that do not wait serve threads and processes alike.
+///
+/// Stopping. The controller's process traps exits; when it gets shutdown from its owner
+/// (the destructor) or from the node's orderly stop (node::stop, OTP: init:stop), it stops
+/// the running applications one by one, the last started first, each top supervisor shut
+/// down under its children's shutdown policies (and the application's shutdown_timeout)
+/// before the next is asked, and then exits.
 class application_controller {
  public:
   explicit application_controller(node& n);
@@ -192,15 +246,24 @@ class application_controller {
   /// The controller's process.
   pid process() const noexcept { return server_; }
 
- private:
-  void start_one(const std::string& name, const app_start_options& opts,
-                 std::vector<std::string>& started, std::vector<std::string>& path);
+  // --- from a behaviour: co_await them inside an otp::async coroutine -----------------------
+  // (run_until_stopped has no counterpart: a process of the node cannot stop the node.)
 
+  /// start(name, opts): the applications started, in start order; throws application_error.
+  application_call<std::vector<std::string>> start(behaviour& self, std::string_view name) const;
+  application_call<std::vector<std::string>> start(behaviour& self, std::string_view name,
+                                                   const app_start_options& opts) const;
+  /// stop(name); throws application_error if it is not running.
+  application_call<void> stop(behaviour& self, std::string_view name) const;
+  /// stop_all(): the last started first.
+  application_call<void> stop_all(behaviour& self) const;
+  application_call<std::vector<running_application>> which_applications(behaviour& self) const;
+  application_call<bool> is_running(behaviour& self, std::string_view name) const;
+
+ private:
   node& node_;
   pid server_;
-  mutable std::mutex lock_;
-  std::map<std::string, application_spec> specs_;
-  std::map<std::string, environment> env_;
+  std::shared_ptr<detail::application_registry> registry_;
 };
 
 }  // namespace bitactor::otp

@@ -431,7 +431,7 @@ bool supervisor::should_auto_shutdown(const child& exited) const {
 
 void supervisor::handle_call(call_context& c) {
   c.match(
-      [&](which_children_request&) {
+      [&](detail::which_children_request&) {
         std::vector<child_info> out;
         out.reserve(state_->children.size());
         for (const auto& ch : state_->children) {
@@ -439,7 +439,7 @@ void supervisor::handle_call(call_context& c) {
         }
         return out;
       },
-      [&](count_children_request&) {
+      [&](detail::count_children_request&) {
         child_counts n;
         n.specs = simple() ? 1 : state_->children.size();
         for (const auto& ch : state_->children) {
@@ -448,13 +448,13 @@ void supervisor::handle_call(call_context& c) {
         }
         return n;
       },
-      [&](start_child_request& r) { do_start_child(c.defer(), std::move(r.spec)); },
-      [&](terminate_child_request& r) {
+      [&](detail::start_child_request& r) { do_start_child(c.defer(), std::move(r.spec)); },
+      [&](detail::terminate_child_request& r) {
         do_terminate_child(c.defer(), std::move(r.id), r.process);
       },
-      [&](restart_child_request& r) { do_restart_child(c.defer(), std::move(r.id)); },
-      [&](delete_child_request& r) { return do_delete_child(r.id); },
-      [&](get_childspec_request& r) { return do_get_childspec(r.id, r.process); });
+      [&](detail::restart_child_request& r) { do_restart_child(c.defer(), std::move(r.id)); },
+      [&](detail::delete_child_request& r) { return do_delete_child(r.id); },
+      [&](detail::get_childspec_request& r) { return do_get_childspec(r.id, r.process); });
 }
 
 async supervisor::do_start_child(from caller, child_spec spec) {
@@ -587,7 +587,15 @@ void supervisor::supervisor_report(const child& c, const pid& was, const exit_re
 
 namespace {
 
-// A call whose reply is already a supervisor_result: a call that fails becomes call_failed.
+using detail::count_children_request;
+using detail::delete_child_request;
+using detail::get_childspec_request;
+using detail::restart_child_request;
+using detail::start_child_request;
+using detail::terminate_child_request;
+using detail::which_children_request;
+
+// A call from a thread whose reply is a supervisor_result: a call that fails is call_failed.
 template <class Req>
 reply_t<Req> ask(node& n, const pid& sup, Req req, std::chrono::milliseconds timeout) {
   try {
@@ -597,15 +605,10 @@ reply_t<Req> ask(node& n, const pid& sup, Req req, std::chrono::milliseconds tim
   }
 }
 
-// Same for a request whose reply is a plain value.
-template <class Req>
-supervisor_result<reply_t<Req>> ask_value(node& n, const pid& sup, Req req,
-                                          std::chrono::milliseconds timeout) {
-  try {
-    return call(n, sup, std::move(req), timeout);
-  } catch (const call_error& e) {
-    return unexpected(supervisor_error::call_failed(e.reason()));
-  }
+child_spec from_start_fn(start_fn start) {
+  child_spec s;
+  s.start = std::move(start);
+  return s;
 }
 
 }  // namespace
@@ -614,15 +617,15 @@ start_result start_supervisor(node& n, supervisor_spec spec, std::string name) {
   return start<supervisor>(n, start_options{std::move(name), infinity}, std::move(spec));
 }
 
+// --- from plain threads
+
 supervisor_result<started_child> start_child(node& n, const pid& sup, child_spec spec,
                                              std::chrono::milliseconds timeout) {
   return ask(n, sup, start_child_request{std::move(spec)}, timeout);
 }
 supervisor_result<started_child> start_child(node& n, const pid& sup, start_fn start,
                                              std::chrono::milliseconds timeout) {
-  child_spec s;
-  s.start = std::move(start);
-  return ask(n, sup, start_child_request{std::move(s)}, timeout);
+  return ask(n, sup, start_child_request{from_start_fn(std::move(start))}, timeout);
 }
 supervisor_result<void> terminate_child(node& n, const pid& sup, const std::string& id,
                                         std::chrono::milliseconds timeout) {
@@ -650,11 +653,54 @@ supervisor_result<child_spec> get_childspec(node& n, const pid& sup, const pid& 
 }
 supervisor_result<std::vector<child_info>> which_children(node& n, const pid& sup,
                                                           std::chrono::milliseconds timeout) {
-  return ask_value(n, sup, which_children_request{}, timeout);
+  return ask(n, sup, which_children_request{}, timeout);
 }
 supervisor_result<child_counts> count_children(node& n, const pid& sup,
                                                std::chrono::milliseconds timeout) {
-  return ask_value(n, sup, count_children_request{}, timeout);
+  return ask(n, sup, count_children_request{}, timeout);
+}
+
+// --- from behaviours (the requests are built here, outside the caller's co_await operand)
+
+supervisor_call<started_child> start_child(behaviour& self, const pid& sup, const child_spec& spec,
+                                           std::chrono::milliseconds timeout) {
+  return {self, sup, start_child_request{spec}, timeout};
+}
+supervisor_call<started_child> start_child(behaviour& self, const pid& sup, const start_fn& start,
+                                           std::chrono::milliseconds timeout) {
+  return {self, sup, start_child_request{from_start_fn(start)}, timeout};
+}
+supervisor_call<void> terminate_child(behaviour& self, const pid& sup, std::string_view id,
+                                      std::chrono::milliseconds timeout) {
+  return {self, sup, terminate_child_request{std::string(id), pid{}}, timeout};
+}
+supervisor_call<void> terminate_child(behaviour& self, const pid& sup, const pid& child,
+                                      std::chrono::milliseconds timeout) {
+  return {self, sup, terminate_child_request{{}, child}, timeout};
+}
+supervisor_call<started_child> restart_child(behaviour& self, const pid& sup, std::string_view id,
+                                             std::chrono::milliseconds timeout) {
+  return {self, sup, restart_child_request{std::string(id)}, timeout};
+}
+supervisor_call<void> delete_child(behaviour& self, const pid& sup, std::string_view id,
+                                   std::chrono::milliseconds timeout) {
+  return {self, sup, delete_child_request{std::string(id)}, timeout};
+}
+supervisor_call<child_spec> get_childspec(behaviour& self, const pid& sup, std::string_view id,
+                                          std::chrono::milliseconds timeout) {
+  return {self, sup, get_childspec_request{std::string(id), pid{}}, timeout};
+}
+supervisor_call<child_spec> get_childspec(behaviour& self, const pid& sup, const pid& child,
+                                          std::chrono::milliseconds timeout) {
+  return {self, sup, get_childspec_request{{}, child}, timeout};
+}
+supervisor_call<std::vector<child_info>> which_children(behaviour& self, const pid& sup,
+                                                        std::chrono::milliseconds timeout) {
+  return {self, sup, which_children_request{}, timeout};
+}
+supervisor_call<child_counts> count_children(behaviour& self, const pid& sup,
+                                             std::chrono::milliseconds timeout) {
+  return {self, sup, count_children_request{}, timeout};
 }
 
 }  // namespace bitactor::otp

@@ -50,6 +50,11 @@
 //   if (auto r = otp::start_child(node, sup.process, otp::child_spec::worker<kv>("kv2")); !r)
 //     if (r.error().which() == otp::supervisor_error::code::already_present) ...
 //
+// Client functions (start_child, terminate_child, restart_child, delete_child, get_childspec,
+// which_children, count_children) exist twice: taking the node, for plain threads (they
+// block), and taking the calling behaviour, awaited inside its otp::async coroutine
+// (`co_await otp::which_children(*this, sup)`); both give the same supervisor_result.
+//
 // Reports: a progress report for each started child, a supervisor report for each abnormal
 // child exit, failed start and intensity overrun (report.hpp).
 
@@ -151,7 +156,7 @@ struct supervisor_spec {
   std::vector<child_spec> children;
 };
 
-// --- requests (co_await call(sup, which_children_request{}) inside a behaviour) ------------
+// --- what the client functions answer ---------------------------------------------------
 
 /// What which_children says of a child (supervisor:which_children/1: Pid | restarting |
 /// undefined).
@@ -175,11 +180,15 @@ struct started_child {
   std::any info;
 };
 
+namespace detail {
+// The supervisor's call protocol: what its client functions send (supervisor.erl's
+// {start_child, Spec}, which_children, ...). Use the client functions below, from a thread
+// or with co_await inside a behaviour; these types may change.
 struct which_children_request {
-  using reply = std::vector<child_info>;
+  using reply = supervisor_result<std::vector<child_info>>;
 };
 struct count_children_request {
-  using reply = child_counts;
+  using reply = supervisor_result<child_counts>;
 };
 /// start_child: a new spec, or for simple_one_for_one the template with `start` replaced
 /// by the given start function when it is set (OTP: extra arguments).
@@ -207,6 +216,7 @@ struct get_childspec_request {
   pid process;
   using reply = supervisor_result<child_spec>;
 };
+}  // namespace detail
 
 /// supervisor:check_childspecs/2: ok if every spec is valid (a start function, a shutdown
 /// timeout >= 0, significant only with transient/temporary and, when `auto_shutdown` is
@@ -288,7 +298,8 @@ start_result start_supervisor(node& n, supervisor_spec spec, std::string name = 
 /// start returns ignore is not kept (ok with no pid).
 supervisor_result<started_child> start_child(node& n, const pid& sup, child_spec spec,
                                              std::chrono::milliseconds timeout = infinity);
-/// simple_one_for_one: starts a child from the template with its own start function.
+/// simple_one_for_one: starts a child from the template with its own start function; an
+/// empty one starts the template as it is (OTP: start_child(Sup, [])).
 supervisor_result<started_child> start_child(node& n, const pid& sup, start_fn start,
                                              std::chrono::milliseconds timeout = infinity);
 /// Stops a child; a temporary one (and any simple_one_for_one child) is also forgotten.
@@ -313,5 +324,67 @@ supervisor_result<std::vector<child_info>> which_children(
     node& n, const pid& sup, std::chrono::milliseconds timeout = infinity);
 supervisor_result<child_counts> count_children(node& n, const pid& sup,
                                                std::chrono::milliseconds timeout = infinity);
+
+// Client functions for behaviours: the same functions, results and errors, taking the calling
+// behaviour instead of the node and awaited in an otp::async coroutine (behaviour.hpp), so the
+// process waits without holding a thread:
+//
+//   otp::async grow(otp::from caller) {
+//     otp::child_spec spec = otp::child_spec::worker<kv>("kv2");  // named: GCC 12, see call()
+//     otp::supervisor_result<otp::started_child> r =
+//         co_await otp::start_child(*this, sup_, spec);
+//     ...
+//   }
+//
+// Ids are string_views so that a literal id builds no std::string inside the co_await
+// operand (GCC 12 miscompiles such temporaries, see behaviour::call); a child spec or start
+// function is best built in a named variable for the same reason.
+
+/// A supervisor client call made from a behaviour: co_await it for the supervisor_result<T>.
+/// A supervisor that is not alive, exits during the call or does not answer in time gives
+/// supervisor_error::call_failed with the reason, as the thread-side functions do.
+template <class T>
+class [[nodiscard]] supervisor_call {
+ public:
+  template <class Req>
+  supervisor_call(behaviour& self, const pid& sup, Req req, std::chrono::milliseconds timeout)
+      : call_(self.call(sup, std::move(req), timeout)) {}
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) { call_.await_suspend(h); }
+  supervisor_result<T> await_resume() {
+    try {
+      return call_.await_resume();
+    } catch (const call_error& e) {
+      return unexpected(supervisor_error::call_failed(e.reason()));
+    }
+  }
+
+ private:
+  behaviour::call_awaiter<supervisor_result<T>> call_;
+};
+
+/// supervisor:start_child/2 from a behaviour (see the thread-side start_child).
+supervisor_call<started_child> start_child(behaviour& self, const pid& sup, const child_spec& spec,
+                                           std::chrono::milliseconds timeout = infinity);
+/// simple_one_for_one: a child from the template with its own start function (or, empty,
+/// the template as it is).
+supervisor_call<started_child> start_child(behaviour& self, const pid& sup, const start_fn& start,
+                                           std::chrono::milliseconds timeout = infinity);
+supervisor_call<void> terminate_child(behaviour& self, const pid& sup, std::string_view id,
+                                      std::chrono::milliseconds timeout = infinity);
+supervisor_call<void> terminate_child(behaviour& self, const pid& sup, const pid& child,
+                                      std::chrono::milliseconds timeout = infinity);
+supervisor_call<started_child> restart_child(behaviour& self, const pid& sup, std::string_view id,
+                                             std::chrono::milliseconds timeout = infinity);
+supervisor_call<void> delete_child(behaviour& self, const pid& sup, std::string_view id,
+                                   std::chrono::milliseconds timeout = infinity);
+supervisor_call<child_spec> get_childspec(behaviour& self, const pid& sup, std::string_view id,
+                                          std::chrono::milliseconds timeout = infinity);
+supervisor_call<child_spec> get_childspec(behaviour& self, const pid& sup, const pid& child,
+                                          std::chrono::milliseconds timeout = infinity);
+supervisor_call<std::vector<child_info>> which_children(
+    behaviour& self, const pid& sup, std::chrono::milliseconds timeout = infinity);
+supervisor_call<child_counts> count_children(behaviour& self, const pid& sup,
+                                             std::chrono::milliseconds timeout = infinity);
 
 }  // namespace bitactor::otp

@@ -26,7 +26,13 @@
 // tasks: start_task(node, sup, fn) runs a fire-and-forget task under it (a crash is
 // reported and not restarted); async_nolink(node, sup, fn) runs an awaitable task under it
 // that is not linked to the caller: its crash reaches the caller only through await. Inside
-// a behaviour: `auto t = co_await async_nolink(*this, sup, fn);` then co_await await(...).
+// a behaviour: `auto r = co_await start_task(*this, sup, fn);` and
+// `auto t = co_await async_nolink(*this, sup, fn);` then co_await await(...).
+//
+// Every function here exists both ways: taking the node (plain threads; they block) and
+// taking the calling behaviour (awaited in its coroutine, or, for async_task, returning at
+// once). Inside a coroutine, build a function that captures strings or other values with
+// destructors in a named variable before the co_await (GCC 12, see behaviour::call).
 //
 // (The coroutine type of behaviours is called otp::async, hence async_task here.)
 
@@ -114,6 +120,24 @@ class task_process final : public actor {
   pid reply_to_;
   ref tag_;
 };
+
+/// The start function of a fire-and-forget task under a task supervisor (start_task): the
+/// result is dropped, and the task runs as soon as it is spawned.
+template <class F>
+start_fn start_task_fn(F fn) {
+  return [fn](actor& parent) mutable -> child_start {
+    auto run = [fn]() mutable {
+      if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
+        fn();
+      } else {
+        (void)fn();
+      }
+    };
+    pid child = parent.spawn_link<task_process<decltype(run)>>(run, pid{}, ref{});
+    parent.send(child, task_go{});
+    return child_start{child, ref{}, {}};
+  };
+}
 
 std::string describe_task(const pid& task);
 /// The caller's side of await from a thread: the result message, or throws call_error.
@@ -212,19 +236,13 @@ supervisor_spec task_supervisor_spec();
 /// restarted. Returns the task's pid, or the supervisor's error.
 template <class F>
 supervisor_result<started_child> start_task(node& n, const pid& sup, F fn) {
-  start_fn start = [fn](actor& parent) mutable -> child_start {
-    auto run = [fn]() mutable {
-      if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
-        fn();
-      } else {
-        (void)fn();
-      }
-    };
-    pid child = parent.spawn_link<detail::task_process<decltype(run)>>(run, pid{}, ref{});
-    parent.send(child, detail::task_go{});
-    return child_start{child, ref{}, {}};
-  };
-  return start_child(n, sup, std::move(start));
+  return start_child(n, sup, detail::start_task_fn(std::move(fn)));
+}
+
+/// co_await start_task(self, sup, fn) inside a behaviour: the same, waiting without blocking.
+template <class F>
+supervisor_call<started_child> start_task(behaviour& self, const pid& sup, F fn) {
+  return start_child(self, sup, detail::start_task_fn(std::move(fn)));
 }
 
 /// Runs fn() as a child of the task supervisor, awaitable with await() but not linked to
@@ -254,10 +272,7 @@ template <class T>
 class nolink_awaiter {
  public:
   nolink_awaiter(behaviour& self, const pid& sup, start_fn start, ref tag)
-      : self_(self),
-        sup_(sup),
-        tag_(tag),
-        call_(self.call(sup, start_child_request{child_spec{{}, std::move(start)}}, infinity)) {}
+      : self_(self), sup_(sup), tag_(tag), call_(start_child(self, sup, start, infinity)) {}
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h) { call_.await_suspend(h); }
   task<T> await_resume() {
@@ -276,7 +291,7 @@ class nolink_awaiter {
   behaviour& self_;
   pid sup_;
   ref tag_;
-  behaviour::call_awaiter<supervisor_result<started_child>> call_;
+  supervisor_call<started_child> call_;
 };
 
 /// Task.Supervisor.async_nolink/2 from inside a behaviour (see nolink_awaiter).
