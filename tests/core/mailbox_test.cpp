@@ -1,7 +1,7 @@
 // The MPSC mailbox queue on its own, under real threads.
 #include <gtest/gtest.h>
 
-#include <bitactor/core/mailbox.hpp>
+#include <bitactor/core/internal/mailbox.hpp>
 #include <thread>
 #include <vector>
 

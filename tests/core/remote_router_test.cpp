@@ -1,8 +1,8 @@
 // The remote_router seam: messages and signals for pids of other nodes reach the router.
 #include <gtest/gtest.h>
 
-#include <bitactor/core/remote_router.hpp>
-#include <bitactor/core/signal.hpp>
+#include <bitactor/core/internal/remote_router.hpp>
+#include <bitactor/core/internal/signal.hpp>
 #include <mutex>
 #include <vector>
 

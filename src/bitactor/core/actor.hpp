@@ -25,9 +25,9 @@
 #include <utility>
 
 #include "bitactor/core/exit_reason.hpp"
+#include "bitactor/core/internal/runtime.hpp"
 #include "bitactor/core/message.hpp"
 #include "bitactor/core/pid.hpp"
-#include "bitactor/core/runtime.hpp"
 #include "bitactor/core/system_messages.hpp"
 
 namespace bitactor {

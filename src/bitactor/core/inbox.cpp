@@ -2,10 +2,10 @@
 
 #include <chrono>
 
-#include "bitactor/core/deadline.hpp"
 #include "bitactor/core/error.hpp"
-#include "bitactor/core/runtime.hpp"
-#include "bitactor/core/spinlock.hpp"
+#include "bitactor/core/internal/deadline.hpp"
+#include "bitactor/core/internal/runtime.hpp"
+#include "bitactor/core/internal/spinlock.hpp"
 
 namespace bitactor {
 

@@ -10,7 +10,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "bitactor/core/message_pool.hpp"
+#include "bitactor/core/internal/message_pool.hpp"
 #include "bitactor/core/type_id.hpp"
 
 namespace bitactor {

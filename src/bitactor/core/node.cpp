@@ -1,7 +1,7 @@
 #include "bitactor/core/node.hpp"
 
-#include "bitactor/core/deadline.hpp"
-#include "bitactor/core/deterministic_scheduler.hpp"
+#include "bitactor/core/internal/deadline.hpp"
+#include "bitactor/core/internal/deterministic_scheduler.hpp"
 
 namespace bitactor {
 

@@ -19,9 +19,9 @@
 #include <vector>
 
 #include "bitactor/core/actor.hpp"
+#include "bitactor/core/internal/runtime.hpp"
 #include "bitactor/core/node_config.hpp"
 #include "bitactor/core/process_info.hpp"
-#include "bitactor/core/runtime.hpp"
 
 namespace bitactor {
 

@@ -4,8 +4,8 @@
 #include <future>
 
 #include "bitactor/core/inbox.hpp"
-#include "bitactor/dist/controller.hpp"
-#include "bitactor/dist/net_kernel.hpp"
+#include "bitactor/dist/internal/controller.hpp"
+#include "bitactor/dist/internal/net_kernel.hpp"
 #include "bitactor/dist/term_mapping.hpp"
 
 namespace bitactor::dist {

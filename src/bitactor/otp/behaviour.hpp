@@ -32,7 +32,7 @@
 #include <vector>
 
 #include "bitactor/core/actor.hpp"
-#include "bitactor/core/message_pool.hpp"
+#include "bitactor/core/internal/message_pool.hpp"
 #include "bitactor/core/node.hpp"
 #include "bitactor/otp/call.hpp"
 #include "bitactor/otp/message_queue.hpp"

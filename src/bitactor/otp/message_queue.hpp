@@ -5,7 +5,7 @@
 // (postponed messages, continuations) are empty nearly always, and a std::deque would cost
 // ~600 bytes per process even then.
 
-#include "bitactor/core/mailbox.hpp"
+#include "bitactor/core/internal/mailbox.hpp"
 #include "bitactor/core/message.hpp"
 
 namespace bitactor::otp::detail {

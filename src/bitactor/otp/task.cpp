@@ -1,6 +1,6 @@
 #include "bitactor/otp/task.hpp"
 
-#include <bitactor/core/deadline.hpp>
+#include <bitactor/core/internal/deadline.hpp>
 #include <stdexcept>
 
 namespace bitactor::otp {

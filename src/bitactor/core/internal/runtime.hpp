@@ -20,21 +20,21 @@
 #include <string_view>
 #include <vector>
 
-#include "bitactor/core/clock.hpp"
 #include "bitactor/core/error.hpp"
 #include "bitactor/core/exit_reason.hpp"
+#include "bitactor/core/internal/clock.hpp"
+#include "bitactor/core/internal/process.hpp"
+#include "bitactor/core/internal/process_table.hpp"
+#include "bitactor/core/internal/registry.hpp"
+#include "bitactor/core/internal/remote_router.hpp"
+#include "bitactor/core/internal/scheduler.hpp"
+#include "bitactor/core/internal/sharded_counter.hpp"
+#include "bitactor/core/internal/timer_service.hpp"
 #include "bitactor/core/message.hpp"
 #include "bitactor/core/node_config.hpp"
 #include "bitactor/core/pid.hpp"
-#include "bitactor/core/process.hpp"
 #include "bitactor/core/process_info.hpp"
-#include "bitactor/core/process_table.hpp"
-#include "bitactor/core/registry.hpp"
-#include "bitactor/core/remote_router.hpp"
-#include "bitactor/core/scheduler.hpp"
-#include "bitactor/core/sharded_counter.hpp"
 #include "bitactor/core/system_messages.hpp"
-#include "bitactor/core/timer_service.hpp"
 
 namespace bitactor {
 class actor;
@@ -200,7 +200,7 @@ class runtime final : public turn_runner {
 
 }  // namespace bitactor::detail
 
-#include "bitactor/core/deterministic_scheduler.hpp"
+#include "bitactor/core/internal/deterministic_scheduler.hpp"
 
 namespace bitactor::detail {
 

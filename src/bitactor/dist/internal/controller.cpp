@@ -1,4 +1,4 @@
-#include "bitactor/dist/controller.hpp"
+#include "bitactor/dist/internal/controller.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
@@ -7,9 +7,9 @@
 #include <cstdlib>
 #include <future>
 
-#include "bitactor/core/signal.hpp"
+#include "bitactor/core/internal/signal.hpp"
 #include "bitactor/dist/dist_error.hpp"
-#include "bitactor/dist/flags.hpp"
+#include "bitactor/dist/internal/flags.hpp"
 #include "bitactor/dist/term_mapping.hpp"
 #include "bitactor/term/print.hpp"
 

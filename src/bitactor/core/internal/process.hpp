@@ -13,10 +13,10 @@
 #include <string>
 #include <unordered_map>
 
-#include "bitactor/core/mailbox.hpp"
-#include "bitactor/core/message_pool.hpp"
+#include "bitactor/core/internal/mailbox.hpp"
+#include "bitactor/core/internal/message_pool.hpp"
+#include "bitactor/core/internal/spinlock.hpp"
 #include "bitactor/core/pid.hpp"
-#include "bitactor/core/spinlock.hpp"
 
 namespace bitactor {
 class actor;

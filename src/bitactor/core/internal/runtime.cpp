@@ -1,4 +1,4 @@
-#include "bitactor/core/runtime.hpp"
+#include "bitactor/core/internal/runtime.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -6,10 +6,10 @@
 #include <typeinfo>
 
 #include "bitactor/core/actor.hpp"
-#include "bitactor/core/deadline.hpp"
-#include "bitactor/core/deterministic_scheduler.hpp"
-#include "bitactor/core/signal.hpp"
-#include "bitactor/core/work_stealing_scheduler.hpp"
+#include "bitactor/core/internal/deadline.hpp"
+#include "bitactor/core/internal/deterministic_scheduler.hpp"
+#include "bitactor/core/internal/signal.hpp"
+#include "bitactor/core/internal/work_stealing_scheduler.hpp"
 
 namespace bitactor::detail {
 namespace {

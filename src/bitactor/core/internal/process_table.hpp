@@ -9,7 +9,7 @@
 #include <memory>
 #include <vector>
 
-#include "bitactor/core/process.hpp"
+#include "bitactor/core/internal/process.hpp"
 
 namespace bitactor::detail {
 

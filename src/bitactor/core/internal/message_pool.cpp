@@ -1,4 +1,4 @@
-#include "bitactor/core/message_pool.hpp"
+#include "bitactor/core/internal/message_pool.hpp"
 
 #include <array>
 #include <cstdlib>
