@@ -50,7 +50,7 @@ std::optional<term::term> distributed_node::call(std::string_view server, std::s
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   if (peer != name() && !connect(peer, timeout)) return std::nullopt;
   inbox box(*node_);
-  term::term tag = to_term(node_->runtime().make_ref());
+  term::term tag = to_term(node_->make_ref());
   term::term msg = term::tuple(term::atom("$gen_call"), term::tuple(to_term(box.self()), tag),
                                std::move(request));
   send(server, peer, std::move(msg), box.self());

@@ -32,8 +32,8 @@
 #include <vector>
 
 #include "bitactor/core/actor.hpp"
-#include "bitactor/core/internal/message_pool.hpp"
 #include "bitactor/core/node.hpp"
+#include "bitactor/core/pooled_memory.hpp"
 #include "bitactor/otp/call.hpp"
 #include "bitactor/otp/message_queue.hpp"
 
@@ -50,11 +50,9 @@ class async {
     promise_type();
     // Frames come from the runtime's message pool: a supervisor starts one or two of these
     // coroutines per restart, and a server one per awaited call.
-    static void* operator new(std::size_t size) {
-      return bitactor::detail::message_pool::allocate(size);
-    }
+    static void* operator new(std::size_t size) { return bitactor::pooled_allocate(size); }
     static void operator delete(void* frame, std::size_t size) noexcept {
-      bitactor::detail::message_pool::deallocate(frame, size);
+      bitactor::pooled_deallocate(frame, size);
     }
     async get_return_object() noexcept {
       return async(std::coroutine_handle<promise_type>::from_promise(*this));
@@ -220,7 +218,7 @@ class behaviour : public actor {
 
   /// True while some coroutine of this process waits.
   bool waiting() const noexcept { return !pending_.empty(); }
-  ref make_ref() { return this_node().runtime().make_ref(); }
+  ref make_ref() { return this_node().make_ref(); }
 
  protected:
   /// Handles a message that is not part of a wait. Called with the process's messages in
@@ -344,7 +342,7 @@ start_fn start_link_fn(Args... args) {
   return [=](actor& parent) -> child_start {
     pid child = std::apply([&](const auto&... a) { return parent.template spawn_link<S>(a...); },
                            std::tuple<const Args&...>(args...));
-    ref tag = parent.this_node().runtime().make_ref();
+    ref tag = parent.this_node().make_ref();
     parent.send(child, init_request{parent.self(), tag, parent.self(), {}});
     return child_start{child, tag, {}};
   };
@@ -356,7 +354,7 @@ start_fn start_link_named_fn(std::string name, Args... args) {
   return [=](actor& parent) -> child_start {
     pid child = std::apply([&](const auto&... a) { return parent.template spawn_link<S>(a...); },
                            std::tuple<const Args&...>(args...));
-    ref tag = parent.this_node().runtime().make_ref();
+    ref tag = parent.this_node().make_ref();
     parent.send(child, init_request{parent.self(), tag, parent.self(), name});
     return child_start{child, tag, {}};
   };

@@ -5,13 +5,14 @@
 // atomic exchange (wait-free for senders, no lock, no allocation beyond the message itself);
 // only the owning process pops. FIFO per producer, which gives Erlang's per-sender ordering.
 //
-// fifo is the process's private queue of delivered-but-unhandled messages, touched only by the
-// process itself, so it needs no synchronisation at all.
+// The process's private queue of delivered-but-unhandled messages is a fifo
+// (message_fifo.hpp), touched only by the process itself, so it needs no synchronisation.
 
 #include <atomic>
 #include <cstddef>
 
 #include "bitactor/core/message.hpp"
+#include "bitactor/core/message_fifo.hpp"
 
 namespace bitactor::detail {
 
@@ -72,57 +73,6 @@ class mpsc_queue {
   std::atomic<mailbox_node*> head_;  // producers' end (no padding: bytes per process matter more)
   mailbox_node* tail_;               // consumer's end
   mailbox_node stub_;
-};
-
-/// Singly linked FIFO owned by one process; no synchronisation.
-class fifo {
- public:
-  bool empty() const noexcept { return head_ == nullptr; }
-  void push_back(message* m) noexcept {
-    m->next.store(nullptr, std::memory_order_relaxed);
-    if (tail_ != nullptr) {
-      tail_->next.store(m, std::memory_order_relaxed);
-    } else {
-      head_ = m;
-    }
-    tail_ = m;
-  }
-  message* pop_front() noexcept {
-    message* m = head_;
-    if (m != nullptr) {
-      head_ = static_cast<message*>(m->next.load(std::memory_order_relaxed));
-      if (head_ == nullptr) tail_ = nullptr;
-    }
-    return m;
-  }
-  /// Destroys every message for which pred is true, keeping the others in order; returns how
-  /// many it removed.
-  template <class Pred>
-  std::size_t remove_if(Pred pred) {
-    std::size_t removed = 0;
-    message* prev = nullptr;
-    for (message* m = head_; m != nullptr;) {
-      auto* next = static_cast<message*>(m->next.load(std::memory_order_relaxed));
-      if (pred(*m)) {
-        if (prev != nullptr) {
-          prev->next.store(next, std::memory_order_relaxed);
-        } else {
-          head_ = next;
-        }
-        if (tail_ == m) tail_ = prev;
-        delete m;
-        ++removed;
-      } else {
-        prev = m;
-      }
-      m = next;
-    }
-    return removed;
-  }
-
- private:
-  message* head_ = nullptr;
-  message* tail_ = nullptr;
 };
 
 }  // namespace bitactor::detail

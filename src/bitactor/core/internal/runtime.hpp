@@ -1,6 +1,6 @@
 #pragma once
-// Internal: the engine behind a node. Public code uses node and actor; this header is
-// installed only because their templates need it.
+// Internal: the engine behind a node. Public code uses node and actor, whose out-of-line
+// members call in here; the layers built with core reach it with runtime_of(node).
 //
 // Where things happen:
 //  - deliver():    how a message or signal reaches a process (any thread)
@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bitactor/core/actor.hpp"
 #include "bitactor/core/error.hpp"
 #include "bitactor/core/exit_reason.hpp"
 #include "bitactor/core/internal/clock.hpp"
@@ -31,37 +32,17 @@
 #include "bitactor/core/internal/sharded_counter.hpp"
 #include "bitactor/core/internal/timer_service.hpp"
 #include "bitactor/core/message.hpp"
+#include "bitactor/core/node.hpp"
 #include "bitactor/core/node_config.hpp"
 #include "bitactor/core/pid.hpp"
 #include "bitactor/core/process_info.hpp"
 #include "bitactor/core/system_messages.hpp"
-
-namespace bitactor {
-class actor;
-class node;
-}  // namespace bitactor
 
 namespace bitactor::detail {
 
 class signal;
 class deterministic_scheduler;
 class work_stealing_scheduler;
-
-/// Thrown by actor::exit(reason) to end the calling process at once, as Erlang's exit/1 does.
-/// Deliberately not a std::exception, so `catch (const std::exception&)` in user code does not
-/// swallow it.
-struct process_exit {
-  exit_reason reason;
-};
-
-struct spawn_options {
-  pid link_to;       // spawn_link: the parent
-  pid monitored_by;  // spawn_monitor: the parent ...
-  ref monitor_ref;   // ... under this ref
-  bool blocking = false;
-  bool trap_exit = false;
-  bool needs_start = true;  // run on_start() in a first turn (false: wait for a message)
-};
 
 class runtime final : public turn_runner {
  public:
@@ -86,9 +67,12 @@ class runtime final : public turn_runner {
   /// Starts a process running `a` (which must not be attached yet). Throws system_limit at the
   /// process limit and node_stopped once the node is stopping.
   pid spawn(std::unique_ptr<actor> a, std::size_t actor_bytes, const spawn_options& options);
-  /// spawn() of a new A(args...); defined in actor.hpp, where actor is complete.
+  /// spawn() of a new A(args...).
   template <class A, class... Args>
-  pid spawn_as(spawn_options options, Args&&... args);
+  pid spawn_as(spawn_options options, Args&&... args) {
+    options.needs_start = has_on_start<A>;
+    return spawn(std::make_unique<A>(std::forward<Args>(args)...), sizeof(A), options);
+  }
 
   /// Hands m to the process `to` (any thread; takes ownership). To a dead or unknown pid it
   /// is dropped, as in Erlang; a link or monitor signal is answered with noproc instead.
