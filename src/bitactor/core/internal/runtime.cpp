@@ -9,6 +9,7 @@
 #include "bitactor/core/internal/deadline.hpp"
 #include "bitactor/core/internal/deterministic_scheduler.hpp"
 #include "bitactor/core/internal/signal.hpp"
+#include "bitactor/core/internal/signal_rules.hpp"
 #include "bitactor/core/internal/work_stealing_scheduler.hpp"
 
 namespace bitactor::detail {
@@ -164,35 +165,12 @@ void runtime::deliver(const pid& to, message* m) {
 }
 
 void runtime::undeliverable(message* m, const pid& to) {
-  // Erlang: a message to a dead process is dropped; a link or monitor of a dead process is
-  // answered as if it died with noproc; an unlink is acknowledged so no half-link remains.
+  // Erlang: a message to a dead process is dropped; some signals are answered
+  // (answer_undeliverable).
   if (m->system_) {
-    auto* s = static_cast<signal*>(m);
-    if (s->from && s->from != to) {
-      switch (s->kind) {
-        case signal_kind::link: {
-          auto* reply = new signal(signal_kind::exit, to);
-          reply->via_link = true;
-          reply->reason = exit_reason::noproc();
-          deliver(s->from, reply);
-          break;
-        }
-        case signal_kind::monitor: {
-          auto* reply = new signal(signal_kind::down, to);
-          reply->monitor_ref = s->monitor_ref;
-          reply->reason = exit_reason::noproc();
-          deliver(s->from, reply);
-          break;
-        }
-        case signal_kind::unlink: {
-          auto* reply = new signal(signal_kind::unlink_ack, to);
-          reply->unlink_id = s->unlink_id;
-          deliver(s->from, reply);
-          break;
-        }
-        default:
-          break;
-      }
+    const auto* s = static_cast<const signal*>(m);
+    if (signal* answer = answer_undeliverable(*s, to, exit_reason::noproc())) {
+      deliver(s->from, answer);
     }
   }
   delete m;
@@ -345,85 +323,13 @@ void runtime::drain_dead(process& p) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Signals: Erlang's rules (erts "Processes" chapter, signals; erlang:link/1, unlink/1,
-// exit/2, monitor/2 docs)
+// Signals: the rules are in signal_rules.cpp; here they are carried out.
 
 std::optional<exit_reason> runtime::apply(process& p, signal& s) {
-  switch (s.kind) {
-    case signal_kind::exit: {
-      if (s.forced) return std::move(s.reason);  // node shutdown ends trapping processes too
-      if (s.via_link) {
-        std::lock_guard guard(p.relations_lock);
-        if (p.rel == nullptr) return std::nullopt;
-        auto it = p.rel->links.find(s.from);
-        // No link, or an unlink in progress: the signal is from a link that no longer exists.
-        if (it == p.rel->links.end() || it->second != 0) return std::nullopt;
-        p.rel->links.erase(it);
-      } else if (s.reason.code() == exit_reason::kind::kill) {
-        return exit_reason::killed();  // exit(Pid, kill) is untrappable
-      }
-      if (p.trap_exit.load(std::memory_order_relaxed)) {
-        p.mail.deliver_own(make_message<exit_msg>(exit_msg{s.from, std::move(s.reason)}));
-        return std::nullopt;
-      }
-      if (s.reason.is_normal()) {
-        // exit(self(), normal) ends the caller; a normal exit elsewhere is ignored.
-        if (!s.via_link && s.from == pid_of(p)) return exit_reason::normal();
-        return std::nullopt;
-      }
-      return std::move(s.reason);
-    }
-    case signal_kind::link: {
-      std::lock_guard guard(p.relations_lock);
-      p.rel_or_create().links[s.from] = 0;
-      return std::nullopt;
-    }
-    case signal_kind::unlink: {
-      {
-        std::lock_guard guard(p.relations_lock);
-        if (p.rel != nullptr) {
-          auto it = p.rel->links.find(s.from);
-          if (it != p.rel->links.end() && it->second == 0) p.rel->links.erase(it);
-        }
-      }
-      auto* ack = new signal(signal_kind::unlink_ack, pid_of(p));
-      ack->unlink_id = s.unlink_id;
-      deliver(s.from, ack);
-      return std::nullopt;
-    }
-    case signal_kind::unlink_ack: {
-      std::lock_guard guard(p.relations_lock);
-      if (p.rel != nullptr) {
-        auto it = p.rel->links.find(s.from);
-        if (it != p.rel->links.end() && it->second == s.unlink_id) p.rel->links.erase(it);
-      }
-      return std::nullopt;
-    }
-    case signal_kind::monitor: {
-      std::lock_guard guard(p.relations_lock);
-      p.rel_or_create().monitored_by.emplace(s.monitor_ref, s.from);
-      return std::nullopt;
-    }
-    case signal_kind::demonitor: {
-      std::lock_guard guard(p.relations_lock);
-      if (p.rel != nullptr) p.rel->monitored_by.erase(s.monitor_ref);
-      return std::nullopt;
-    }
-    case signal_kind::down: {
-      bool active = false;
-      {
-        std::lock_guard guard(p.relations_lock);
-        active = p.rel != nullptr && p.rel->monitoring.erase(s.monitor_ref) > 0;
-      }
-      // After demonitor no DOWN is delivered (erlang:demonitor/1).
-      if (active) {
-        p.mail.deliver_own(
-            make_message<down_msg>(down_msg{s.monitor_ref, s.from, std::move(s.reason)}));
-      }
-      return std::nullopt;
-    }
-  }
-  return std::nullopt;
+  signal_outcome o = apply_signal(p, pid_of(p), s);
+  if (o.for_receiver != nullptr) p.mail.deliver_own(o.for_receiver);
+  if (o.reply != nullptr) deliver(s.from, o.reply);
+  return std::move(o.exit);
 }
 
 void runtime::terminate(process& p, exit_reason reason) {

@@ -6,7 +6,8 @@
 //  - deliver():    how a message or signal reaches a process (any thread)
 //  - run_turn():   one scheduling turn of a process: take signals and messages out of the
 //                  mailbox, apply signals, hand up to `batch` messages to the actor
-//  - apply():      Erlang's rules for link / unlink / exit / monitor / down signals
+//  - apply():      carries out Erlang's rules for link / unlink / exit / monitor / down
+//                  signals (the rules themselves: signal_rules.hpp)
 //  - terminate():  a process ends: links and monitors are told, the name is freed
 
 #include <atomic>
@@ -145,7 +146,8 @@ class runtime final : public turn_runner {
   process* claim_slot();
   void undeliverable(message* m, const pid& to);
   void drain_dead(process& p);
-  /// Applies a signal; returns the reason the process must exit with, if it must.
+  /// Applies a signal (signal_rules.hpp) and carries out what it asks; returns the reason the
+  /// process must exit with, if it must.
   std::optional<exit_reason> apply(process& p, signal& s);
   void terminate(process& p, exit_reason reason);
   void end_turn(process& p);
