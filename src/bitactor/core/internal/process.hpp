@@ -101,7 +101,7 @@ class process {
   }
 };
 
-#if defined(__GNUC__) && defined(__x86_64__) || defined(__aarch64__)
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__aarch64__))
 // A million idle processes cost this much each, before their actors: keep an eye on it.
 static_assert(sizeof(process) <= 104, "the process control block grew");
 #endif
