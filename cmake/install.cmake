@@ -1,8 +1,12 @@
 # install() + an exported package config so find_package(BitActor) works.
 include(CMakePackageConfigHelpers)
 
+# Public headers only: a layer's internal/ directory (core's engine, dist's wire machinery)
+# serves the layers' own sources and white-box tests, and no installed header includes it
+# (tests/consumer checks both).
 install(DIRECTORY src/bitactor DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
-        FILES_MATCHING PATTERN "*.hpp")
+        FILES_MATCHING PATTERN "*.hpp"
+        PATTERN "internal" EXCLUDE)
 install(EXPORT BitActorTargets NAMESPACE bitactor::
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/BitActor)
 configure_package_config_file(cmake/BitActorConfig.cmake.in

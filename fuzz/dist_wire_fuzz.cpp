@@ -1,10 +1,10 @@
 // libFuzzer target for what a peer's bytes reach before any trust: the handshake messages,
 // epmd's ALIVE2 reply, and distribution frames. Every input must be refused (nullopt, or
 // dist_error for epmd) or parse to something that re-encodes to an equal value.
-#include <bitactor/dist/control.hpp>
 #include <bitactor/dist/dist_error.hpp>
-#include <bitactor/dist/epmd_messages.hpp>
-#include <bitactor/dist/handshake.hpp>
+#include <bitactor/dist/internal/control.hpp>
+#include <bitactor/dist/internal/epmd_messages.hpp>
+#include <bitactor/dist/internal/handshake.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

@@ -85,7 +85,7 @@ std::vector<pid> start_idle_servers(bitactor::node& node, std::int64_t n) {
   for (std::int64_t i = 0; i < n; ++i) {
     if (i >= window) await_ack();
     pid p = node.spawn<idle_server>();
-    node.send(p, otp::init_request{box.self(), node.runtime().make_ref(), pid{}, {}});
+    node.send(p, otp::init_request{box.self(), node.make_ref(), pid{}, {}});
     pids.push_back(p);
   }
   for (std::int64_t i = 0; i < std::min(n, window); ++i) await_ack();

@@ -3,7 +3,7 @@
 // "already expired". Negative timeouts mean 0, as for a receive's `after` clause.
 #include <gtest/gtest.h>
 
-#include <bitactor/core/deadline.hpp>
+#include <bitactor/core/internal/deadline.hpp>
 #include <limits>
 
 #include "test_support.hpp"

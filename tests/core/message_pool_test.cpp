@@ -1,7 +1,7 @@
 // The per-thread envelope pool behind message allocation (message_pool.hpp).
 #include <gtest/gtest.h>
 
-#include <bitactor/core/message_pool.hpp>
+#include <bitactor/core/internal/message_pool.hpp>
 #include <cstdint>
 #include <cstring>
 #include <thread>

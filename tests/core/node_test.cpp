@@ -1,6 +1,7 @@
 // Node lifecycle and process limits.
 #include <gtest/gtest.h>
 
+#include <bitactor/core/internal/runtime.hpp>
 #include <fstream>
 #include <string>
 
@@ -60,7 +61,7 @@ TEST(node, stop_delivers_shutdown_as_the_reason_seen_by_monitors) {
   pid watcher = n.spawn([reasons](actor&, message& m) {
     if (auto* d = m.get_if<down_msg>()) reasons->push_back(d->reason.to_string());
   });
-  n.runtime().monitor_on_behalf(watcher, target);
+  detail::runtime_of(n).monitor_on_behalf(watcher, target);
   n.run_until_idle();
   n.exit(target, exit_reason::shutdown());
   n.run_until_idle();

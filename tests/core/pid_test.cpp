@@ -52,8 +52,7 @@ TEST(pid, non_distributed_node_prints_local_pids_with_zero) {
 
 TEST(ref, refs_are_unique_and_printable) {
   node n(test::deterministic());
-  auto& rt = n.runtime();
-  ref a = rt.make_ref(), b = rt.make_ref();
+  ref a = n.make_ref(), b = n.make_ref();
   EXPECT_NE(a, b);
   EXPECT_TRUE(a);
   EXPECT_FALSE(ref{});

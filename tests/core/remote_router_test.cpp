@@ -1,8 +1,9 @@
 // The remote_router seam: messages and signals for pids of other nodes reach the router.
 #include <gtest/gtest.h>
 
-#include <bitactor/core/remote_router.hpp>
-#include <bitactor/core/signal.hpp>
+#include <bitactor/core/internal/remote_router.hpp>
+#include <bitactor/core/internal/runtime.hpp>
+#include <bitactor/core/internal/signal.hpp>
 #include <mutex>
 #include <vector>
 
@@ -48,7 +49,7 @@ pid remote_pid() { return pid{node_names::intern("there@localhost"), 42, 0, 3}; 
 TEST(remote_router, send_to_a_pid_of_another_node_goes_to_the_router) {
   node n(named_node());
   recording_router router;
-  n.runtime().set_remote_router(&router);
+  detail::runtime_of(n).set_remote_router(&router);
   pid p = n.spawn([](actor& self, message& m) {
     if (m.is<int>()) self.send(remote_pid(), std::string("hello"));
   });
@@ -59,13 +60,13 @@ TEST(remote_router, send_to_a_pid_of_another_node_goes_to_the_router) {
   EXPECT_EQ(seen[0].to, remote_pid());
   ASSERT_NE(seen[0].m->get_if<std::string>(), nullptr);
   EXPECT_EQ(*seen[0].m->get_if<std::string>(), "hello");
-  n.runtime().set_remote_router(nullptr);
+  detail::runtime_of(n).set_remote_router(nullptr);
 }
 
 TEST(remote_router, link_and_exit_of_a_linked_process_reach_the_router_as_signals) {
   node n(named_node());
   recording_router router;
-  n.runtime().set_remote_router(&router);
+  detail::runtime_of(n).set_remote_router(&router);
   pid p = n.spawn([](actor& self, message& m) {
     if (m.is<int>()) {
       self.link(remote_pid());
@@ -85,7 +86,7 @@ TEST(remote_router, link_and_exit_of_a_linked_process_reach_the_router_as_signal
   EXPECT_EQ(ex->kind, detail::signal_kind::exit);
   EXPECT_TRUE(ex->via_link);
   EXPECT_EQ(ex->reason, exit_reason::error("boom"));
-  n.runtime().set_remote_router(nullptr);
+  detail::runtime_of(n).set_remote_router(nullptr);
 }
 
 TEST(remote_router, without_a_router_sends_to_other_nodes_are_dropped) {

@@ -1,9 +1,9 @@
 // The timing wheel on its own: placement across levels, cascades, cancellation.
 #include <gtest/gtest.h>
 
-#include <bitactor/core/deadline.hpp>
+#include <bitactor/core/internal/deadline.hpp>
+#include <bitactor/core/internal/timer_wheel.hpp>
 #include <bitactor/core/message.hpp>
-#include <bitactor/core/timer_wheel.hpp>
 #include <random>
 
 using namespace bitactor;

@@ -1,7 +1,7 @@
 // Pass-through frames: encoding, and rejection of malformed payloads.
 #include <gtest/gtest.h>
 
-#include <bitactor/dist/control.hpp>
+#include <bitactor/dist/internal/control.hpp>
 #include <bitactor/term/encode.hpp>
 
 using namespace bitactor::dist;

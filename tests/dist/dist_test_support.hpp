@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <bitactor/dist/handshake.hpp>
+#include <bitactor/dist/internal/handshake.hpp>
 #include <bitactor/term/decode.hpp>
 #include <bitactor/term/encode.hpp>
 #include <bitactor/term/print.hpp>

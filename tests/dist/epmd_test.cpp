@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <bitactor/dist/dist_error.hpp>
-#include <bitactor/dist/epmd_messages.hpp>
+#include <bitactor/dist/internal/epmd_messages.hpp>
 
 using namespace bitactor::dist;
 using namespace bitactor::dist::detail;

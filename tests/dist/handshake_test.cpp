@@ -2,8 +2,8 @@
 // cookie digest (dist_util:gen_digest/2).
 #include <gtest/gtest.h>
 
-#include <bitactor/dist/flags.hpp>
-#include <bitactor/dist/handshake.hpp>
+#include <bitactor/dist/internal/flags.hpp>
+#include <bitactor/dist/internal/handshake.hpp>
 
 using namespace bitactor::dist;
 using namespace bitactor::dist::handshake;

@@ -5,10 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <bitactor/core/inbox.hpp>
-#include <bitactor/dist/control.hpp>
 #include <bitactor/dist/distributed_node.hpp>
-#include <bitactor/dist/flags.hpp>
-#include <bitactor/dist/net_kernel.hpp>
+#include <bitactor/dist/internal/control.hpp>
+#include <bitactor/dist/internal/flags.hpp>
+#include <bitactor/dist/internal/net_kernel.hpp>
 #include <bitactor/dist/term_mapping.hpp>
 #include <bitactor/otp/gen_server.hpp>
 #include <bitactor/otp/gen_statem.hpp>

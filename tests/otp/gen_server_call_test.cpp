@@ -228,12 +228,12 @@ TEST(gen_server_erlang_form, a_call_and_a_cast_in_term_form_reach_handle_call_an
   ASSERT_TRUE(r.ok());
   n.send(r.process, term::tuple(term::atom("$gen_cast"), term::atom("incr")));
   n.send(r.process, term::tuple(term::atom("$gen_cast"), term::atom("incr")));
-  const term::term tag = term::term(to_term_ref(n.runtime().make_ref()));
+  const term::term tag = term::term(to_term_ref(n.make_ref()));
   EXPECT_EQ(erlang_call(n, box, r.process, term::atom("get"), tag),
             term::tuple(tag, term::term(2)));
   // OTP 25's alias tag, an improper list [alias|Ref], comes back exactly as it was sent.
   const term::term alias_tag =
-      term::list_from({term::atom("alias")}, term::term(to_term_ref(n.runtime().make_ref())));
+      term::list_from({term::atom("alias")}, term::term(to_term_ref(n.make_ref())));
   EXPECT_EQ(erlang_call(n, box, r.process, term::atom("other"), alias_tag),
             term::tuple(alias_tag, term::tuple(term::atom("error"), term::atom("other"))));
 }

@@ -447,7 +447,7 @@ TEST(gen_server, messages_arriving_during_a_coroutine_call_are_handled_after_it_
   auto fr = start<front>(f.n, {}, back, f.box.self());
   inbox caller(f.n);
   // Start a relay that waits 2 s on the back server, then send plain messages meanwhile.
-  f.n.send(fr.process, call_request{from{caller.self(), f.n.runtime().make_ref()},
+  f.n.send(fr.process, call_request{from{caller.self(), f.n.make_ref()},
                                     message_ptr(make_message<relay>(relay{"a", 5s}))});
   f.n.run_until_idle();
   f.n.send(fr.process, std::string("one"));

@@ -2,10 +2,10 @@
 
 #include <chrono>
 
-#include "bitactor/core/deadline.hpp"
 #include "bitactor/core/error.hpp"
-#include "bitactor/core/runtime.hpp"
-#include "bitactor/core/spinlock.hpp"
+#include "bitactor/core/internal/deadline.hpp"
+#include "bitactor/core/internal/runtime.hpp"
+#include "bitactor/core/internal/spinlock.hpp"
 
 namespace bitactor {
 
@@ -27,12 +27,13 @@ class inbox::receiver final : public actor {
 inbox::inbox(node& n) : node_(n), queue_(std::make_shared<shared_queue>()) {
   detail::spawn_options o;
   o.trap_exit = true;
-  self_ = n.runtime().spawn_as<receiver>(o, queue_);
+  self_ = detail::runtime_of(n).spawn_as<receiver>(o, queue_);
 }
 
 inbox::~inbox() {
-  if (!node_.runtime().stopping()) node_.runtime().send_exit(pid{}, self_, exit_reason::kill());
-  if (auto* det = node_.runtime().deterministic()) det->run_until_idle();
+  auto& rt = detail::runtime_of(node_);
+  if (!rt.stopping()) rt.send_exit(pid{}, self_, exit_reason::kill());
+  if (auto* det = rt.deterministic()) det->run_until_idle();
 }
 
 std::size_t inbox::size() const {
@@ -62,7 +63,7 @@ message_ptr inbox::take_matching(bool (*pred)(const message&, const void*), cons
         "deadlock): inside a behaviour co_await the call, start or task instead; for blocking "
         "work use spawn_blocking");
   }
-  auto& rt = node_.runtime();
+  auto& rt = detail::runtime_of(node_);
   if (rt.deterministic() != nullptr) {
     message_ptr found;
     rt.run_deterministic(detail::deadline_after(rt.now_ms(), timeout), [&] {
@@ -97,8 +98,8 @@ message_ptr inbox::take_matching(bool (*pred)(const message&, const void*), cons
   return found;
 }
 
-void inbox::link(const pid& p) { node_.runtime().link_on_behalf(self_, p); }
+void inbox::link(const pid& p) { detail::runtime_of(node_).link_on_behalf(self_, p); }
 
-ref inbox::monitor(const pid& p) { return node_.runtime().monitor_on_behalf(self_, p); }
+ref inbox::monitor(const pid& p) { return detail::runtime_of(node_).monitor_on_behalf(self_, p); }
 
 }  // namespace bitactor

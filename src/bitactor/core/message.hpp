@@ -10,7 +10,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "bitactor/core/message_pool.hpp"
+#include "bitactor/core/pooled_memory.hpp"
 #include "bitactor/core/type_id.hpp"
 
 namespace bitactor {
@@ -39,11 +39,11 @@ class message : public detail::mailbox_node {
   message& operator=(const message&) = delete;
   virtual ~message() = default;
 
-  // Envelopes come from the runtime's message pool (see message_pool.hpp); the virtual
-  // destructor passes the concrete type's size back.
-  static void* operator new(std::size_t size) { return detail::message_pool::allocate(size); }
+  // Envelopes come from the runtime's pool (pooled_memory.hpp); the virtual destructor
+  // passes the concrete type's size back.
+  static void* operator new(std::size_t size) { return pooled_allocate(size); }
   static void operator delete(void* block, std::size_t size) noexcept {
-    detail::message_pool::deallocate(block, size);
+    pooled_deallocate(block, size);
   }
 
   type_id type() const noexcept { return type_; }

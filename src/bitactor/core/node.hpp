@@ -19,11 +19,17 @@
 #include <vector>
 
 #include "bitactor/core/actor.hpp"
+#include "bitactor/core/error.hpp"
 #include "bitactor/core/node_config.hpp"
 #include "bitactor/core/process_info.hpp"
-#include "bitactor/core/runtime.hpp"
 
 namespace bitactor {
+
+namespace detail {
+class runtime;
+/// The engine behind a node, for the layers built with core (internal/runtime.hpp).
+runtime& runtime_of(node& n) noexcept;
+}  // namespace detail
 
 class node {
  public:
@@ -33,9 +39,9 @@ class node {
   node(const node&) = delete;
   node& operator=(const node&) = delete;
 
-  const node_config& config() const noexcept { return rt_->config(); }
+  const node_config& config() const noexcept;
   /// This node's name, e.g. "nonode@nohost".
-  const std::string& name() const noexcept { return rt_->config().name; }
+  const std::string& name() const noexcept { return config().name; }
 
   // --- processes ----------------------------------------------------------------------------
 
@@ -43,72 +49,74 @@ class node {
   /// node_stopped once the node is stopping.
   template <class A, class... Args>
   requires std::derived_from<A, actor> pid spawn(Args&&... args) {
-    return rt_->spawn_as<A>({}, std::forward<Args>(args)...);
+    return spawn_new(detail::make_actor<A>(std::forward<Args>(args)...), false);
   }
   /// Spawns a process running a callable `void(actor& self, message& m)`.
   template <process_function F>
   pid spawn(F&& f) {
-    return rt_->spawn_as<function_actor<std::decay_t<F>>>({}, std::forward<F>(f));
+    return spawn<function_actor<std::decay_t<F>>>(std::forward<F>(f));
   }
   /// Like spawn, but the process's turns run on the blocking pool, so its handlers may block
   /// (file or socket I/O, a C library call) without holding up scheduler workers.
   template <class A, class... Args>
   requires std::derived_from<A, actor> pid spawn_blocking(Args&&... args) {
-    return rt_->spawn_as<A>(blocking_options(), std::forward<Args>(args)...);
+    return spawn_new(detail::make_actor<A>(std::forward<Args>(args)...), true);
   }
   template <process_function F>
   pid spawn_blocking(F&& f) {
-    return rt_->spawn_as<function_actor<std::decay_t<F>>>(blocking_options(), std::forward<F>(f));
+    return spawn_blocking<function_actor<std::decay_t<F>>>(std::forward<F>(f));
   }
 
   /// Moves msg into the mailbox of `to`; a no-op if `to` is dead or unknown (as in Erlang).
-  template <class T>
+  template <detail::message_value T>
   void send(const pid& to, T&& msg) {
-    rt_->deliver(to, make_message<std::decay_t<T>>(std::forward<T>(msg)));
+    send(to, message_ptr(make_message<std::decay_t<T>>(std::forward<T>(msg))));
   }
+  /// Sends a message that already has its envelope: no copy.
+  void send(const pid& to, message_ptr m);
   /// Sends to a registered name; throws badarg if nothing is registered under it.
   template <class T>
   void send(std::string_view name, T&& msg) {
-    auto to = rt_->whereis(name);
-    if (!to) throw badarg("send: no process registered as '" + std::string(name) + "'");
-    send(*to, std::forward<T>(msg));
+    send(resolve(name), std::forward<T>(msg));
   }
   /// Sends an exit signal to `to` from no process (erlang:exit/2 from outside).
-  void exit(const pid& to, exit_reason reason) { rt_->send_exit(pid{}, to, std::move(reason)); }
+  void exit(const pid& to, exit_reason reason);
+
+  /// A new reference, unique on this node (erlang:make_ref/0).
+  ref make_ref() noexcept;
 
   // --- timers -------------------------------------------------------------------------------
 
-  template <class T>
+  template <detail::message_value T>
   timer_ref send_after(const pid& to, std::chrono::milliseconds delay, T&& msg) {
-    return rt_->send_after(delay, to, make_message<std::decay_t<T>>(std::forward<T>(msg)));
+    return send_after(to, delay, message_ptr(make_message<std::decay_t<T>>(std::forward<T>(msg))));
   }
-  std::optional<std::chrono::milliseconds> cancel_timer(timer_ref r) {
-    return rt_->cancel_timer(r);
-  }
+  timer_ref send_after(const pid& to, std::chrono::milliseconds delay, message_ptr m);
+  std::optional<std::chrono::milliseconds> cancel_timer(timer_ref r);
 
   // --- registry -----------------------------------------------------------------------------
 
   /// Throws badarg if the name is taken, the pid is dead, or it already has a name.
-  void register_name(std::string_view name, const pid& p) { rt_->register_name(name, p); }
+  void register_name(std::string_view name, const pid& p);
   /// Throws badarg if the name is not registered.
-  void unregister_name(std::string_view name) { rt_->unregister_name(name); }
-  std::optional<pid> whereis(std::string_view name) const { return rt_->whereis(name); }
+  void unregister_name(std::string_view name);
+  std::optional<pid> whereis(std::string_view name) const;
   /// Registered names, sorted.
-  std::vector<std::string> registered() const { return rt_->registered(); }
+  std::vector<std::string> registered() const;
 
   // --- introspection ------------------------------------------------------------------------
 
-  std::vector<pid> processes() const { return rt_->processes(); }
+  std::vector<pid> processes() const;
   /// nullopt if p is not alive.
-  std::optional<process_info> info(const pid& p) const { return rt_->info(p); }
-  bool is_alive(const pid& p) const noexcept { return rt_->is_alive(p); }
-  node_counters counters() const { return rt_->counters(); }
+  std::optional<process_info> info(const pid& p) const;
+  bool is_alive(const pid& p) const noexcept;
+  node_counters counters() const;
   /// Workers parked right now (production policy; 0 for deterministic).
-  std::size_t parked_workers() const noexcept { return rt_->parked_workers(); }
+  std::size_t parked_workers() const noexcept;
 
   /// Ends every process with reason shutdown (trapping does not prevent it), waits for them,
   /// stops timers and joins the threads. Idempotent; the destructor calls it.
-  void stop() { rt_->stop(); }
+  void stop();
 
   // --- deterministic policy -----------------------------------------------------------------
 
@@ -117,16 +125,14 @@ class node {
   /// Advances virtual time, firing due timers and running until idle after each.
   void advance_time(std::chrono::milliseconds by);
   /// Virtual (deterministic) or real milliseconds since the node started.
-  std::chrono::milliseconds now() const { return std::chrono::milliseconds(rt_->now_ms()); }
-
-  detail::runtime& runtime() noexcept { return *rt_; }
+  std::chrono::milliseconds now() const;
 
  private:
-  static detail::spawn_options blocking_options() {
-    detail::spawn_options o;
-    o.blocking = true;
-    return o;
-  }
+  friend detail::runtime& detail::runtime_of(node& n) noexcept;
+  /// The out-of-line half of spawn and spawn_blocking.
+  pid spawn_new(detail::new_actor a, bool blocking);
+  pid resolve(std::string_view name) const;
+
   std::unique_ptr<detail::runtime> rt_;
 };
 

@@ -4,8 +4,8 @@
 #include <future>
 
 #include "bitactor/core/inbox.hpp"
-#include "bitactor/dist/controller.hpp"
-#include "bitactor/dist/net_kernel.hpp"
+#include "bitactor/dist/internal/controller.hpp"
+#include "bitactor/dist/internal/net_kernel.hpp"
 #include "bitactor/dist/term_mapping.hpp"
 
 namespace bitactor::dist {
@@ -50,7 +50,7 @@ std::optional<term::term> distributed_node::call(std::string_view server, std::s
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   if (peer != name() && !connect(peer, timeout)) return std::nullopt;
   inbox box(*node_);
-  term::term tag = to_term(node_->runtime().make_ref());
+  term::term tag = to_term(node_->make_ref());
   term::term msg = term::tuple(term::atom("$gen_call"), term::tuple(to_term(box.self()), tag),
                                std::move(request));
   send(server, peer, std::move(msg), box.self());

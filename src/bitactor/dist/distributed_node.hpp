@@ -3,7 +3,7 @@
 // registers with epmd (starting one if none runs, as erl does), listens for peers, and
 // connects to a peer the first time something is sent to it. Processes then send to pids of
 // other nodes with the ordinary actor::send(pid, term): core hands such sends to the
-// distribution (core/remote_router.hpp), as it does links, unlinks and exit signals.
+// distribution (core/internal/remote_router.hpp), as it does links, unlinks and exit signals.
 //
 //   bitactor::dist::dist_config dc;
 //   dc.name = "bitactor@localhost";

@@ -33,8 +33,8 @@
 #include <vector>
 
 #include "bitactor/core/actor.hpp"
-#include "bitactor/core/message_pool.hpp"
 #include "bitactor/core/node.hpp"
+#include "bitactor/core/pooled_memory.hpp"
 #include "bitactor/otp/call.hpp"
 #include "bitactor/otp/message_queue.hpp"
 
@@ -51,10 +51,10 @@ struct promise_base {
   // Frames come from the runtime's message pool: a supervisor starts one or two of these
   // coroutines per restart, and a server one per awaited call.
   static void* operator new(std::size_t size) {
-    return bitactor::detail::message_pool::allocate(size);
+    return bitactor::pooled_allocate(size);
   }
   static void operator delete(void* frame, std::size_t size) noexcept {
-    bitactor::detail::message_pool::deallocate(frame, size);
+    bitactor::pooled_deallocate(frame, size);
   }
   std::suspend_never initial_suspend() noexcept { return {}; }
   /// At its end a coroutine resumes the one awaiting it, if any.
@@ -220,7 +220,6 @@ class behaviour : public actor {
 
   /// True while some coroutine of this process waits.
   bool waiting() const noexcept { return !pending_.empty(); }
-  ref make_ref() { return this_node().runtime().make_ref(); }
 
   /// The process that started this behaviour linked (its supervisor); none if it was started
   /// unlinked from a plain thread.
@@ -382,7 +381,7 @@ start_fn start_link_fn(Args... args) {
   return [=](actor& parent) -> child_start {
     pid child = std::apply([&](const auto&... a) { return parent.template spawn_link<S>(a...); },
                            std::tuple<const Args&...>(args...));
-    ref tag = parent.this_node().runtime().make_ref();
+    ref tag = parent.this_node().make_ref();
     parent.send(child, init_request{parent.self(), tag, parent.self(), {}});
     return child_start{child, tag, {}};
   };
@@ -394,7 +393,7 @@ start_fn start_link_named_fn(std::string name, Args... args) {
   return [=](actor& parent) -> child_start {
     pid child = std::apply([&](const auto&... a) { return parent.template spawn_link<S>(a...); },
                            std::tuple<const Args&...>(args...));
-    ref tag = parent.this_node().runtime().make_ref();
+    ref tag = parent.this_node().make_ref();
     parent.send(child, init_request{parent.self(), tag, parent.self(), name});
     return child_start{child, tag, {}};
   };

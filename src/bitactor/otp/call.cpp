@@ -1,6 +1,6 @@
 #include "bitactor/otp/call.hpp"
 
-#include <bitactor/core/deadline.hpp>
+#include <bitactor/core/internal/deadline.hpp>
 #include <stdexcept>
 
 #include "bitactor/otp/behaviour.hpp"

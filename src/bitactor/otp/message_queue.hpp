@@ -5,8 +5,8 @@
 // (postponed messages, continuations) are empty nearly always, and a std::deque would cost
 // ~600 bytes per process even then.
 
-#include "bitactor/core/mailbox.hpp"
 #include "bitactor/core/message.hpp"
+#include "bitactor/core/message_fifo.hpp"
 
 namespace bitactor::otp::detail {
 

@@ -152,7 +152,7 @@ task<task_result_t<F>> async_task(node& n, F fn) {
   task<task_result_t<F>> t;
   t.node_ = &n;
   t.box_ = std::make_shared<inbox>(n);
-  t.tag_ = n.runtime().make_ref();
+  t.tag_ = n.make_ref();
   t.process_ = n.spawn<detail::task_process<F>>(std::move(fn), t.box_->self(), t.tag_);
   t.box_->link(t.process_);
   t.monitor_ = t.box_->monitor(t.process_);
@@ -253,7 +253,7 @@ task<task_result_t<F>> async_nolink(node& n, const pid& sup, F fn) {
   task<task_result_t<F>> t;
   t.node_ = &n;
   t.box_ = std::make_shared<inbox>(n);
-  t.tag_ = n.runtime().make_ref();
+  t.tag_ = n.make_ref();
   start_fn start = [fn, to = t.box_->self(), tag = t.tag_](actor& parent) -> child_start {
     return child_start{parent.spawn_link<detail::task_process<F>>(fn, to, tag), ref{}, {}};
   };

@@ -1,8 +1,8 @@
-#include "bitactor/core/timer_wheel.hpp"
+#include "bitactor/core/internal/timer_wheel.hpp"
 
 #include <bit>
 
-#include "bitactor/core/deadline.hpp"
+#include "bitactor/core/internal/deadline.hpp"
 #include "bitactor/core/message.hpp"
 
 namespace bitactor::detail {

@@ -1,4 +1,4 @@
-#include "bitactor/dist/epmd_client.hpp"
+#include "bitactor/dist/internal/epmd_client.hpp"
 
 #include <spawn.h>
 #include <sys/wait.h>

@@ -1,12 +1,13 @@
 #pragma once
-// Internal: the engine behind a node. Public code uses node and actor; this header is
-// installed only because their templates need it.
+// Internal: the engine behind a node. Public code uses node and actor, whose out-of-line
+// members call in here; the layers built with core reach it with runtime_of(node).
 //
 // Where things happen:
 //  - deliver():    how a message or signal reaches a process (any thread)
 //  - run_turn():   one scheduling turn of a process: take signals and messages out of the
 //                  mailbox, apply signals, hand up to `batch` messages to the actor
-//  - apply():      Erlang's rules for link / unlink / exit / monitor / down signals
+//  - apply():      carries out Erlang's rules for link / unlink / exit / monitor / down
+//                  signals (the rules themselves: signal_rules.hpp)
 //  - terminate():  a process ends: links and monitors are told, the name is freed
 
 #include <atomic>
@@ -20,48 +21,29 @@
 #include <string_view>
 #include <vector>
 
-#include "bitactor/core/clock.hpp"
+#include "bitactor/core/actor.hpp"
 #include "bitactor/core/error.hpp"
 #include "bitactor/core/exit_reason.hpp"
+#include "bitactor/core/internal/clock.hpp"
+#include "bitactor/core/internal/process.hpp"
+#include "bitactor/core/internal/process_table.hpp"
+#include "bitactor/core/internal/registry.hpp"
+#include "bitactor/core/internal/remote_router.hpp"
+#include "bitactor/core/internal/scheduler.hpp"
+#include "bitactor/core/internal/sharded_counter.hpp"
+#include "bitactor/core/internal/timer_service.hpp"
 #include "bitactor/core/message.hpp"
+#include "bitactor/core/node.hpp"
 #include "bitactor/core/node_config.hpp"
 #include "bitactor/core/pid.hpp"
-#include "bitactor/core/process.hpp"
 #include "bitactor/core/process_info.hpp"
-#include "bitactor/core/process_table.hpp"
-#include "bitactor/core/registry.hpp"
-#include "bitactor/core/remote_router.hpp"
-#include "bitactor/core/scheduler.hpp"
-#include "bitactor/core/sharded_counter.hpp"
 #include "bitactor/core/system_messages.hpp"
-#include "bitactor/core/timer_service.hpp"
-
-namespace bitactor {
-class actor;
-class node;
-}  // namespace bitactor
 
 namespace bitactor::detail {
 
 class signal;
 class deterministic_scheduler;
 class work_stealing_scheduler;
-
-/// Thrown by actor::exit(reason) to end the calling process at once, as Erlang's exit/1 does.
-/// Deliberately not a std::exception, so `catch (const std::exception&)` in user code does not
-/// swallow it.
-struct process_exit {
-  exit_reason reason;
-};
-
-struct spawn_options {
-  pid link_to;       // spawn_link: the parent
-  pid monitored_by;  // spawn_monitor: the parent ...
-  ref monitor_ref;   // ... under this ref
-  bool blocking = false;
-  bool trap_exit = false;
-  bool needs_start = true;  // run on_start() in a first turn (false: wait for a message)
-};
 
 class runtime final : public turn_runner {
  public:
@@ -86,9 +68,12 @@ class runtime final : public turn_runner {
   /// Starts a process running `a` (which must not be attached yet). Throws system_limit at the
   /// process limit and node_stopped once the node is stopping.
   pid spawn(std::unique_ptr<actor> a, std::size_t actor_bytes, const spawn_options& options);
-  /// spawn() of a new A(args...); defined in actor.hpp, where actor is complete.
+  /// spawn() of a new A(args...).
   template <class A, class... Args>
-  pid spawn_as(spawn_options options, Args&&... args);
+  pid spawn_as(spawn_options options, Args&&... args) {
+    options.needs_start = has_on_start<A>;
+    return spawn(std::make_unique<A>(std::forward<Args>(args)...), sizeof(A), options);
+  }
 
   /// Hands m to the process `to` (any thread; takes ownership). To a dead or unknown pid it
   /// is dropped, as in Erlang; a link or monitor signal is answered with noproc instead.
@@ -161,7 +146,8 @@ class runtime final : public turn_runner {
   process* claim_slot();
   void undeliverable(message* m, const pid& to);
   void drain_dead(process& p);
-  /// Applies a signal; returns the reason the process must exit with, if it must.
+  /// Applies a signal (signal_rules.hpp) and carries out what it asks; returns the reason the
+  /// process must exit with, if it must.
   std::optional<exit_reason> apply(process& p, signal& s);
   void terminate(process& p, exit_reason reason);
   void end_turn(process& p);
@@ -200,7 +186,7 @@ class runtime final : public turn_runner {
 
 }  // namespace bitactor::detail
 
-#include "bitactor/core/deterministic_scheduler.hpp"
+#include "bitactor/core/internal/deterministic_scheduler.hpp"
 
 namespace bitactor::detail {
 

@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
-#include "bitactor/dist/control.hpp"
 #include "bitactor/dist/dist_config.hpp"
-#include "bitactor/dist/handshake.hpp"
+#include "bitactor/dist/internal/control.hpp"
+#include "bitactor/dist/internal/handshake.hpp"
 
 namespace bitactor::dist::detail {
 

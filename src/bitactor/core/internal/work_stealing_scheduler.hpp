@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-#include "bitactor/core/scheduler.hpp"
+#include "bitactor/core/internal/scheduler.hpp"
 
 namespace bitactor::detail {
 

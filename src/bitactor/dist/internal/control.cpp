@@ -1,4 +1,4 @@
-#include "bitactor/dist/control.hpp"
+#include "bitactor/dist/internal/control.hpp"
 
 #include "bitactor/term/encode.hpp"
 

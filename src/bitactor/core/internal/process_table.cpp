@@ -1,4 +1,4 @@
-#include "bitactor/core/process_table.hpp"
+#include "bitactor/core/internal/process_table.hpp"
 
 namespace bitactor::detail {
 

@@ -1,4 +1,4 @@
-#include "bitactor/core/runtime.hpp"
+#include "bitactor/core/internal/runtime.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -6,10 +6,11 @@
 #include <typeinfo>
 
 #include "bitactor/core/actor.hpp"
-#include "bitactor/core/deadline.hpp"
-#include "bitactor/core/deterministic_scheduler.hpp"
-#include "bitactor/core/signal.hpp"
-#include "bitactor/core/work_stealing_scheduler.hpp"
+#include "bitactor/core/internal/deadline.hpp"
+#include "bitactor/core/internal/deterministic_scheduler.hpp"
+#include "bitactor/core/internal/signal.hpp"
+#include "bitactor/core/internal/signal_rules.hpp"
+#include "bitactor/core/internal/work_stealing_scheduler.hpp"
 
 namespace bitactor::detail {
 namespace {
@@ -68,12 +69,12 @@ std::size_t runtime::parked_workers() const noexcept {
 
 process* runtime::claim_slot() {
   // A slot from the free list may still have a drain turn pending (a late message to its
-  // previous incarnation); claiming `scheduled` proves no turn is in flight. Slots we cannot
+  // previous incarnation); claiming its turn proves no turn is in flight. Slots we cannot
   // claim yet go back once we have one.
   std::vector<process*> busy;
   process* p = nullptr;
   while ((p = table_.acquire()) != nullptr) {
-    if (!p->scheduled.exchange(true, std::memory_order_acq_rel)) break;
+    if (p->mail.try_claim()) break;
     busy.push_back(p);
   }
   for (process* b : busy) table_.release(b);
@@ -98,7 +99,7 @@ pid runtime::spawn(std::unique_ptr<actor> a, std::size_t actor_bytes,
   p->on_blocking_pool = options.blocking;
   p->exited_this_turn = false;
   p->stop_requested = false;
-  p->handled.store(0, std::memory_order_relaxed);
+  p->mail.begin_incarnation();
   pid self{node_index_, p->slot + 1, serial, config_.creation};
   {
     // Under the relations lock: process_info may be reading the previous incarnation's view.
@@ -120,11 +121,11 @@ pid runtime::spawn(std::unique_ptr<actor> a, std::size_t actor_bytes,
   spawned_.add();
   if (options.needs_start) {
     p->phase.store(run_phase::runnable, std::memory_order_relaxed);
-    scheduler_->schedule(p);  // the first turn runs on_start(); we hold `scheduled`
+    scheduler_->schedule(p);  // the first turn runs on_start(); we hold the turn
   } else {
     p->started = true;  // nothing to run until a message arrives: give up the turn
     p->phase.store(run_phase::waiting, std::memory_order_relaxed);
-    if (p->mailbox.empty()) {
+    if (!p->mail.has_work()) {
       release_turn(*p);
     } else {
       scheduler_->schedule(p);  // late messages to the slot's earlier incarnation
@@ -158,47 +159,18 @@ void runtime::deliver(const pid& to, message* m) {
     return;
   }
   m->target_serial_ = to.serial;
-  p->enqueued.fetch_add(1, std::memory_order_relaxed);
-  p->mailbox.push(m);
+  const bool claimed_turn = p->mail.post(m);
   messages_.add();
-  // seq_cst load after the seq_cst push pairs with end_turn()'s store-then-recheck: either we
-  // see `scheduled` false and schedule, or the owner sees our message and reschedules.
-  if (!p->scheduled.load(std::memory_order_seq_cst) &&
-      !p->scheduled.exchange(true, std::memory_order_seq_cst)) {
-    scheduler_->schedule(p);
-  }
+  if (claimed_turn) scheduler_->schedule(p);
 }
 
 void runtime::undeliverable(message* m, const pid& to) {
-  // Erlang: a message to a dead process is dropped; a link or monitor of a dead process is
-  // answered as if it died with noproc; an unlink is acknowledged so no half-link remains.
+  // Erlang: a message to a dead process is dropped; some signals are answered
+  // (answer_undeliverable).
   if (m->system_) {
-    auto* s = static_cast<signal*>(m);
-    if (s->from && s->from != to) {
-      switch (s->kind) {
-        case signal_kind::link: {
-          auto* reply = new signal(signal_kind::exit, to);
-          reply->via_link = true;
-          reply->reason = exit_reason::noproc();
-          deliver(s->from, reply);
-          break;
-        }
-        case signal_kind::monitor: {
-          auto* reply = new signal(signal_kind::down, to);
-          reply->monitor_ref = s->monitor_ref;
-          reply->reason = exit_reason::noproc();
-          deliver(s->from, reply);
-          break;
-        }
-        case signal_kind::unlink: {
-          auto* reply = new signal(signal_kind::unlink_ack, to);
-          reply->unlink_id = s->unlink_id;
-          deliver(s->from, reply);
-          break;
-        }
-        default:
-          break;
-      }
+    const auto* s = static_cast<const signal*>(m);
+    if (signal* answer = answer_undeliverable(*s, to, exit_reason::noproc())) {
+      deliver(s->from, answer);
     }
   }
   delete m;
@@ -263,10 +235,8 @@ void runtime::run_turn(process* p) {
       by_signal = dies.has_value();
     }
     for (std::size_t i = 0; !dies && i < config_.batch; ++i) {
-      message* raw = p->delivered.pop_front();
+      message* raw = p->mail.next_to_handle();
       if (raw == nullptr) break;
-      p->dequeued.store(p->dequeued.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-      p->handled.store(p->handled.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
       // Whether the handler kept the message is recorded on the process, not read back from
       // the message: once kept, another thread may already own (and free) it.
       p->kept_current = false;
@@ -305,18 +275,18 @@ void runtime::run_turn(process* p) {
 void runtime::take_in(process& p, std::optional<exit_reason>& dies) {
   std::uint32_t serial = p.serial();
   for (int i = 0; i < intake_per_turn; ++i) {
-    message* m = p.mailbox.pop();
+    message* m = p.mail.take_arrival();
     if (m == nullptr) return;
     if (m->target_serial_ != serial) {  // sent to an earlier incarnation of this slot
-      p.dequeued.store(p.dequeued.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+      p.mail.consumed();
       undeliverable(m, pid{node_index_, p.slot + 1, m->target_serial_, config_.creation});
       continue;
     }
     if (!m->system_) {
-      p.delivered.push_back(m);
+      p.mail.accept(m);
       continue;
     }
-    p.dequeued.store(p.dequeued.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    p.mail.consumed();
     std::unique_ptr<signal> s(static_cast<signal*>(m));
     dies = apply(p, *s);
     if (dies) return;
@@ -327,7 +297,7 @@ void runtime::end_turn(process& p) {
   const bool exited = p.exited_this_turn;
   p.exited_this_turn = false;
   // Decided while we still own the turn: only the owner may look at the consumer's end.
-  const bool more = !p.delivered.empty() || !p.mailbox.empty();
+  const bool more = p.mail.has_work();
   if (more) {
     // Batch used up (go behind the other runnable processes), or late messages to a dead
     // incarnation to drain.
@@ -341,103 +311,25 @@ void runtime::end_turn(process& p) {
 }
 
 void runtime::release_turn(process& p) {
-  // seq_cst store, then a seq_cst look at the producers' end: pairs with deliver()'s push and
-  // load, so either the sender sees `scheduled` clear and schedules, or we see its push.
-  p.scheduled.store(false, std::memory_order_seq_cst);
-  if (p.mailbox.push_started() && !p.scheduled.exchange(true, std::memory_order_seq_cst)) {
-    scheduler_->yield(&p);
-  }
+  // A message that arrived as we let go: the turn is ours again, run behind the others.
+  if (p.mail.release()) scheduler_->yield(&p);
 }
 
 void runtime::drain_dead(process& p) {
-  while (message* m = p.mailbox.pop()) {
-    p.dequeued.store(p.dequeued.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  while (message* m = p.mail.take_arrival()) {
+    p.mail.consumed();
     undeliverable(m, pid{node_index_, p.slot + 1, m->target_serial_, config_.creation});
   }
 }
 
 // ---------------------------------------------------------------------------------------
-// Signals: Erlang's rules (erts "Processes" chapter, signals; erlang:link/1, unlink/1,
-// exit/2, monitor/2 docs)
+// Signals: the rules are in signal_rules.cpp; here they are carried out.
 
 std::optional<exit_reason> runtime::apply(process& p, signal& s) {
-  switch (s.kind) {
-    case signal_kind::exit: {
-      if (s.forced) return std::move(s.reason);  // node shutdown ends trapping processes too
-      if (s.via_link) {
-        std::lock_guard guard(p.relations_lock);
-        if (p.rel == nullptr) return std::nullopt;
-        auto it = p.rel->links.find(s.from);
-        // No link, or an unlink in progress: the signal is from a link that no longer exists.
-        if (it == p.rel->links.end() || it->second != 0) return std::nullopt;
-        p.rel->links.erase(it);
-      } else if (s.reason.code() == exit_reason::kind::kill) {
-        return exit_reason::killed();  // exit(Pid, kill) is untrappable
-      }
-      if (p.trap_exit.load(std::memory_order_relaxed)) {
-        p.delivered.push_back(make_message<exit_msg>(exit_msg{s.from, std::move(s.reason)}));
-        p.enqueued.fetch_add(1, std::memory_order_relaxed);
-        return std::nullopt;
-      }
-      if (s.reason.is_normal()) {
-        // exit(self(), normal) ends the caller; a normal exit elsewhere is ignored.
-        if (!s.via_link && s.from == pid_of(p)) return exit_reason::normal();
-        return std::nullopt;
-      }
-      return std::move(s.reason);
-    }
-    case signal_kind::link: {
-      std::lock_guard guard(p.relations_lock);
-      p.rel_or_create().links[s.from] = 0;
-      return std::nullopt;
-    }
-    case signal_kind::unlink: {
-      {
-        std::lock_guard guard(p.relations_lock);
-        if (p.rel != nullptr) {
-          auto it = p.rel->links.find(s.from);
-          if (it != p.rel->links.end() && it->second == 0) p.rel->links.erase(it);
-        }
-      }
-      auto* ack = new signal(signal_kind::unlink_ack, pid_of(p));
-      ack->unlink_id = s.unlink_id;
-      deliver(s.from, ack);
-      return std::nullopt;
-    }
-    case signal_kind::unlink_ack: {
-      std::lock_guard guard(p.relations_lock);
-      if (p.rel != nullptr) {
-        auto it = p.rel->links.find(s.from);
-        if (it != p.rel->links.end() && it->second == s.unlink_id) p.rel->links.erase(it);
-      }
-      return std::nullopt;
-    }
-    case signal_kind::monitor: {
-      std::lock_guard guard(p.relations_lock);
-      p.rel_or_create().monitored_by.emplace(s.monitor_ref, s.from);
-      return std::nullopt;
-    }
-    case signal_kind::demonitor: {
-      std::lock_guard guard(p.relations_lock);
-      if (p.rel != nullptr) p.rel->monitored_by.erase(s.monitor_ref);
-      return std::nullopt;
-    }
-    case signal_kind::down: {
-      bool active = false;
-      {
-        std::lock_guard guard(p.relations_lock);
-        active = p.rel != nullptr && p.rel->monitoring.erase(s.monitor_ref) > 0;
-      }
-      // After demonitor no DOWN is delivered (erlang:demonitor/1).
-      if (active) {
-        p.delivered.push_back(
-            make_message<down_msg>(down_msg{s.monitor_ref, s.from, std::move(s.reason)}));
-        p.enqueued.fetch_add(1, std::memory_order_relaxed);
-      }
-      return std::nullopt;
-    }
-  }
-  return std::nullopt;
+  signal_outcome o = apply_signal(p, pid_of(p), s);
+  if (o.for_receiver != nullptr) p.mail.deliver_own(o.for_receiver);
+  if (o.reply != nullptr) deliver(s.from, o.reply);
+  return std::move(o.exit);
 }
 
 void runtime::terminate(process& p, exit_reason reason) {
@@ -482,10 +374,7 @@ void runtime::terminate(process& p, exit_reason reason) {
     }
     delete r;
   }
-  while (message* m = p.delivered.pop_front()) {
-    p.dequeued.store(p.dequeued.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    delete m;
-  }
+  p.mail.discard_delivered();
   drain_dead(p);
 
   exited_.add();
@@ -555,13 +444,10 @@ bool runtime::demonitor(process& self, const ref& r, bool flush) {
     }
   }
   if (flush) {  // erlang:demonitor/2 [flush]: also drop a DOWN already delivered
-    std::size_t removed = self.delivered.remove_if([&](message& m) {
+    self.mail.discard_delivered_if([&](message& m) {
       auto* d = m.get_if<down_msg>();
       return d != nullptr && d->monitor == r;
     });
-    self.dequeued.store(
-        self.dequeued.load(std::memory_order_relaxed) + static_cast<std::uint32_t>(removed),
-        std::memory_order_relaxed);
   }
   if (!target) return false;
   auto* s = new signal(signal_kind::demonitor, pid_of(self));
@@ -681,17 +567,15 @@ std::optional<process_info> runtime::info(const pid& who) const {
     out.memory_bytes = sizeof(process) + p->actor_bytes + relation_bytes;
   }
   std::sort(out.links.begin(), out.links.end());
-  std::uint32_t queued =
-      p->enqueued.load(std::memory_order_relaxed) - p->dequeued.load(std::memory_order_relaxed);
-  out.message_queue_len = static_cast<std::int32_t>(queued) > 0 ? queued : 0;
-  out.messages_handled = p->handled.load(std::memory_order_relaxed);
+  out.message_queue_len = p->mail.queued();
+  out.messages_handled = p->mail.handled();
   out.trap_exit = p->trap_exit.load(std::memory_order_relaxed);
   run_phase phase = p->phase.load(std::memory_order_relaxed);
   if (phase == run_phase::running) {
     out.status = process_status::running;
   } else if (phase == run_phase::exiting) {
     out.status = process_status::exiting;
-  } else if (p->scheduled.load(std::memory_order_relaxed)) {
+  } else if (p->mail.claimed()) {
     out.status = process_status::runnable;
   } else {
     out.status = process_status::waiting;
@@ -795,10 +679,7 @@ void runtime::stop() {
   scheduler_->stop();
   stopped_ = true;
   // Nothing runs any more: free what late messages and queued drain turns left behind.
-  table_.for_each_slot([&](process& p) {
-    while (message* m = p.mailbox.pop()) delete m;
-    while (message* m = p.delivered.pop_front()) delete m;
-  });
+  table_.for_each_slot([&](process& p) { p.mail.clear(); });
 }
 
 }  // namespace bitactor::detail

@@ -28,7 +28,7 @@ class scheduler {
   /// Stops executing turns and joins threads. Called once, by the node, after every process
   /// has exited.
   virtual void stop() = 0;
-  /// Makes p runnable. Any thread. The caller has just set p->scheduled (so p is queued once).
+  /// Makes p runnable. Any thread. The caller has just claimed p's turn (so p is queued once).
   virtual void schedule(process* p) = 0;
   /// Like schedule, from a turn that used up its batch: p goes behind other runnable work.
   virtual void yield(process* p) = 0;

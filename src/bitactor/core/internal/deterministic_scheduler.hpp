@@ -8,7 +8,7 @@
 #include <random>
 #include <vector>
 
-#include "bitactor/core/scheduler.hpp"
+#include "bitactor/core/internal/scheduler.hpp"
 
 namespace bitactor::detail {
 

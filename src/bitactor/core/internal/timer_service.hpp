@@ -11,8 +11,8 @@
 #include <optional>
 #include <thread>
 
-#include "bitactor/core/clock.hpp"
-#include "bitactor/core/timer_wheel.hpp"
+#include "bitactor/core/internal/clock.hpp"
+#include "bitactor/core/internal/timer_wheel.hpp"
 
 namespace bitactor::detail {
 

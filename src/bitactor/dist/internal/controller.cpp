@@ -1,4 +1,4 @@
-#include "bitactor/dist/controller.hpp"
+#include "bitactor/dist/internal/controller.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
@@ -7,9 +7,10 @@
 #include <cstdlib>
 #include <future>
 
-#include "bitactor/core/signal.hpp"
+#include "bitactor/core/internal/runtime.hpp"
+#include "bitactor/core/internal/signal.hpp"
 #include "bitactor/dist/dist_error.hpp"
-#include "bitactor/dist/flags.hpp"
+#include "bitactor/dist/internal/flags.hpp"
 #include "bitactor/dist/term_mapping.hpp"
 #include "bitactor/term/print.hpp"
 
@@ -83,7 +84,7 @@ void controller::attach(node& n, pid net_kernel) {
   node_ = &n;
   net_kernel_ = net_kernel;
   local_atom_ = term::atom(settings_.node_name);
-  n.runtime().set_remote_router(this);
+  bitactor::detail::runtime_of(n).set_remote_router(this);
   asio::post(io_, [this] { accept_next(); });
 }
 
@@ -105,7 +106,7 @@ void controller::shutdown() {
     work_.reset();
     thread_.join();
   }
-  if (node_ != nullptr) node_->runtime().set_remote_router(nullptr);
+  if (node_ != nullptr) bitactor::detail::runtime_of(*node_).set_remote_router(nullptr);
 }
 
 template <class F>
@@ -228,7 +229,7 @@ void controller::connection_down(const std::shared_ptr<connection>& c, const std
 
 void controller::peer_lost(const std::string& peer) {
   if (node_ == nullptr) return;
-  auto& rt = node_->runtime();
+  auto& rt = bitactor::detail::runtime_of(*node_);
   if (auto it = links_.find(peer); it != links_.end()) {
     for (const auto& [local, remote] : it->second) {
       auto* s = new core_signal(signal_kind::exit, remote);
@@ -310,7 +311,7 @@ void controller::route(const pid& to, message* m) noexcept {
 }
 
 void controller::route_signal(const std::string& peer, const pid& to, core_signal& s) {
-  auto& rt = node_->runtime();
+  auto& rt = bitactor::detail::runtime_of(*node_);
   const term::term from = to_term(s.from ? s.from : net_kernel_);
   const term::term target = to_term(to);
   std::optional<term::term> control;
@@ -401,7 +402,7 @@ bool controller::is_local(const term::term& t) const {
 }
 
 void controller::deliver_term(const pid& to, term::term msg) {
-  node_->runtime().deliver(to, make_message<term::term>(std::move(msg)));
+  bitactor::detail::runtime_of(*node_).deliver(to, make_message<term::term>(std::move(msg)));
 }
 
 void controller::frame_arrived(const std::shared_ptr<connection>& c, control_frame f) {
@@ -417,7 +418,7 @@ void controller::frame_arrived(const std::shared_ptr<connection>& c, control_fra
 bool controller::dispatch(connection& c, control_frame& f) {
   const term::term& ctl = f.control;
   const std::size_t n = ctl.size();
-  auto& rt = node_->runtime();
+  auto& rt = bitactor::detail::runtime_of(*node_);
   auto local = [&](std::size_t i) -> std::optional<pid> {
     if (!is_local(ctl[i])) return std::nullopt;  // not ours (or not a pid): dropped
     return from_term(ctl[i].as_pid());

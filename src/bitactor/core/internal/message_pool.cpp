@@ -1,8 +1,10 @@
-#include "bitactor/core/message_pool.hpp"
+#include "bitactor/core/internal/message_pool.hpp"
 
 #include <array>
 #include <cstdlib>
 #include <new>
+
+#include "bitactor/core/pooled_memory.hpp"
 
 namespace bitactor::detail::message_pool {
 
@@ -101,3 +103,14 @@ void deallocate(void* block, std::size_t size) noexcept {
 }
 
 }  // namespace bitactor::detail::message_pool
+
+namespace bitactor {
+
+// The public face of the pool (pooled_memory.hpp); the compiler inlines the bodies above.
+void* pooled_allocate(std::size_t size) { return detail::message_pool::allocate(size); }
+
+void pooled_deallocate(void* block, std::size_t size) noexcept {
+  detail::message_pool::deallocate(block, size);
+}
+
+}  // namespace bitactor

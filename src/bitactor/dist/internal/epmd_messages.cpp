@@ -1,4 +1,4 @@
-#include "bitactor/dist/epmd_messages.hpp"
+#include "bitactor/dist/internal/epmd_messages.hpp"
 
 #include "bitactor/dist/dist_error.hpp"
 

@@ -9,7 +9,7 @@
 #include <memory>
 #include <vector>
 
-#include "bitactor/core/process.hpp"
+#include "bitactor/core/internal/process.hpp"
 
 namespace bitactor::detail {
 
@@ -32,7 +32,7 @@ class process_table {
   }
 
   /// A slot to initialise, or nullptr when all max_slots are in use. Spawn must then claim it
-  /// (scheduled false -> true); a slot whose claim fails is handed back with release().
+  /// (mailbox::try_claim()); a slot whose claim fails is handed back with release().
   process* acquire();
   /// Returns a slot to the free list once its process has exited and its turn has ended.
   void release(process* p) noexcept;

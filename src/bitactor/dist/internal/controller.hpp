@@ -22,12 +22,12 @@
 #include <tuple>
 #include <vector>
 
+#include "bitactor/core/internal/remote_router.hpp"
+#include "bitactor/core/internal/signal.hpp"
 #include "bitactor/core/node.hpp"
-#include "bitactor/core/remote_router.hpp"
-#include "bitactor/core/signal.hpp"
-#include "bitactor/dist/connection.hpp"
 #include "bitactor/dist/dist_config.hpp"
-#include "bitactor/dist/epmd_client.hpp"
+#include "bitactor/dist/internal/connection.hpp"
+#include "bitactor/dist/internal/epmd_client.hpp"
 
 namespace bitactor::dist::detail {
 

@@ -1,4 +1,4 @@
-#include "bitactor/core/registry.hpp"
+#include "bitactor/core/internal/registry.hpp"
 
 #include <algorithm>
 

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "bitactor/dist/epmd_messages.hpp"
+#include "bitactor/dist/internal/epmd_messages.hpp"
 
 namespace bitactor::dist::detail {
 

@@ -1,9 +1,9 @@
-#include "bitactor/core/timer_service.hpp"
+#include "bitactor/core/internal/timer_service.hpp"
 
 #include <chrono>
 #include <vector>
 
-#include "bitactor/core/deadline.hpp"
+#include "bitactor/core/internal/deadline.hpp"
 #include "bitactor/core/message.hpp"
 
 namespace bitactor::detail {

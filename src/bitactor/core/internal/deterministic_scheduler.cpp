@@ -1,4 +1,4 @@
-#include "bitactor/core/deterministic_scheduler.hpp"
+#include "bitactor/core/internal/deterministic_scheduler.hpp"
 
 #include <utility>
 

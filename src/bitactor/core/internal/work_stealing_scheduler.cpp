@@ -1,9 +1,9 @@
-#include "bitactor/core/work_stealing_scheduler.hpp"
+#include "bitactor/core/internal/work_stealing_scheduler.hpp"
 
 #include <chrono>
 
-#include "bitactor/core/process.hpp"
-#include "bitactor/core/spinlock.hpp"
+#include "bitactor/core/internal/process.hpp"
+#include "bitactor/core/internal/spinlock.hpp"
 
 namespace bitactor::detail {
 namespace {

@@ -1,4 +1,4 @@
-#include "bitactor/dist/handshake.hpp"
+#include "bitactor/dist/internal/handshake.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>

@@ -1,4 +1,4 @@
-#include "bitactor/dist/connection.hpp"
+#include "bitactor/dist/internal/connection.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
@@ -8,8 +8,8 @@
 #include <boost/asio/write.hpp>
 
 #include "bitactor/dist/dist_error.hpp"
-#include "bitactor/dist/epmd_client.hpp"
-#include "bitactor/dist/flags.hpp"
+#include "bitactor/dist/internal/epmd_client.hpp"
+#include "bitactor/dist/internal/flags.hpp"
 
 namespace bitactor::dist::detail {
 namespace asio = boost::asio;

@@ -3,9 +3,9 @@
 // the node runs (slots are reused), which is what lets senders touch it without reference
 // counting. Which incarnation a message is for is told by its target serial.
 //
-// Ownership rule: only the holder of `scheduled` (a worker running the process's turn, or
-// spawn while initialising the slot) touches the non-atomic fields. `relations` is also read
-// by process_info under `relations_lock`.
+// Ownership rule: only the holder of the turn (mailbox::claimed(): a worker running the
+// process's turn, or spawn while initialising the slot) touches the non-atomic fields. `relations`
+// is also read by process_info under `relations_lock`.
 
 #include <atomic>
 #include <cstdint>
@@ -13,10 +13,10 @@
 #include <string>
 #include <unordered_map>
 
-#include "bitactor/core/mailbox.hpp"
-#include "bitactor/core/message_pool.hpp"
+#include "bitactor/core/internal/mailbox.hpp"
+#include "bitactor/core/internal/message_pool.hpp"
+#include "bitactor/core/internal/spinlock.hpp"
 #include "bitactor/core/pid.hpp"
-#include "bitactor/core/spinlock.hpp"
 
 namespace bitactor {
 class actor;
@@ -72,9 +72,9 @@ class process {
     return (identity.load(std::memory_order_acquire) & alive_bit) != 0;
   }
 
-  mpsc_queue mailbox;                      // any thread pushes; the owner pops
-  std::atomic<std::uint64_t> identity{0};  // (serial << 1) | alive
-  std::atomic<bool> scheduled{false};      // queued or running: whoever set it owns the turn
+  // The mailbox first, and the one-byte fields right after it: they fill its tail padding
+  // (no_unique_address lets them), which keeps the block at 104 bytes.
+  [[no_unique_address]] mailbox mail;  // its flag is the turn: whoever claims it owns the turn
   std::atomic<run_phase> phase{run_phase::waiting};
   std::atomic<bool> trap_exit{false};  // owner writes; process_info reads
   bool started = false;
@@ -89,19 +89,21 @@ class process {
   std::atomic<bool> awaited_at_stop{false};
   spinlock relations_lock;
   std::uint32_t slot = 0;
+  std::atomic<std::uint64_t> identity{0};   // (serial << 1) | alive
   std::atomic<std::uint32_t> next_free{0};  // free-list link (slot index + 1)
-  std::atomic<std::uint32_t> enqueued{0};   // messages and signals pushed (wraps)
-  std::atomic<std::uint32_t> dequeued{0};   // ... and taken out; the owner writes it
   std::uint32_t actor_bytes = 0;
-  std::atomic<std::uint64_t> handled{0};  // messages handed to the actor; owner writes
-  fifo delivered;                         // delivered, not yet handled
-  actor* behaviour = nullptr;             // owned; destroyed when the process exits
-  relations* rel = nullptr;               // owned; see relations
+  actor* behaviour = nullptr;  // owned; destroyed when the process exits
+  relations* rel = nullptr;    // owned; see relations
 
   relations& rel_or_create() {
     if (rel == nullptr) rel = new relations();
     return *rel;
   }
 };
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__aarch64__))
+// A million idle processes cost this much each, before their actors: keep an eye on it.
+static_assert(sizeof(process) <= 104, "the process control block grew");
+#endif
 
 }  // namespace bitactor::detail

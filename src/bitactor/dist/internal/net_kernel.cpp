@@ -1,4 +1,4 @@
-#include "bitactor/dist/net_kernel.hpp"
+#include "bitactor/dist/internal/net_kernel.hpp"
 
 #include "bitactor/dist/term_mapping.hpp"
 
