@@ -50,9 +50,7 @@ namespace detail {
 struct promise_base {
   // Frames come from the runtime's message pool: a supervisor starts one or two of these
   // coroutines per restart, and a server one per awaited call.
-  static void* operator new(std::size_t size) {
-    return bitactor::pooled_allocate(size);
-  }
+  static void* operator new(std::size_t size) { return bitactor::pooled_allocate(size); }
   static void operator delete(void* frame, std::size_t size) noexcept {
     bitactor::pooled_deallocate(frame, size);
   }
