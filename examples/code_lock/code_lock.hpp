@@ -26,6 +26,14 @@ struct lock_event {
   std::string what;  // "locked" or "unlocked"
 };
 
+// [states]
+/// The lock's states (the atoms locked and open in the OTP example). An enum: a misspelt
+/// state does not compile, and a state's callback is found by index.
+enum class lock_state { locked, open };
+/// Names the states in reports and in state().
+inline const char* to_string(lock_state s) { return s == lock_state::locked ? "locked" : "open"; }
+// [states]
+
 inline constexpr std::chrono::milliseconds open_time = std::chrono::seconds(10);
 inline constexpr std::chrono::milliseconds button_time = std::chrono::seconds(30);
 
@@ -38,9 +46,9 @@ class code_lock : public bitactor::otp::gen_statem {
   // [init]
   void init() override {
     state_enter(true);  // callback_mode() -> [state_functions, state_enter]
-    on_state("locked", &code_lock::locked);
-    on_state("open", &code_lock::open);
-    start_in("locked");
+    on_state(lock_state::locked, &code_lock::locked);
+    on_state(lock_state::open, &code_lock::open);
+    start_in(lock_state::locked);
   }
   // [init]
 
@@ -56,7 +64,7 @@ class code_lock : public bitactor::otp::gen_statem {
       if (buttons_.size() >= code_.size()) buttons_.erase(buttons_.begin());
       buttons_.push_back(b->digit);
       if (buttons_ == code_) {
-        next_state("open");
+        next_state(lock_state::open);
       } else {
         state_timeout(button_time);
       }
@@ -73,7 +81,7 @@ class code_lock : public bitactor::otp::gen_statem {
       do_unlock();
       state_timeout(open_time);
     } else if (e.type() == event_type::state_timeout) {
-      next_state("locked");
+      next_state(lock_state::locked);
     } else if (e.get_if<button>() != nullptr) {
       // Buttons pressed while open are ignored ({next_state, open, Data}).
     } else {
@@ -90,7 +98,7 @@ class code_lock : public bitactor::otp::gen_statem {
   // [common]
 
   void terminate(const bitactor::exit_reason&) override {
-    if (state() != "locked") do_lock();
+    if (!in(lock_state::locked)) do_lock();
   }
 
  private:
