@@ -59,6 +59,8 @@ handle({call, Dest, Req, Ms}, _) ->
     try {reply, gen_server:call(Dest, Req, Ms)}
     catch exit:R -> {exit, R}
     end;
+%% The pid of this node's echo gen_server.
+handle(echo_pid, _) -> whereis(echo);
 %% gen_server:cast/2 to a BitActor process.
 handle({cast, Dest, Req}, _) -> gen_server:cast(Dest, Req), ok;
 %% A process that monitors Pid and forwards the DOWN to the inbox.

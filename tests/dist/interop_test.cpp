@@ -511,6 +511,40 @@ TEST_F(dist_interop, erl_calls_and_casts_an_otp_gen_statem) {
   EXPECT_EQ(erl_call(*erl_, "light", dn, atom("state")), t::tuple(atom("reply"), atom("on")));
 }
 
+namespace {
+struct ask_echo {
+  pid server;
+  t::term request;
+  using reply = t::term;
+};
+// Calls an Erlang gen_server from inside a behaviour with a term request.
+class echo_client : public bitactor::otp::gen_server {
+ protected:
+  void handle_call(bitactor::otp::call_context& c) override {
+    c.match([&](ask_echo& a) { return ask(a); });
+  }
+
+ private:
+  bitactor::otp::async_reply<t::term> ask(ask_echo a) {
+    t::term answer = co_await call(a.server, std::move(a.request));
+    co_return answer;
+  }
+};
+}  // namespace
+
+TEST_F(dist_interop, bitactor_calls_an_erl_gen_server_by_pid_from_a_thread_and_a_behaviour) {
+  distributed_node dn(config("term_caller"), small());
+  t::term echo = erl_->call(atom("echo_pid"));
+  ASSERT_TRUE(echo.is_pid()) << t::to_string(echo);
+  const pid server = from_term(echo.as_pid());
+  EXPECT_EQ(bitactor::otp::call(dn.local(), server, t::tuple(atom("hello"), 1)),
+            t::tuple(atom("echo"), t::tuple(atom("hello"), 1)));
+  auto client = bitactor::otp::start<echo_client>(dn.local(), {});
+  ASSERT_TRUE(client.ok());
+  EXPECT_EQ(bitactor::otp::call(dn.local(), client.process, ask_echo{server, atom("inside")}),
+            t::tuple(atom("echo"), atom("inside")));
+}
+
 TEST_F(dist_interop, stopping_the_node_does_not_wait_for_a_stalled_handshake) {
   dist_config c = config("stalled");
   c.setup_timeout = 5s;

@@ -194,6 +194,7 @@ class term_counter : public gen_server {
   void handle_call(call_context& c) override {
     c.match([&](term::term& req) -> term::term {
       if (req.is_atom("get")) return term::term(count_);
+      if (req.is_atom("incr")) return term::term(++count_);
       if (req.is_atom("not_a_term")) {
         // A C++ value as the reply to a call from Erlang: the server fails, naming the type.
         struct opaque {};
@@ -273,4 +274,55 @@ TEST(gen_server_erlang_form, a_term_that_is_not_gen_form_goes_to_handle_info) {
   auto seen = box.receive<note>(1s);
   ASSERT_TRUE(seen);
   EXPECT_EQ(seen->text, "{'$gen_call',nobody,x}");
+}
+
+namespace {
+/// Asks `server` (which answers terms) for its total with a term call, from inside a
+/// behaviour, and replies to its own caller with what came back.
+struct relay_total {
+  using reply = std::int64_t;
+};
+class term_relay : public gen_server {
+ public:
+  explicit term_relay(pid server) : server_(server) {}
+
+ protected:
+  void handle_call(call_context& c) override {
+    c.match([&](relay_total&) { return relay(); });
+  }
+
+ private:
+  async_reply<std::int64_t> relay() {
+    term::term ask = term::atom("get");
+    term::term answer = co_await call(server_, std::move(ask));
+    co_return answer.as_int();
+  }
+  pid server_;
+};
+}  // namespace
+
+TEST(gen_server_erlang_form, a_term_call_from_a_thread_and_from_a_behaviour_gets_the_term_reply) {
+  node n{deterministic()};
+  auto counter = start<term_counter>(n, {});
+  ASSERT_TRUE(counter.ok());
+  EXPECT_EQ(call(n, counter.process, term::atom("incr")), term::term(1));
+  EXPECT_EQ(call(n, counter.process, term::atom("get")), term::term(1));
+  EXPECT_EQ(call(n, counter.process, term::atom("what")),
+            term::tuple(term::atom("error"), term::atom("what")));
+  auto relay = start<term_relay>(n, {}, counter.process);
+  ASSERT_TRUE(relay.ok());
+  EXPECT_EQ(call(n, relay.process, relay_total{}), 1);
+}
+
+TEST(gen_server_erlang_form, a_term_call_to_a_dead_server_fails_with_noproc) {
+  node n{deterministic()};
+  pid gone = n.spawn([](actor& self, message&) { self.exit(exit_reason::normal()); });
+  n.send(gone, 0);
+  n.run_until_idle();
+  try {
+    call(n, gone, term::atom("get"), 1s);
+    FAIL() << "the call should fail";
+  } catch (const call_error& e) {
+    EXPECT_EQ(e.reason(), exit_reason::noproc());
+  }
 }

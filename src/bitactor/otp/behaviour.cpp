@@ -97,6 +97,17 @@ void behaviour::route(message_ptr m) {
     return;
   }
   if (!pending_.empty()) {
+    if (auto* t = m->get_if<term::term>()) {
+      // A reply in gen's term form, {Tag, Reply}, to a call made with a term request. Without
+      // a pending call of that tag it is an ordinary message (gen.erl without aliases).
+      if (auto tag = detail::erlang_reply_tag(*t)) {
+        std::size_t i = find([&](const detail::wait_spec& s) { return s.tag == *tag; });
+        if (i != pending_.size()) {
+          complete(i, {detail::wait_outcome::how::matched, std::move(m), {}, {}});
+          return;
+        }
+      }
+    }
     if (auto* d = m->get_if<down_msg>()) {
       std::size_t i = find([&](const detail::wait_spec& s) { return s.monitor == d->monitor; });
       if (i == pending_.size()) i = find([](const detail::wait_spec& s) { return s.any_down; });
@@ -229,6 +240,11 @@ void behaviour::sweep_tasks() {
     tasks_.erase(tasks_.begin() + static_cast<std::ptrdiff_t>(i));
   }
   if (failed) std::rethrow_exception(failed);
+}
+
+behaviour::term_call_awaiter behaviour::call(const pid& server, term::term request,
+                                             std::chrono::milliseconds timeout) {
+  return term_call_awaiter(*this, server, std::move(request), timeout);
 }
 
 behaviour::start_awaiter behaviour::start_child_process(const start_fn& fn,

@@ -174,6 +174,13 @@ class behaviour : public actor {
   template <class R, request Req = std::remove_cvref_t<R>>
   call_awaiter<reply_t<Req>> call(std::string_view name, R&& req,
                                   std::chrono::milliseconds timeout = default_call_timeout);
+  /// co_await call(server, term): a call in gen's term form (gen_server:call(Pid, Req)), for
+  /// a server on an Erlang node or an otp behaviour here that answers terms. The reply is a
+  /// term; failures throw call_error as for typed calls. Build the request in a named
+  /// variable (the GCC 12 note above).
+  class term_call_awaiter;
+  term_call_awaiter call(const pid& server, term::term request,
+                         std::chrono::milliseconds timeout = default_call_timeout);
   /// Through a typed reference: a request S does not list in its `calls` does not compile.
   template <class S, class R, request Req = std::remove_cvref_t<R>>
   requires answers<S, Req> call_awaiter<reply_t<Req>> call(
@@ -334,6 +341,30 @@ class behaviour::call_awaiter {
   pid server_;
   type_id request_type_;
   message_ptr request_;
+  std::chrono::milliseconds timeout_;
+  ref tag_;
+  detail::wait_outcome outcome_;
+};
+
+class behaviour::term_call_awaiter {
+ public:
+  term_call_awaiter(behaviour& b, pid server, term::term request, std::chrono::milliseconds timeout)
+      : owner_(b), server_(server), request_(std::move(request)), timeout_(timeout) {}
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) {
+    tag_ = owner_.monitor(server_);  // the monitor's ref doubles as the call tag (gen.erl)
+    owner_.send(server_, detail::erlang_call_message(owner_.self(), tag_, std::move(request_)));
+    owner_.park(detail::wait_spec{tag_, tag_, pid{}, timeout_, false}, &outcome_, h);
+  }
+  term::term await_resume() {
+    if (outcome_.kind != detail::wait_outcome::how::down) owner_.demonitor(tag_, true);
+    return detail::erlang_call_result(outcome_, server_);
+  }
+
+ private:
+  behaviour& owner_;
+  pid server_;
+  term::term request_;
   std::chrono::milliseconds timeout_;
   ref tag_;
   detail::wait_outcome outcome_;

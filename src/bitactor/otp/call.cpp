@@ -48,6 +48,28 @@ void throw_not_a_term_reply(std::string_view type) {
                          std::string(type));
 }
 
+std::optional<ref> erlang_reply_tag(const term::term& t) {
+  if (!t.is_tuple() || t.size() != 2 || !t[0].is_reference()) return std::nullopt;
+  return from_term_ref(t[0].as_reference());
+}
+
+term::term erlang_call_message(const pid& caller, const ref& tag, term::term request) {
+  return term::tuple(term::atom("$gen_call"),
+                     term::tuple(to_term_pid(caller), term::term(to_term_ref(tag))),
+                     std::move(request));
+}
+
+term::term erlang_call_result(wait_outcome& o, const pid& server) {
+  switch (o.kind) {
+    case wait_outcome::how::matched:
+      return (*o.matched->get_if<term::term>())[1];
+    case wait_outcome::how::timeout:
+      throw call_error(timeout_reason(), describe_call(server, "a term"));
+    default:
+      throw call_error(o.reason, describe_call(server, "a term"));
+  }
+}
+
 wait_outcome wait_on_thread(node& n, inbox& box, const wait_spec& spec) {
   // Saturating: a timeout past the clock's range (milliseconds::max()) waits forever.
   auto now = [&n] { return static_cast<std::uint64_t>(n.now().count()); };
@@ -65,6 +87,9 @@ wait_outcome wait_on_thread(node& n, inbox& box, const wait_spec& spec) {
     if (auto* a = m->get_if<init_ack>(); a != nullptr && a->tag == spec.tag) {
       return {wait_outcome::how::matched, std::move(m), {}, {}};
     }
+    if (auto* t = m->get_if<term::term>(); t != nullptr && erlang_reply_tag(*t) == spec.tag) {
+      return {wait_outcome::how::matched, std::move(m), {}, {}};
+    }
     if (auto* d = m->get_if<down_msg>(); d != nullptr && d->monitor == spec.monitor) {
       return {wait_outcome::how::down, nullptr, d->reason, d->monitor};
     }
@@ -76,3 +101,15 @@ wait_outcome wait_on_thread(node& n, inbox& box, const wait_spec& spec) {
 }
 
 }  // namespace bitactor::otp::detail
+
+namespace bitactor::otp {
+
+term::term call(node& n, const pid& server, term::term request, std::chrono::milliseconds timeout) {
+  inbox box(n);
+  ref tag = box.monitor(server);
+  n.send(server, detail::erlang_call_message(box.self(), tag, std::move(request)));
+  detail::wait_outcome o = detail::wait_on_thread(n, box, {tag, tag, pid{}, timeout, false});
+  return detail::erlang_call_result(o, server);
+}
+
+}  // namespace bitactor::otp

@@ -27,6 +27,7 @@
 
 #include <chrono>
 #include <concepts>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -219,7 +220,16 @@ struct wait_spec {
   bool any_down = false;
 };
 
-/// A plain thread's wait: receives from `box` until a call_reply or init_ack with spec.tag,
+/// The tag of a reply in gen's term form, `{Tag, Reply}` with Tag a ref; nullopt for any
+/// other term.
+std::optional<ref> erlang_reply_tag(const term::term& t);
+/// `{'$gen_call', {Caller, Tag}, Request}`, the call gen_server:call sends.
+term::term erlang_call_message(const pid& caller, const ref& tag, term::term request);
+/// A term call's outcome: the Reply of `{Tag, Reply}`, or call_error as call_result.
+term::term erlang_call_result(wait_outcome& o, const pid& server);
+
+/// A plain thread's wait: receives from `box` until a call_reply or init_ack with spec.tag
+/// (or a reply in term form, `{Tag, Reply}`, with that tag),
 /// a DOWN of spec.monitor, an exit_msg from spec.exit_from, or the timeout. Other messages
 /// are dropped: the box belongs to this one wait.
 wait_outcome wait_on_thread(node& n, inbox& box, const wait_spec& spec);
@@ -277,6 +287,13 @@ requires answers<S, Req> reply_t<Req> call(
     std::chrono::milliseconds timeout = default_call_timeout) {
   return call(n, server.process, std::move(req), timeout);
 }
+
+/// Calls a server with a request in gen's term form, as gen_server:call(Server, Request)
+/// does: for a server on an Erlang node, or an otp behaviour here that answers terms. The
+/// reply is a term; failures are call_error as for typed calls. (A crash of a server on
+/// another node shows as the timeout for now: remote monitors fire only on noconnection.)
+term::term call(node& n, const pid& server, term::term request,
+                std::chrono::milliseconds timeout = default_call_timeout);
 
 /// Calls a registered server; a name nobody holds fails with noproc (as gen_server:call).
 template <request Req>
