@@ -14,8 +14,6 @@ node& actor::this_node() const noexcept { return rt_->owner(); }
 
 ref actor::make_ref() const noexcept { return rt_->make_ref(); }
 
-void actor::send(const pid& to, message_ptr m) { rt_->deliver(to, m.release()); }
-
 message_ptr actor::keep(message& m) noexcept {
   proc_->kept_current = true;
   return message_ptr(&m);

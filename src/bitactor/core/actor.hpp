@@ -70,6 +70,9 @@ struct new_actor {
   bool needs_start;
 };
 
+/// runtime::deliver for the send templates of actor and node: their one out-of-line call.
+void deliver(runtime& rt, const pid& to, message* m);
+
 template <class A, class... Args>
 new_actor make_actor(Args&&... args) {
   return {std::make_unique<A>(std::forward<Args>(args)...), sizeof(A), has_on_start<A>};
@@ -112,10 +115,10 @@ class actor {
   /// Moves msg into the mailbox of `to`. To a dead pid this does nothing (as in Erlang).
   template <detail::message_value T>
   void send(const pid& to, T&& msg) {
-    send(to, message_ptr(make_message<std::decay_t<T>>(std::forward<T>(msg))));
+    detail::deliver(*rt_, to, make_message<std::decay_t<T>>(std::forward<T>(msg)));
   }
   /// Sends a message that already has its envelope (one taken with keep(), say): no copy.
-  void send(const pid& to, message_ptr m);
+  void send(const pid& to, message_ptr m) { detail::deliver(*rt_, to, m.release()); }
   /// Sends to a registered name; throws badarg if no process has that name (erlang:send/2).
   template <class T>
   void send(std::string_view name, T&& msg) {

@@ -26,8 +26,6 @@ pid node::spawn_new(detail::new_actor a, bool blocking) {
   return rt_->spawn(std::move(a.behaviour), a.bytes, options);
 }
 
-void node::send(const pid& to, message_ptr m) { rt_->deliver(to, m.release()); }
-
 pid node::resolve(std::string_view name) const {
   auto to = rt_->whereis(name);
   if (!to) throw badarg("send: no process registered as '" + std::string(name) + "'");

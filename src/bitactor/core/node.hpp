@@ -70,10 +70,10 @@ class node {
   /// Moves msg into the mailbox of `to`; a no-op if `to` is dead or unknown (as in Erlang).
   template <detail::message_value T>
   void send(const pid& to, T&& msg) {
-    send(to, message_ptr(make_message<std::decay_t<T>>(std::forward<T>(msg))));
+    detail::deliver(*rt_, to, make_message<std::decay_t<T>>(std::forward<T>(msg)));
   }
   /// Sends a message that already has its envelope: no copy.
-  void send(const pid& to, message_ptr m);
+  void send(const pid& to, message_ptr m) { detail::deliver(*rt_, to, m.release()); }
   /// Sends to a registered name; throws badarg if nothing is registered under it.
   template <class T>
   void send(std::string_view name, T&& msg) {

@@ -164,6 +164,8 @@ void runtime::deliver(const pid& to, message* m) {
   if (claimed_turn) scheduler_->schedule(p);
 }
 
+void deliver(runtime& rt, const pid& to, message* m) { rt.deliver(to, m); }
+
 void runtime::undeliverable(message* m, const pid& to) {
   // Erlang: a message to a dead process is dropped; some signals are answered
   // (answer_undeliverable).
