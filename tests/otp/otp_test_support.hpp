@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <thread>
 
 namespace bitactor::otp::test {
 
@@ -29,6 +30,44 @@ inline const auto both_policies =
     ::testing::Values(scheduling_policy::deterministic, scheduling_policy::work_stealing);
 inline std::string policy_name(const ::testing::TestParamInfo<scheduling_policy>& info) {
   return info.param == scheduling_policy::deterministic ? "deterministic" : "work_stealing";
+}
+
+/// A suite whose cases run under both policies: `class suite : public policy_test {};`, then
+/// INSTANTIATE_TEST_SUITE_P(policies, suite, both_policies, policy_name); a case builds its
+/// node from config().
+class policy_test : public ::testing::TestWithParam<scheduling_policy> {
+ protected:
+  static node_config config() { return config_for(GetParam()); }
+  static bool deterministic_policy() { return GetParam() == scheduling_policy::deterministic; }
+};
+
+/// Waits until pred() holds or `limit` passes, and returns pred(): for state the runtime
+/// finishes updating just after an event the test can wait on (the node counts a process as
+/// exited after its DOWN has gone out). Under the deterministic policy nothing runs the node
+/// meanwhile, so it runs it until idle first.
+template <class Pred>
+bool holds_within(node& n, std::chrono::milliseconds limit, Pred pred) {
+  if (n.config().policy == scheduling_policy::deterministic) {
+    n.run_until_idle();
+    return pred();
+  }
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() >= deadline) return pred();
+    std::this_thread::yield();
+  }
+  return true;
+}
+
+/// What flush() sends the inbox.
+struct flush_marker {};
+
+/// Returns once `box` has taken in every message sent to it before the call (its process
+/// queues arrivals in its own turn, so one just sent may not be receivable yet); after it, a
+/// receive with a zero timeout sees them all. False if the marker did not come back in time.
+inline bool flush(node& n, inbox& box, std::chrono::milliseconds limit = std::chrono::seconds(5)) {
+  n.send(box.self(), flush_marker{});
+  return box.receive<flush_marker>(limit).has_value();
 }
 
 /// A message asking a plain process to run a step on its own behalf.
