@@ -61,6 +61,8 @@ void actor::stop(exit_reason reason) { rt_->request_stop(*proc_, std::move(reaso
 
 bool actor::stop_pending() const noexcept { return proc_->stop_requested; }
 
+void actor::yield_point() { rt_->yield_point(*proc_); }
+
 void actor::exit(const pid& to, exit_reason reason) {
   rt_->send_exit(self(), to, std::move(reason));
 }

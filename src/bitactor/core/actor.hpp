@@ -53,6 +53,13 @@ struct process_exit {
   exit_reason reason;
 };
 
+/// Thrown by actor::yield_point() when an exit signal that arrived during the handler ends the
+/// process (a kill, or an exit it does not trap). It unwinds the handler without running any
+/// behaviour's terminate, as OTP does for such exits; not a std::exception either.
+struct ended_by_signal {
+  exit_reason reason;
+};
+
 /// How a new process starts and what it is tied to; filled in by the spawn functions.
 struct spawn_options {
   pid link_to;       // spawn_link: the parent
@@ -183,6 +190,13 @@ class actor {
   void trap_exit(bool on) noexcept;
   bool trapping_exits() const noexcept;
 
+  /// A point in a long-running handler where signals that arrived meanwhile take effect
+  /// (a handler cannot be preempted: see docs/explanation/runtime.md). Links, monitors and
+  /// exit signals are applied as between handlers; one that ends the process (a kill, or an
+  /// exit signal it does not trap) unwinds the handler from here, running no terminate.
+  /// Messages that arrived are queued for later handlers. Costs one atomic load when nothing
+  /// arrived: call it every few thousand iterations of a long loop.
+  void yield_point();
   /// Ends this process now with `reason` (erlang:exit/1). Does not return.
   [[noreturn]] void exit(exit_reason reason) { throw detail::process_exit{std::move(reason)}; }
   /// Ends this process with `reason` as soon as the running handler (or on_start) returns:

@@ -79,4 +79,8 @@ void node::advance_time(std::chrono::milliseconds by) {
 
 std::chrono::milliseconds node::now() const { return std::chrono::milliseconds(rt_->now_ms()); }
 
+void node::monitor_long_handlers(const pid& receiver, std::chrono::milliseconds threshold) {
+  rt_->monitor_long_handlers(receiver, threshold);
+}
+
 }  // namespace bitactor

@@ -111,6 +111,12 @@ class node {
   std::optional<process_info> info(const pid& p) const;
   bool is_alive(const pid& p) const noexcept;
   node_counters counters() const;
+  /// The long-run monitor (erlang:system_monitor(Receiver, [{long_schedule, T}]) for
+  /// handlers): every handler call that runs longer than `threshold` sends `receiver` a
+  /// long_handler message (system_messages.hpp) when it returns, and on the threaded policy
+  /// also once while it is still running past the threshold. One receiver per node; a zero
+  /// threshold turns it off. Off by default; when on, each handler call reads the clock twice.
+  void monitor_long_handlers(const pid& receiver, std::chrono::milliseconds threshold);
   /// Workers parked right now (production policy; 0 for deterministic).
   std::size_t parked_workers() const noexcept;
 

@@ -3,8 +3,11 @@
 //   exit_msg      {'EXIT', From, Reason}          to a process that traps exits
 //   down_msg      {'DOWN', Ref, process, Pid, Reason}  to a monitoring process
 //   timeout_msg   {timeout, TimerRef, Msg}         from start_timer
+//   long_handler  {monitor, Pid, long_schedule, Info}  to node::monitor_long_handlers' receiver
 
+#include <chrono>
 #include <cstdint>
+#include <string>
 
 #include "bitactor/core/exit_reason.hpp"
 #include "bitactor/core/pid.hpp"
@@ -34,6 +37,18 @@ template <class T>
 struct timeout_msg {
   timer_ref timer;
   T message;
+};
+
+/// A handler that ran longer than the long-run monitor's threshold (node::monitor_long_handlers;
+/// erlang:system_monitor's long_schedule). Sent when the handler returns (finished), and on
+/// the threaded policy also once while it still runs past the threshold (not finished), so a
+/// handler that never returns is named too.
+struct long_handler {
+  pid process;
+  std::string registered_name;  // empty if it has none
+  std::string handling;         // the type of the message it was handling, or "(on_start)"
+  std::chrono::microseconds running_for{0};
+  bool finished = true;
 };
 
 }  // namespace bitactor

@@ -197,6 +197,8 @@ class controller_server : public gen_server {
     supervisor_spec top;
     try {
       top = spec->top(env);  // OTP: Module:start/2, run by the application master
+    } catch (bitactor::detail::ended_by_signal&) {
+      throw;  // the controller was killed at a yield point inside the top function
     } catch (const std::exception& e) {
       progress.error = "application '" + name + "': its top function failed: " + e.what();
       co_return;

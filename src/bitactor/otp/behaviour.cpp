@@ -60,6 +60,8 @@ void behaviour::handle(message& m) {
     while (pending_.empty() && !postponed_.empty() && !stop_pending()) {
       route(postponed_.pop_front());
     }
+  } catch (bitactor::detail::ended_by_signal&) {
+    throw;  // an exit signal taken at a yield point: no terminate (a kill, as in OTP)
   } catch (bitactor::detail::process_exit& e) {
     ends = std::move(e.reason);
   } catch (const std::exception& e) {
@@ -211,6 +213,8 @@ void behaviour::on_exit(exit_reason reason) {
   ending_ = std::make_unique<exit_reason>(std::move(reason));
   try {
     terminate(*ending_);
+  } catch (bitactor::detail::ended_by_signal&) {
+    throw;
   } catch (bitactor::detail::process_exit& e) {
     *ending_ = std::move(e.reason);
   } catch (const std::exception& e) {

@@ -36,7 +36,8 @@ runtime::runtime(node& owner, const node_config& config)
                  ? std::unique_ptr<clock_source>(new virtual_clock_source())
                  : std::unique_ptr<clock_source>(new steady_clock_source())),
       table_(table_slots(config)),
-      timers_(*clock_, [this](const pid& to, message* m) { deliver(to, m); }) {
+      timers_(*clock_, [this](const pid& to, message* m) { deliver(to, m); }),
+      long_handlers_(*this, config.policy != scheduling_policy::deterministic) {
   if (config_.policy == scheduling_policy::deterministic) {
     vclock_ = static_cast<virtual_clock_source*>(clock_.get());
     auto det = std::make_unique<deterministic_scheduler>(config_.seed);
@@ -252,10 +253,13 @@ void runtime::run_turn(process* p) {
             if (!p.kept_current) delete m;
           }
         } release{*p, raw};
-        p->behaviour->handle(*raw);
+        handle_one(*p, *raw);
       }
       if (p->stop_requested) dies = take_requested_exit(*p);
     }
+  } catch (ended_by_signal& e) {  // taken at a yield point
+    dies = std::move(e.reason);
+    by_signal = true;
   } catch (process_exit& e) {
     dies = std::move(e.reason);
   } catch (const std::exception& e) {
@@ -272,6 +276,32 @@ void runtime::run_turn(process* p) {
   if (dies && !by_signal && dies->code() == exit_reason::kind::exception) crashed_.add();
   if (dies) terminate(*p, std::move(*dies));
   end_turn(*p);
+}
+
+void runtime::handle_one(process& p, message& m) {
+  if (!long_handlers_.on()) {
+    p.behaviour->handle(m);
+    return;
+  }
+  struct timed {
+    long_handler_monitor& monitor;
+    const process& p;
+    type_id what;
+    std::uint64_t started;
+    ~timed() {
+      try {
+        monitor.end(p, started, what);
+      } catch (...) {  // a report that cannot be built must not end the process
+      }
+    }
+  } timing{long_handlers_, p, m.type(), long_handlers_.begin(p, m.type())};
+  p.behaviour->handle(m);
+}
+
+void runtime::yield_point(process& self) {
+  std::optional<exit_reason> dies;
+  take_in(self, dies);
+  if (dies) throw ended_by_signal{std::move(*dies)};
 }
 
 void runtime::take_in(process& p, std::optional<exit_reason>& dies) {

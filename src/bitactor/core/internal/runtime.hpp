@@ -25,6 +25,7 @@
 #include "bitactor/core/error.hpp"
 #include "bitactor/core/exit_reason.hpp"
 #include "bitactor/core/internal/clock.hpp"
+#include "bitactor/core/internal/long_handler_monitor.hpp"
 #include "bitactor/core/internal/process.hpp"
 #include "bitactor/core/internal/process_table.hpp"
 #include "bitactor/core/internal/registry.hpp"
@@ -142,6 +143,14 @@ class runtime final : public turn_runner {
   scheduler& sched() noexcept { return *scheduler_; }
   std::size_t parked_workers() const noexcept;
 
+  /// node::monitor_long_handlers.
+  void monitor_long_handlers(const pid& receiver, std::chrono::milliseconds threshold) {
+    long_handlers_.set(receiver, threshold);
+  }
+  /// actor::yield_point(): takes in what arrived for `self` during its handler; an exit
+  /// signal that ends it unwinds the handler from here.
+  void yield_point(process& self);
+
  private:
   process* claim_slot();
   void undeliverable(message* m, const pid& to);
@@ -155,6 +164,7 @@ class runtime final : public turn_runner {
   void stop_in_order();
   void orderly_exited();
   void take_in(process& p, std::optional<exit_reason>& dies);
+  void handle_one(process& p, message& m);
 
   node& owner_;
   node_config config_;
@@ -182,6 +192,8 @@ class runtime final : public turn_runner {
   sharded_counter exited_abnormal_;
   sharded_counter crashed_;
   sharded_counter messages_;
+  // Last: destroyed first, so its watchdog stops before anything it reports through.
+  long_handler_monitor long_handlers_;
 };
 
 }  // namespace bitactor::detail
