@@ -57,7 +57,8 @@ int main() {
   // The supervisor logged a progress report for its child before start_supervisor returned.
   auto progress = reports.of_kind(otp::report::kind::progress);
   if (progress.size() != 1 || !progress[0].find("child")->is_atom("doubler") ||
-      *progress[0].find("child_pid") != term::term(bitactor::to_term_pid(node.whereis("doubler").value_or(bitactor::pid{})))) {
+      *progress[0].find("child_pid") !=
+          term::term(bitactor::to_term_pid(node.whereis("doubler").value_or(bitactor::pid{})))) {
     return fail("progress report fields");
   }
 

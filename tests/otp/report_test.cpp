@@ -56,8 +56,8 @@ TEST(report, fields_are_terms_found_by_name) {
   EXPECT_EQ(bitactor::from_term_pid(who->as_pid()), sup_pid);
   EXPECT_TRUE(r.find("action")->is_atom("restarting"));
   std::int64_t first = 0;
-  EXPECT_TRUE(term::match(*r.find("reason"), term::tuple(term::atom("badarg"),
-                                                         term::list(term::bind(first), 2))));
+  EXPECT_TRUE(term::match(*r.find("reason"),
+                          term::tuple(term::atom("badarg"), term::list(term::bind(first), 2))));
   EXPECT_EQ(first, 1);
   EXPECT_EQ(r.find("no_such_field"), nullptr);
 }
@@ -113,8 +113,8 @@ TEST(report, a_crash_report_carries_the_pid_and_the_reason_term) {
   const report& r = crashes[0];
   EXPECT_EQ(*r.find("process"), term::term(bitactor::to_term_pid(p)));
   term::atom what;
-  EXPECT_TRUE(term::match(*r.find("reason"), term::tuple(term::atom("bad_config"),
-                                                         term::bind(what))));
+  EXPECT_TRUE(
+      term::match(*r.find("reason"), term::tuple(term::atom("bad_config"), term::bind(what))));
   EXPECT_EQ(what, term::atom("port"));
   ASSERT_NE(r.find("messages_handled"), nullptr);
   EXPECT_TRUE(r.find("messages_handled")->is_integer());
@@ -157,7 +157,11 @@ TEST(report, default_sink_writes_text_to_stderr_from_its_minimum_level) {
   log_report(progress());  // info: below warning
   log_report(sample());    // error
   std::string text = ::testing::internal::GetCapturedStderr();
-  EXPECT_EQ(text, format_report(sample()) + "\n");
+  const std::string body = "[bitactor.otp] [error] " + format_report(sample()) + "\n";
+  ASSERT_GE(text.size(), body.size());
+  EXPECT_EQ(text.substr(text.size() - body.size()), body) << text;
+  EXPECT_EQ(text.find('['), 0u) << "a timestamp first";
+  EXPECT_EQ(text.find("REPORT"), text.rfind("REPORT")) << "one report: " << text;
 }
 
 TEST(report, default_sink_level_none_turns_it_off) {

@@ -122,8 +122,10 @@ std::size_t add_report_sink(std::function<void(const report&)> write,
 /// it on another thread finishes: the sink is kept alive (shared) until then.
 void remove_report_sink(std::size_t id);
 
-/// The default sink's minimum level: format_report() text, one report per write, on stderr.
-/// info at start (every report); report_level::none turns it off. Any thread.
+/// The default sink's minimum level. The sink writes each report to stderr in one write, as
+/// "[2026-12-02 14:09:27.123] [bitactor.otp] [error] " (local time, the level) followed by
+/// format_report() and a newline. info at start (every report); report_level::none turns it
+/// off. Any thread.
 void set_default_sink_level(report_level min_level);
 report_level default_sink_level();
 

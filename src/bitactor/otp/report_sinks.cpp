@@ -2,7 +2,9 @@
 // its own level), and the default sink on stderr.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <map>
 #include <utility>
 
@@ -51,8 +53,26 @@ bool reaches(report_level level, report_level min_level) {
   return min_level != report_level::none && level >= min_level;
 }
 
+// "[2026-12-02 14:09:27.123] [bitactor.otp] [error] ": the line spdlog's console logger
+// began each report with before reports had sinks of their own, in local time as it had.
+std::string stderr_prefix(report_level level) {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+  std::tm local{};
+  localtime_r(&seconds, &local);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &local);
+  char out[96];
+  std::snprintf(out, sizeof out, "[%s.%03d] [bitactor.otp] [%s] ", stamp,
+                static_cast<int>(millis.count()), to_string(level));
+  return out;
+}
+
 void write_to_stderr(const report& r) {
-  std::string text = format_report(r);
+  std::string text = stderr_prefix(r.level);
+  text += format_report(r);
   text += '\n';
   // One call per report: stdio locks the stream for it, so reports logged on several threads
   // at once do not interleave.
