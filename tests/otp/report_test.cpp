@@ -11,8 +11,11 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <future>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <system_error>
 #include <thread>
 
@@ -193,6 +196,12 @@ TEST(report, a_sink_receives_only_reports_of_its_minimum_level_or_more) {
   remove_report_sink(id);
   log_report(sample());
   EXPECT_EQ(seen, std::vector<report::kind>{report::kind::supervisor});
+}
+
+TEST(report, adding_no_sink_is_refused) {
+  EXPECT_THROW(add_report_sink(std::shared_ptr<report_sink>()), std::invalid_argument);
+  EXPECT_THROW(add_report_sink(std::function<void(const report&)>()), std::invalid_argument);
+  EXPECT_FALSE(report_wanted(report_level::debug));
 }
 
 TEST(report, json_lines_sink_writes_one_object_per_report) {

@@ -19,12 +19,13 @@
 //  supervisor   supervisor: pid, child: name, child_pid: pid or 'undefined', reason: the
 //               exit reason's term, action: atom (start_error, restarting, child_terminated,
 //               reached_max_restart_intensity)                             (level error)
-//  progress     supervisor: pid, child: name, child_pid: pid           (level info)
+//  progress     supervisor: pid, child: name, child_pid: pid               (level info)
 //  application  application: name, status: atom (started / exited), reason: the exit
 //               reason's term, type: atom (permanent / transient / temporary) (level info);
-//               status stop_all_failed, reason: binary (the controller's destructor could not
-//               stop the applications)                                       (level error)
-// Names (child ids, registered names) are atoms, or binaries when they cannot be (name_term).
+//               status stop_all_failed, reason: binary (the controller's destructor could
+//               not stop the applications)                                 (level error)
+// Names (child ids, applications, registered names) are atoms, or binaries when they cannot
+// be (name_term).
 
 #include <bitactor/term/term.hpp>
 #include <cstddef>
@@ -112,10 +113,10 @@ class report_sink {
 };
 
 /// Adds a sink that receives every report of `min_level` or more severe. Returns an id for
-/// remove_report_sink. Any thread.
+/// remove_report_sink. Throws std::invalid_argument for a null sink. Any thread.
 std::size_t add_report_sink(std::shared_ptr<report_sink> sink,
                             report_level min_level = report_level::debug);
-/// Same, for a function.
+/// Same, for a function (std::invalid_argument if it is empty).
 std::size_t add_report_sink(std::function<void(const report&)> write,
                             report_level min_level = report_level::debug);
 /// No report logged after this returns reaches the sink. A report already being written to

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 #include <map>
+#include <stdexcept>
 #include <utility>
 
 #include "bitactor/otp/report.hpp"
@@ -82,6 +83,8 @@ void write_to_stderr(const report& r) {
 }  // namespace
 
 std::size_t add_report_sink(std::shared_ptr<report_sink> sink, report_level min_level) {
+  // Refused here rather than failing later on whichever thread logs the next report.
+  if (!sink) throw std::invalid_argument("add_report_sink: no sink");
   auto& reg = registry();
   std::lock_guard guard(reg.lock);
   std::size_t id = reg.next++;
@@ -91,6 +94,7 @@ std::size_t add_report_sink(std::shared_ptr<report_sink> sink, report_level min_
 }
 
 std::size_t add_report_sink(std::function<void(const report&)> write, report_level min_level) {
+  if (!write) throw std::invalid_argument("add_report_sink: no function");
   return add_report_sink(std::make_shared<function_sink>(std::move(write)), min_level);
 }
 
