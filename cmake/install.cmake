@@ -9,6 +9,10 @@ install(DIRECTORY src/bitactor DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         PATTERN "internal" EXCLUDE)
 install(EXPORT BitActorTargets NAMESPACE bitactor::
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/BitActor)
+# The spdlog report sink, apart: BitActorConfig.cmake loads it (and looks spdlog up) only for
+# find_package(BitActor COMPONENTS otp_spdlog).
+install(EXPORT BitActorSpdlogTargets NAMESPACE bitactor::
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/BitActor)
 configure_package_config_file(cmake/BitActorConfig.cmake.in
   ${CMAKE_CURRENT_BINARY_DIR}/BitActorConfig.cmake
   INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/BitActor)

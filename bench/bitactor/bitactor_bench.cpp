@@ -491,7 +491,7 @@ void bench_supervisor(const bench::arguments& args) {
   const auto crash = args.text("crash", "throw");
   // Crash and supervisor reports would otherwise be printed for every restart; the
   // measurement is of the restart machinery, not of the console.
-  otp::report_logger()->set_level(spdlog::level::off);
+  otp::set_default_sink_level(otp::report_level::none);
   bitactor::node node(config(args));
   bitactor::inbox box(node);
   pid driver = node.spawn<restart_driver>(restarts, box.self(), crash == "stop");

@@ -195,7 +195,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   // Crashing users are part of the show: keep their crash reports off the console.
-  otp::report_logger()->set_level(spdlog::level::off);
+  otp::set_default_sink_level(otp::report_level::none);
 
   bitactor::node_config config;
   config.workers = 2;

@@ -395,12 +395,12 @@ int main(int argc, char** argv) {
   demo_stats stats;
   // Restarts are counted from the supervisors' reports; the reports themselves (one per
   // killed worker) are kept off the console, which shows the counts instead.
-  const std::size_t report_handler = otp::add_report_handler([&stats](const otp::report& r) {
-    if (r.type == otp::report::kind::supervisor && r.get("action") == "restarting") {
+  const std::size_t report_sink = otp::add_report_sink([&stats](const otp::report& r) {
+    if (r.type == otp::report::kind::supervisor && r.find("action")->is_atom("restarting")) {
       bump(stats.restarts);
     }
   });
-  otp::report_logger()->set_level(spdlog::level::off);
+  otp::set_default_sink_level(otp::report_level::none);
 
   bitactor::node_config config;
   if (schedulers != 0) config.workers = schedulers;
@@ -432,7 +432,7 @@ int main(int argc, char** argv) {
                                         {"chaos_ms", as_env(static_cast<std::size_t>(chaos_ms))}}});
     } catch (const otp::application_error& e) {
       std::fprintf(stderr, "demo did not start: %s\n", e.what());
-      otp::remove_report_handler(report_handler);
+      otp::remove_report_sink(report_sink);
       return 1;
     }
     std::printf(
@@ -493,6 +493,6 @@ int main(int argc, char** argv) {
     if (tree_failed || stats.wrong.load() != 0) status = 1;
   }  // the application controller goes before the node it runs on
   node.stop();
-  otp::remove_report_handler(report_handler);
+  otp::remove_report_sink(report_sink);
   return status;
 }

@@ -208,10 +208,12 @@ int main(int argc, char** argv) {
   // [restarts]
   // Count restarts from the supervisor reports, and keep the reports off the console.
   std::atomic<std::uint64_t> restarts{0};
-  otp::add_report_handler([&restarts](const otp::report& r) {
-    if (r.type == otp::report::kind::supervisor && r.get("action") == "restarting") ++restarts;
+  otp::add_report_sink([&restarts](const otp::report& r) {
+    if (r.type == otp::report::kind::supervisor && r.find("action")->is_atom("restarting")) {
+      ++restarts;
+    }
   });
-  otp::report_logger()->set_level(spdlog::level::off);
+  otp::set_default_sink_level(otp::report_level::none);
   // [restarts]
 
   bitactor::node_config config;

@@ -1,8 +1,10 @@
 // A program outside the tree built against the installed package: it uses every layer
-// (term, core, otp) through the installed headers and libraries and checks the answers.
+// (term, core, otp) through the installed headers and libraries and checks the answers,
+// reports included (read as terms, with no spdlog in sight).
 #include <bitactor/core/inbox.hpp>
 #include <bitactor/core/node.hpp>
 #include <bitactor/otp/gen_server.hpp>
+#include <bitactor/otp/report.hpp>
 #include <bitactor/otp/supervisor.hpp>
 #include <bitactor/term/decode.hpp>
 #include <bitactor/term/encode.hpp>
@@ -44,12 +46,21 @@ int main() {
   auto answer = box.receive<int>();
   if (!answer || *answer != 42) return fail("core send and receive");
 
+  otp::report_capture reports;
+  otp::set_default_sink_level(otp::report_level::warning);  // no progress text on stderr
   otp::supervisor_spec spec{
       .flags = {.strategy = otp::restart_strategy::one_for_one},
       .children = {otp::child_spec{"doubler", otp::start_link_named_fn<doubler>("doubler")}}};
   auto sup = otp::start_supervisor(node, spec, "sup");
   if (!sup.ok()) return fail("supervisor start");
   if (otp::call(node, "doubler", twice{21}) != 42) return fail("gen_server call");
+  // The supervisor logged a progress report for its child before start_supervisor returned.
+  auto progress = reports.of_kind(otp::report::kind::progress);
+  if (progress.size() != 1 || !progress[0].find("child")->is_atom("doubler") ||
+      *progress[0].find("child_pid") !=
+          term::term(bitactor::to_term_pid(node.whereis("doubler").value_or(bitactor::pid{})))) {
+    return fail("progress report fields");
+  }
 
   std::printf("consumer: find_package(BitActor) works: %s, 42, 42\n", term::to_string(t).c_str());
   return 0;

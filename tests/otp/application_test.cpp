@@ -217,10 +217,10 @@ TEST(application, temporary_application_exit_is_only_reported) {
   EXPECT_FALSE(f.apps.run_until_stopped(100ms));  // the node keeps running
   bool reported = false;
   for (const auto& r : reports.of_kind(report::kind::application)) {
-    if (r.get("application") == "tmp" && r.get("status") == "exited") {
+    if (r.find("application")->is_atom("tmp") && r.find("status")->is_atom("exited")) {
       reported = true;
-      EXPECT_EQ(r.get("reason"), "killed");
-      EXPECT_EQ(r.get("type"), "temporary");
+      EXPECT_TRUE(r.find("reason")->is_atom("killed"));
+      EXPECT_TRUE(r.find("type")->is_atom("temporary"));
     }
   }
   EXPECT_TRUE(reported);
@@ -273,10 +273,10 @@ TEST(application, start_and_exit_are_reported) {
   f.apps.stop("a");
   auto got = reports.of_kind(report::kind::application);
   ASSERT_EQ(got.size(), 2u);
-  EXPECT_EQ(got[0].get("status"), "started");
-  EXPECT_EQ(got[0].get("type"), "transient");
-  EXPECT_EQ(got[1].get("status"), "exited");
-  EXPECT_EQ(got[1].get("reason"), "stopped");
+  EXPECT_TRUE(got[0].find("status")->is_atom("started"));
+  EXPECT_TRUE(got[0].find("type")->is_atom("transient"));
+  EXPECT_TRUE(got[1].find("status")->is_atom("exited"));
+  EXPECT_TRUE(got[1].find("reason")->is_atom("stopped"));
 }
 
 // --- environment ------------------------------------------------------------------------------

@@ -28,13 +28,13 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 class supervisor_scale : public ::testing::TestWithParam<scheduling_policy> {
  protected:
   void SetUp() override {
-    saved_ = report_logger()->level();
-    report_logger()->set_level(spdlog::level::warn);
+    saved_ = default_sink_level();
+    set_default_sink_level(report_level::warning);
   }
-  void TearDown() override { report_logger()->set_level(saved_); }
+  void TearDown() override { set_default_sink_level(saved_); }
 
  private:
-  spdlog::level::level_enum saved_ = spdlog::level::info;
+  report_level saved_ = report_level::info;
 };
 INSTANTIATE_TEST_SUITE_P(policies, supervisor_scale, both_policies, policy_name);
 

@@ -75,13 +75,13 @@ struct await_node_stop {
 
 void application_report(const std::string& app, const char* status, const exit_reason* reason,
                         start_type type) {
-  if (!report_wanted(spdlog::level::info)) return;
+  if (!report_wanted(report_level::info)) return;
   report r;
   r.type = report::kind::application;
-  r.level = spdlog::level::info;
-  r.add("application", app).add("status", status);
-  if (reason != nullptr) r.add("reason", reason->to_string());
-  r.add("type", to_string(type));
+  r.level = report_level::info;
+  r.add("application", name_term(app)).add("status", term::atom(status));
+  if (reason != nullptr) r.add("reason", reason->as_term());
+  r.add("type", term::atom(to_string(type)));
   log_report(r);
 }
 
@@ -650,7 +650,13 @@ application_controller::~application_controller() {
   try {
     stop_all();
   } catch (const std::exception& e) {
-    report_logger()->error("application controller: stopping applications failed: {}", e.what());
+    if (report_wanted(report_level::error)) {
+      report r;
+      r.type = report::kind::application;
+      r.level = report_level::error;
+      r.add("status", term::atom("stop_all_failed")).add("reason", term::binary(e.what()));
+      log_report(r);
+    }
   }
   node_.exit(server_, exit_reason::shutdown());
 }

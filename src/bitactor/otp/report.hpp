@@ -2,29 +2,39 @@
 // Structured reports of the OTP layer (OTP: logger's proc_lib crash reports, supervisor
 // reports, progress reports and application reports, kernel "Logging" chapter).
 //
-// A report is data: a kind, a level and an ordered list of fields. Behaviours emit them with
-// log_report(); one function (format_report) renders them as text and one (report_to_json)
-// as a JSON object. Every report goes
-//  - to the spdlog logger named "bitactor.otp" (console by default; add sinks with
-//    report_logger()->sinks().push_back(...), e.g. a file sink or json_lines_sink), and
-//  - to each registered report handler (report_capture registers one, for tests).
+// A report is data: a kind, a level and an ordered list of fields whose values are Erlang
+// terms, so a program reads them with term::match, never by comparing text. Behaviours emit
+// reports with log_report(); one function (format_report) renders them as text for people and
+// one (report_to_json) as a JSON object. Every report goes to the sinks (report_sink) whose
+// minimum level it reaches:
+//  - the default sink, which writes format_report() text to stderr from level info up
+//    (set_default_sink_level; report_level::none turns it off), as OTP's `default` handler;
+//  - each sink added with add_report_sink: json_lines_sink (json_lines_sink.hpp), spdlog
+//    (spdlog_sink.hpp, target bitactor::otp_spdlog), a function, report_capture (tests).
 //
-// Kinds and their fields:
-//  crash        process, reason, exception (if one escaped), messages_handled, links,
-//               registered_name, actor_type                               (level error)
-//  supervisor   supervisor, child, child_pid, reason, action (restarting, shutdown,
-//               reached_max_restart_intensity, start_error)                (level error)
-//  progress     supervisor, child, child_pid (a child started)              (level info)
-//  application  application, status (started / exited), reason, type      (level info)
+// Kinds and their fields (name: value type):
+//  crash        process: pid, reason: the exit reason's term, exception: binary "Type: what"
+//               (if one escaped), messages_handled: integer, links: list of pids,
+//               registered_name: name, actor_type: binary                  (level error)
+//  supervisor   supervisor: pid, child: name, child_pid: pid or 'undefined', reason: the
+//               exit reason's term, action: atom (start_error, restarting, child_terminated,
+//               reached_max_restart_intensity)                             (level error)
+//  progress     supervisor: pid, child: name, child_pid: pid               (level info)
+//  application  application: name, status: atom (started / exited), reason: the exit
+//               reason's term, type: atom (permanent / transient / temporary) (level info);
+//               status stop_all_failed, reason: binary (the controller's destructor could
+//               not stop the applications)                                 (level error)
+// Names (child ids, applications, registered names) are atoms, or binaries when they cannot
+// be (name_term).
 
-#include <spdlog/sinks/base_sink.h>
-#include <spdlog/spdlog.h>
-
+#include <bitactor/term/term.hpp>
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <utility>
+#include <string_view>
 #include <vector>
 
 #include "bitactor/core/exit_reason.hpp"
@@ -36,43 +46,98 @@ class actor;
 
 namespace bitactor::otp {
 
+/// OTP logger's levels (logger(3), "Log Level"), least severe first. `none` is no report's
+/// level: as a sink's minimum level it lets nothing through (OTP's level `none`).
+enum class report_level : std::uint8_t {
+  debug,
+  info,
+  notice,
+  warning,
+  error,
+  critical,
+  alert,
+  emergency,
+  none,
+};
+
+/// "debug", "info", ..., "emergency", "none".
+const char* to_string(report_level l) noexcept;
+
+/// One field of a report: a name and its value as an Erlang term.
+struct report_field {
+  std::string name;
+  term::term value;
+};
+
 struct report {
   enum class kind { crash, supervisor, progress, application };
   kind type = kind::crash;
-  spdlog::level::level_enum level = spdlog::level::err;
-  std::vector<std::pair<std::string, std::string>> fields;
+  report_level level = report_level::error;
+  std::vector<report_field> fields;  // in the order they were added
 
-  /// The value of a field, or "" if it has none.
-  std::string get(std::string_view key) const;
-  report& add(std::string key, std::string value) {
-    fields.emplace_back(std::move(key), std::move(value));
+  /// The value of the field `name`, or nullptr if the report has none.
+  const term::term* find(std::string_view name) const;
+  /// The value of the field `name` as erl prints it (term::to_string), or "" if absent: for
+  /// people, not for comparing.
+  std::string text(std::string_view name) const;
+  report& add(std::string name, term::term value) {
+    fields.push_back({std::move(name), std::move(value)});
     return *this;
   }
 };
 
 const char* to_string(report::kind k) noexcept;
-/// "CRASH REPORT\n    process: <0.5.0>\n    reason: ...": the one text rendering.
+
+/// A name (a registered name, a child id, an application) as a field value: the atom, or a
+/// binary when the text cannot be an atom (over 255 characters, not UTF-8).
+term::term name_term(std::string_view name);
+
+/// "CRASH REPORT\n    process: <nonode@nohost.5.0>\n    reason: ...": the one text
+/// rendering, each field's value as erl prints it.
 std::string format_report(const report& r);
-/// {"kind":"crash","level":"error","process":"<0.5.0>",...}: the one JSON rendering.
+
+/// {"kind":"crash","level":"error","process":"<nonode@nohost.5.0>",...}: the one JSON
+/// rendering, fields in order. An integer field that fits in 64 bits is a JSON number; any
+/// other value is a JSON string holding the term as erl prints it (format_report's text), so
+/// an atom `restarting` is "restarting" and a binary <<"kv">> is "<<\"kv\">>".
 std::string report_to_json(const report& r);
 
-/// Sends a report to the logger and to the report handlers. Any thread.
+/// Where reports go. write() runs on the thread that logs the report (usually a scheduler
+/// worker running a supervisor or a crashed server), possibly on several threads at once:
+/// keep it short, never block, and make no thread-side wait there (otp::call throws
+/// would_block); node::send is fine.
+class report_sink {
+ public:
+  virtual ~report_sink() = default;
+  virtual void write(const report& r) = 0;
+};
+
+/// Adds a sink that receives every report of `min_level` or more severe. Returns an id for
+/// remove_report_sink. Throws std::invalid_argument for a null sink. Any thread.
+std::size_t add_report_sink(std::shared_ptr<report_sink> sink,
+                            report_level min_level = report_level::debug);
+/// Same, for a function (std::invalid_argument if it is empty).
+std::size_t add_report_sink(std::function<void(const report&)> write,
+                            report_level min_level = report_level::debug);
+/// No report logged after this returns reaches the sink. A report already being written to
+/// it on another thread finishes: the sink is kept alive (shared) until then.
+void remove_report_sink(std::size_t id);
+
+/// The default sink's minimum level. The sink writes each report to stderr in one write, as
+/// "[2026-12-02 14:09:27.123] [bitactor.otp] [error] " (local time, the level) followed by
+/// format_report() and a newline. info at start (every report); report_level::none turns it
+/// off. Any thread.
+void set_default_sink_level(report_level min_level);
+report_level default_sink_level();
+
+/// Sends a report to each sink whose minimum level it reaches. Any thread.
 void log_report(const report& r);
 
-/// Whether a report of `level` would reach anyone (the logger at that level, or a handler).
-/// Report sites ask first: building a report's fields costs more than a restart.
-bool report_wanted(spdlog::level::level_enum level);
+/// Whether a report of `level` would reach any sink. Report sites ask first: building a
+/// report's fields costs more than a restart. One atomic load, no lock.
+bool report_wanted(report_level level) noexcept;
 
-/// The spdlog logger reports go to ("bitactor.otp"); created with a console sink on first use.
-std::shared_ptr<spdlog::logger> report_logger();
-/// Replaces it (e.g. with one whose sinks are a file and json_lines_sink).
-void set_report_logger(std::shared_ptr<spdlog::logger> logger);
-
-/// A handler sees every report as data. Returns an id for remove_report_handler.
-std::size_t add_report_handler(std::function<void(const report&)> handler);
-void remove_report_handler(std::size_t id);
-
-/// Captures reports while it lives (for tests): reports(), of_kind(k).
+/// Captures every report while it lives (for tests): reports(), of_kind(k).
 class report_capture {
  public:
   report_capture();
@@ -83,29 +148,14 @@ class report_capture {
   std::vector<report> of_kind(report::kind k) const;
 
  private:
-  // Shared with the handler: log_report calls handlers outside the registry's lock, so a call
-  // may still be running when the capture is destroyed; it then writes to state that lives on.
+  // Shared with the sink: a report may still be being written when the capture is destroyed;
+  // it then writes to state that lives on.
   struct state {
     std::mutex lock;
     std::vector<report> seen;
   };
   std::shared_ptr<state> state_ = std::make_shared<state>();
   std::size_t id_;
-};
-
-/// An spdlog sink writing one JSON object per line: reports with their fields (see
-/// report_to_json), other log lines as {"level","logger","msg"}.
-class json_lines_sink final : public spdlog::sinks::base_sink<std::mutex> {
- public:
-  explicit json_lines_sink(const std::string& path, bool truncate = false);
-  ~json_lines_sink() override;
-
- protected:
-  void sink_it_(const spdlog::details::log_msg& msg) override;
-  void flush_() override;
-
- private:
-  std::FILE* file_;
 };
 
 /// proc_lib's crash report for `who`, which is ending with `reason` (call from its handler).

@@ -248,12 +248,12 @@ bool supervisor::record_start(child& c, const start_result& r) {
     c.spec.start = nullptr;
     c.spec.start_registered_as = nullptr;
   }
-  if (!report_wanted(spdlog::level::info)) return true;
+  if (!report_wanted(report_level::info)) return true;
   report rep;
   rep.type = report::kind::progress;
-  rep.level = spdlog::level::info;
-  rep.add("supervisor", self().to_string()).add("child", c.spec.id);
-  rep.add("child_pid", r.process.to_string());
+  rep.level = report_level::info;
+  rep.add("supervisor", to_term_pid(self())).add("child", name_term(c.spec.id));
+  rep.add("child_pid", to_term_pid(r.process));
   log_report(rep);
   return true;
 }
@@ -573,13 +573,13 @@ supervisor_result<child_spec> supervisor::do_get_childspec(const std::string& id
 
 void supervisor::supervisor_report(const child& c, const pid& was, const exit_reason& reason,
                                    const char* action) {
-  if (!report_wanted(spdlog::level::err)) return;
+  if (!report_wanted(report_level::error)) return;
   report rep;
   rep.type = report::kind::supervisor;
-  rep.level = spdlog::level::err;
-  rep.add("supervisor", self().to_string()).add("child", c.spec.id);
-  rep.add("child_pid", was ? was.to_string() : std::string("undefined"));
-  rep.add("reason", reason.to_string()).add("action", action);
+  rep.level = report_level::error;
+  rep.add("supervisor", to_term_pid(self())).add("child", name_term(c.spec.id));
+  rep.add("child_pid", was ? term::term(to_term_pid(was)) : term::term(term::atom("undefined")));
+  rep.add("reason", reason.as_term()).add("action", term::atom(action));
   log_report(rep);
 }
 
