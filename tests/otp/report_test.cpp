@@ -246,3 +246,37 @@ TEST(report, a_sink_removed_while_a_report_is_in_flight_finishes_that_report) {
   remove_report_sink(gate);
   EXPECT_FALSE(report_wanted(report_level::debug));
 }
+
+TEST(report, a_long_handler_is_reported_with_its_pid_name_and_message_type) {
+  struct crunch {
+    std::chrono::milliseconds for_how_long;
+  };
+  bitactor::node n{bitactor::node_config::deterministic(1)};
+  default_level_swap quiet(report_level::none);
+  report_capture capture;
+  bitactor::pid worker = n.spawn([](bitactor::actor&, bitactor::message& m) {
+    if (auto* c = m.get_if<crunch>()) {
+      // The work of a long handler: spin, not a wait for another thread.
+      const auto until = std::chrono::steady_clock::now() + c->for_how_long;
+      while (std::chrono::steady_clock::now() < until) {
+      }
+    }
+  });
+  n.register_name("cruncher", worker);
+  report_long_handlers(n, 5ms);
+  n.send(worker, crunch{1ms});
+  n.send(worker, crunch{20ms});
+  n.run_until_idle();
+  auto seen = capture.of_kind(report::kind::long_handler);
+  ASSERT_EQ(seen.size(), 1U) << "only the call past the threshold is reported";
+  const report& r = seen[0];
+  EXPECT_EQ(r.level, report_level::warning);
+  ASSERT_NE(r.find("process"), nullptr);
+  EXPECT_EQ(*r.find("process"), term::term(bitactor::to_term_pid(worker)));
+  EXPECT_EQ(*r.find("registered_name"), term::atom("cruncher"));
+  EXPECT_NE(r.text("handling").find("crunch"), std::string::npos) << r.text("handling");
+  ASSERT_TRUE(r.find("running_for_us") != nullptr && r.find("running_for_us")->is_integer());
+  EXPECT_GE(r.find("running_for_us")->as_int(), 20000);
+  EXPECT_EQ(*r.find("status"), term::atom("finished"));
+  EXPECT_EQ(format_report(r).rfind("LONG HANDLER REPORT", 0), 0U);
+}

@@ -39,6 +39,8 @@ const char* to_string(report::kind k) noexcept {
       return "progress";
     case report::kind::application:
       return "application";
+    case report::kind::long_handler:
+      return "long_handler";
   }
   return "unknown";
 }
@@ -62,7 +64,7 @@ std::string report::text(std::string_view name) const {
 
 std::string format_report(const report& r) {
   static const char* const titles[] = {"CRASH REPORT", "SUPERVISOR REPORT", "PROGRESS REPORT",
-                                       "APPLICATION REPORT"};
+                                       "APPLICATION REPORT", "LONG HANDLER REPORT"};
   std::string out = titles[static_cast<int>(r.type)];
   for (const auto& f : r.fields) {
     out += "\n    ";

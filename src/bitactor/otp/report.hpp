@@ -24,10 +24,14 @@
 //               reason's term, type: atom (permanent / transient / temporary) (level info);
 //               status stop_all_failed, reason: binary (the controller's destructor could
 //               not stop the applications)                                 (level error)
+//  long_handler process: pid, registered_name: name (if any), handling: binary (the message
+//               type), running_for_us: integer, status: atom (finished / still_running); see
+//               report_long_handlers                                       (level warning)
 // Names (child ids, applications, registered names) are atoms, or binaries when they cannot
 // be (name_term).
 
 #include <bitactor/term/term.hpp>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -42,7 +46,8 @@
 
 namespace bitactor {
 class actor;
-}
+class node;
+}  // namespace bitactor
 
 namespace bitactor::otp {
 
@@ -70,7 +75,7 @@ struct report_field {
 };
 
 struct report {
-  enum class kind { crash, supervisor, progress, application };
+  enum class kind { crash, supervisor, progress, application, long_handler };
   kind type = kind::crash;
   report_level level = report_level::error;
   std::vector<report_field> fields;  // in the order they were added
@@ -157,6 +162,11 @@ class report_capture {
   std::shared_ptr<state> state_ = std::make_shared<state>();
   std::size_t id_;
 };
+
+/// Turns the node's long-run monitor on (node::monitor_long_handlers) with a reporter process
+/// of its own that logs a long_handler report for each handler call past `threshold`. Returns
+/// the reporter's pid; exiting it turns the reports off (its successor, if any, takes over).
+pid report_long_handlers(node& n, std::chrono::milliseconds threshold);
 
 /// proc_lib's crash report for `who`, which is ending with `reason` (call from its handler).
 void log_crash_report(actor& who, const exit_reason& reason);
