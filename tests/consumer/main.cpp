@@ -1,8 +1,11 @@
 // A program outside the tree built against the installed package: it uses every layer
-// (term, core, otp) through the installed headers and libraries and checks the answers,
+// (term, core, otp, dist) through the installed headers and libraries and checks the answers,
 // reports included (read as terms, with no spdlog in sight).
 #include <bitactor/core/inbox.hpp>
 #include <bitactor/core/node.hpp>
+#include <bitactor/dist/dist_config.hpp>
+#include <bitactor/dist/distributed_node.hpp>
+#include <bitactor/dist/term_mapping.hpp>
 #include <bitactor/otp/gen_server.hpp>
 #include <bitactor/otp/report.hpp>
 #include <bitactor/otp/supervisor.hpp>
@@ -61,6 +64,23 @@ int main() {
           term::term(bitactor::to_term_pid(node.whereis("doubler").value_or(bitactor::pid{})))) {
     return fail("progress report fields");
   }
+
+  // The distribution layer: its configuration is checked (no network needed for that), and
+  // pids map to terms and back.
+  namespace dist = bitactor::dist;
+  dist::dist_config dc;
+  dc.name = "consumer@localhost";
+  dc.cookie = "consumer-cookie";
+  if (dist::resolve(dc).node_name != "consumer@localhost") return fail("dist config");
+  dc.name = "not a node name!";
+  bool refused = false;
+  try {
+    dist::resolve(dc);
+  } catch (const dist::dist_error&) {
+    refused = true;
+  }
+  if (!refused) return fail("dist config refuses a bad name");
+  if (dist::from_term(dist::to_term(echo)) != echo) return fail("dist pid mapping");
 
   std::printf("consumer: find_package(BitActor) works: %s, 42, 42\n", term::to_string(t).c_str());
   return 0;
