@@ -162,12 +162,10 @@ void behaviour::after_step() {
   settle();
 }
 
-bool behaviour::take_start_request(message& m) {
-  if (phase_ != phase::unstarted) return false;
+bool behaviour::accept_start_request(message& m) {
   auto* r = m.get_if<init_request>();
   if (r == nullptr) return false;
-  starter_ = r->starter;
-  start_tag_ = r->tag;
+  transition_ = std::make_unique<transition>(transition{r->starter, r->tag, {}});
   parent_ = r->parent;
   phase_ = phase::starting;
   shuts_down_in_order();
@@ -185,7 +183,8 @@ bool behaviour::take_start_request(message& m) {
 void behaviour::ack_start(start_result r) {
   if (phase_ != phase::starting) return;
   phase_ = r.ok() ? phase::running : phase::ended;
-  send(starter_, init_ack{start_tag_, std::move(r)});
+  std::unique_ptr<transition> started = std::move(transition_);
+  send(started->starter, init_ack{started->start_tag, std::move(r)});
 }
 
 const exit_reason* behaviour::exit_from_parent(message& m) const noexcept {
@@ -210,25 +209,29 @@ void behaviour::on_exit(exit_reason reason) {
       return;
   }
   phase_ = phase::terminating;
-  ending_ = std::make_unique<exit_reason>(std::move(reason));
+  transition_ = std::make_unique<transition>();
+  exit_reason& ending = transition_->ending;
+  ending = std::move(reason);
   try {
-    terminate(*ending_);
+    terminate(ending);
   } catch (bitactor::detail::ended_by_signal&) {
     throw;
   } catch (bitactor::detail::process_exit& e) {
-    *ending_ = std::move(e.reason);
+    ending = std::move(e.reason);
   } catch (const std::exception& e) {
-    *ending_ = exit_reason::from_exception(e);
+    ending = exit_reason::from_exception(e);
   } catch (...) {
-    *ending_ = exit_reason::from_unknown_exception();
+    ending = exit_reason::from_unknown_exception();
   }
   if (!waiting()) finish_terminate();
 }
 
 void behaviour::finish_terminate() {
   phase_ = phase::ended;
-  if (!ending_->is_clean()) log_crash_report(*this, *ending_);
-  actor::stop(std::move(*ending_));  // callers return straight to the end of the handler
+  exit_reason ending = std::move(transition_->ending);
+  transition_.reset();
+  if (!ending.is_clean()) log_crash_report(*this, ending);
+  actor::stop(std::move(ending));  // callers return straight to the end of the handler
 }
 
 void behaviour::sweep_tasks() {

@@ -89,7 +89,7 @@ void gen_server::settle() {
 }
 
 bool gen_server::acknowledge_init() {
-  if (ignore_) {
+  if (extras_ && extras_->ignore) {
     ack_start(start_result::ignore());
     actor::stop(exit_reason::normal());
     return false;

@@ -121,7 +121,8 @@ inline constexpr bool is_async_reply<async_reply<T>> = true;
 /// A call as the server sees it: the request, who waits, and how to answer.
 class call_context {
  public:
-  call_context(behaviour& server, from caller, message& req)
+  /// `caller` and `req` must outlive the context (they are the call's message).
+  call_context(behaviour& server, const from& caller, message& req)
       : server_(server), from_(caller), request_(req) {}
 
   message& request() noexcept { return request_; }
@@ -157,7 +158,7 @@ class call_context {
  private:
   enum class matching : std::uint8_t { not_tried, missed, taken };
   behaviour& server_;
-  otp::from from_;
+  const otp::from& from_;
   message& request_;
   bool replied_ = false;
   bool deferred_ = false;
@@ -176,7 +177,7 @@ class gen_server : public behaviour {
   /// Stops the server with `reason` once the current callback returns ({stop, Reason, _}).
   void stop(exit_reason reason) { more().stop = std::move(reason); }
   /// From init(): start returns ignore and the process exits normally.
-  void ignore() noexcept { ignore_ = true; }
+  void ignore() { more().ignore = true; }
   /// Runs handle_continue(value) right after the current callback.
   template <class T>
   void continue_with(T&& value) {
@@ -198,6 +199,7 @@ class gen_server : public behaviour {
   // idle server: a million of those pay 8 bytes each for it instead of ~200.
   struct extras {
     std::optional<exit_reason> stop;                   // stop() was called: end after this callback
+    bool ignore = false;                               // init() chose ignore
     detail::message_queue continuations;               // continue_with() values, oldest first
     std::optional<std::chrono::milliseconds> timeout;  // set_timeout(), to arm after it
     timer_ref inactivity;
@@ -208,7 +210,6 @@ class gen_server : public behaviour {
     return *extras_;
   }
 
-  bool ignore_ = false;
   std::unique_ptr<extras> extras_;
 };
 
