@@ -253,7 +253,12 @@ void runtime::run_turn(process* p) {
             if (!p.kept_current) delete m;
           }
         } release{*p, raw};
-        handle_one(*p, *raw);
+        // The long-run monitor's check is one relaxed load; the timed path is out of line.
+        if (long_handlers_.on()) {
+          handle_timed(*p, *raw);
+        } else {
+          p->behaviour->handle(*raw);
+        }
       }
       if (p->stop_requested) dies = take_requested_exit(*p);
     }
@@ -278,11 +283,7 @@ void runtime::run_turn(process* p) {
   end_turn(*p);
 }
 
-void runtime::handle_one(process& p, message& m) {
-  if (!long_handlers_.on()) {
-    p.behaviour->handle(m);
-    return;
-  }
+void runtime::handle_timed(process& p, message& m) {
   struct timed {
     long_handler_monitor& monitor;
     const process& p;

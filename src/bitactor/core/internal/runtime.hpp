@@ -164,7 +164,7 @@ class runtime final : public turn_runner {
   void stop_in_order();
   void orderly_exited();
   void take_in(process& p, std::optional<exit_reason>& dies);
-  void handle_one(process& p, message& m);
+  void handle_timed(process& p, message& m);  // a handler call, timed for the monitor
 
   node& owner_;
   node_config config_;
