@@ -19,23 +19,6 @@ namespace {
 
 using strings = std::vector<std::string>;
 
-/// The one worker of each test application: tells the observer when it starts and stops.
-class app_worker : public gen_server {
- public:
-  app_worker(pid observer, std::string app) : observer_(observer), app_(std::move(app)) {}
-
- protected:
-  void init() override {
-    trap_exit(true);  // so terminate runs when its supervisor shuts it down
-    send(observer_, note{"start " + app_});
-  }
-  void terminate(const exit_reason&) override { send(observer_, note{"stop " + app_}); }
-
- private:
-  pid observer_;
-  std::string app_;
-};
-
 // A coroutine run inside the operator server for one call; it answers the caller itself.
 // Scripts are plain functions (no captures), so nothing they use dies while they wait.
 using script = async (*)(behaviour& self, from caller, const application_controller& apps);

@@ -20,24 +20,9 @@ namespace {
 
 using strings = std::vector<std::string>;
 
-// What the workers did, in order; shared with the test because the node is gone when the
-// test reads it.
-struct journal {
-  std::mutex lock;
-  strings lines;
-  void add(std::string s) {
-    std::lock_guard guard(lock);
-    lines.push_back(std::move(s));
-  }
-  strings read() {
-    std::lock_guard guard(lock);
-    return lines;
-  }
-};
-
 class recorded : public gen_server {
  public:
-  recorded(std::shared_ptr<journal> j, std::string name)
+  recorded(std::shared_ptr<shared_journal> j, std::string name)
       : j_(std::move(j)), name_(std::move(name)) {}
 
  protected:
@@ -45,7 +30,7 @@ class recorded : public gen_server {
   void terminate(const exit_reason&) override { j_->add("stop " + name_); }
 
  private:
-  std::shared_ptr<journal> j_;
+  std::shared_ptr<shared_journal> j_;
   std::string name_;
 };
 
@@ -56,7 +41,7 @@ struct stubborn_child : actor {
 };
 
 /// An application of two recorded workers, `<name>1` and `<name>2`.
-application_spec recorded_app(const std::string& name, const std::shared_ptr<journal>& j) {
+application_spec recorded_app(const std::string& name, const std::shared_ptr<shared_journal>& j) {
   application_spec spec;
   spec.name = name;
   spec.top = [name, j](const environment&) {
@@ -87,7 +72,7 @@ class application_stop_order : public ::testing::TestWithParam<scheduling_policy
 INSTANTIATE_TEST_SUITE_P(policies, application_stop_order, both_policies, policy_name);
 
 TEST_P(application_stop_order, node_stop_stops_applications_last_started_first_one_at_a_time) {
-  auto j = std::make_shared<journal>();
+  auto j = std::make_shared<shared_journal>();
   {
     node n(config_for(GetParam()));
     application_controller apps(n);
@@ -105,7 +90,7 @@ TEST_P(application_stop_order, node_stop_stops_applications_last_started_first_o
 }
 
 TEST_P(application_stop_order, destroying_the_controller_stops_applications_last_started_first) {
-  auto j = std::make_shared<journal>();
+  auto j = std::make_shared<shared_journal>();
   node n(config_for(GetParam()));
   {
     application_controller apps(n);
@@ -118,7 +103,7 @@ TEST_P(application_stop_order, destroying_the_controller_stops_applications_last
 }
 
 TEST_P(application_stop_order, dependencies_stop_after_the_applications_that_need_them) {
-  auto j = std::make_shared<journal>();
+  auto j = std::make_shared<shared_journal>();
   {
     node n(config_for(GetParam()));
     application_controller apps(n);
@@ -147,7 +132,7 @@ TEST(application_stop_bounded, stop_of_an_application_that_never_stops_ends_afte
 }
 
 TEST(application_stop_bounded, node_stop_kills_a_stuck_application_and_stops_the_earlier_ones) {
-  auto j = std::make_shared<journal>();
+  auto j = std::make_shared<shared_journal>();
   node_config cfg = deterministic();
   cfg.stop_timeout = std::chrono::seconds(60);  // the application's bound acts, not the node's
   node n(cfg);

@@ -19,23 +19,6 @@ using namespace bitactor::otp::test;
 
 namespace {
 
-/// The one worker of each test application: tells the observer when it starts and stops.
-class worker : public gen_server {
- public:
-  worker(pid observer, std::string app) : observer_(observer), app_(std::move(app)) {}
-
- protected:
-  void init() override {
-    trap_exit(true);  // so terminate runs when its supervisor shuts it down
-    send(observer_, note{"start " + app_});
-  }
-  void terminate(const exit_reason&) override { send(observer_, note{"stop " + app_}); }
-
- private:
-  pid observer_;
-  std::string app_;
-};
-
 /// A worker whose init fails.
 class broken : public gen_server {
  protected:
@@ -56,7 +39,7 @@ struct fixture {
         .dependencies = std::move(deps),
         .env = {},
         .top = [observer, name](const environment&) {
-          return supervisor_spec{{}, {child_spec::worker<worker>("w", observer, name)}};
+          return supervisor_spec{{}, {child_spec::worker<app_worker>("w", observer, name)}};
         }};
   }
   std::vector<std::string> notes() {

@@ -18,24 +18,9 @@ using namespace bitactor::otp::test;
 
 namespace {
 
-// What the processes did, in order; shared with the test because the node is gone when the
-// test reads it.
-struct journal {
-  std::mutex lock;
-  std::vector<std::string> lines;
-  void add(std::string s) {
-    std::lock_guard guard(lock);
-    lines.push_back(std::move(s));
-  }
-  std::vector<std::string> read() {
-    std::lock_guard guard(lock);
-    return lines;
-  }
-};
-
 class recorded : public gen_server {
  public:
-  recorded(std::shared_ptr<journal> j, std::string name)
+  recorded(std::shared_ptr<shared_journal> j, std::string name)
       : j_(std::move(j)), name_(std::move(name)) {}
 
  protected:
@@ -48,7 +33,7 @@ class recorded : public gen_server {
   }
 
  private:
-  std::shared_ptr<journal> j_;
+  std::shared_ptr<shared_journal> j_;
   std::string name_;
 };
 
@@ -63,7 +48,7 @@ class node_stop : public ::testing::TestWithParam<scheduling_policy> {};
 }  // namespace
 
 TEST_P(node_stop, runs_terminate_of_a_server_started_from_a_thread) {
-  auto j = std::make_shared<journal>();
+  auto j = std::make_shared<shared_journal>();
   {
     node n(config_for(GetParam()));
     ASSERT_TRUE(start<recorded>(n, {}, j, std::string("solo")).ok());
@@ -72,7 +57,7 @@ TEST_P(node_stop, runs_terminate_of_a_server_started_from_a_thread) {
 }
 
 TEST_P(node_stop, shuts_a_supervision_tree_down_in_reverse_start_order) {
-  auto j = std::make_shared<journal>();
+  auto j = std::make_shared<shared_journal>();
   {
     node n(config_for(GetParam()));
     supervisor_spec inner{{}, {child_spec::worker<recorded>("c", j, std::string("c"))}};
@@ -93,7 +78,7 @@ TEST_P(node_stop, shuts_a_supervision_tree_down_in_reverse_start_order) {
 INSTANTIATE_TEST_SUITE_P(policies, node_stop, both_policies, policy_name);
 
 TEST(node_stop_bounded, a_child_that_will_not_stop_is_ended_by_force_after_stop_timeout) {
-  auto j = std::make_shared<journal>();
+  auto j = std::make_shared<shared_journal>();
   node_config cfg = deterministic();
   cfg.stop_timeout = std::chrono::seconds(3);
   node n(cfg);

@@ -5,10 +5,14 @@
 
 #include <bitactor/core/inbox.hpp>
 #include <bitactor/core/node.hpp>
+#include <bitactor/otp/gen_server.hpp>
 #include <chrono>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace bitactor::otp::test {
 
@@ -88,6 +92,38 @@ inline pid spawn_stepper(node& n, bool trap = false) {
 /// What observed processes tell the test.
 struct note {
   std::string text;
+};
+
+/// What the processes of a test did, in order, from any thread; shared with the test (held
+/// by a shared_ptr) because the node may be gone when the test reads it.
+struct shared_journal {
+  std::mutex lock;
+  std::vector<std::string> lines;
+  void add(std::string s) {
+    std::lock_guard guard(lock);
+    lines.push_back(std::move(s));
+  }
+  std::vector<std::string> read() {
+    std::lock_guard guard(lock);
+    return lines;
+  }
+};
+
+/// The one worker of each test application: tells the observer when it starts and stops.
+class app_worker : public gen_server {
+ public:
+  app_worker(pid observer, std::string app) : observer_(observer), app_(std::move(app)) {}
+
+ protected:
+  void init() override {
+    trap_exit(true);  // so terminate runs when its supervisor shuts it down
+    send(observer_, note{"start " + app_});
+  }
+  void terminate(const exit_reason&) override { send(observer_, note{"stop " + app_}); }
+
+ private:
+  pid observer_;
+  std::string app_;
 };
 
 }  // namespace bitactor::otp::test
