@@ -23,6 +23,7 @@
 #include <array>
 #include <atomic>
 #include <bitactor/core/node.hpp>
+#include <bitactor/dist/distributed_node.hpp>
 #include <bitactor/otp/application.hpp>
 #include <bitactor/otp/gen_server.hpp>
 #include <bitactor/otp/report.hpp>
@@ -30,7 +31,9 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -40,6 +43,7 @@ namespace otp = bitactor::otp;
 using bitactor::message;
 using bitactor::pid;
 using namespace std::chrono_literals;
+namespace term = bitactor::term;
 
 namespace {
 
@@ -347,6 +351,38 @@ otp::supervisor_spec service_spec(std::size_t i, std::size_t pool) {
 }
 
 /// The application's top supervisor, built from its environment (OTP: Module:start/2).
+// [stats-server]
+/// Answers the node's live counts to callers on Erlang nodes (in distributed mode):
+///   gen_server:call({demo, 'demo@host'}, stats) -> #{requests => N, restarts => N, ...}
+class stats_server : public otp::gen_server {
+ public:
+  explicit stats_server(demo_stats* stats) : stats_(stats) {}
+
+ protected:
+  void handle_call(otp::call_context& c) override {
+    c.match([&](term::term& request) -> term::term {
+      if (request.is_atom("ping")) return term::atom("pong");
+      if (request.is_atom("stats")) return counts();
+      return term::tuple(term::atom("error"), term::tuple(term::atom("unknown_request"), request));
+    });
+  }
+
+ private:
+  term::term counts() const {
+    auto count = [](const std::atomic<std::uint64_t>& c) {
+      return term::term(static_cast<std::int64_t>(c.load(std::memory_order_relaxed)));
+    };
+    return term::map_from({{term::atom("requests"), count(stats_->requests)},
+                           {term::atom("restarts"), count(stats_->restarts)},
+                           {term::atom("killed"), count(stats_->kills)},
+                           {term::atom("wrong"), count(stats_->wrong)},
+                           {term::atom("processes"), term::term(static_cast<std::int64_t>(
+                                                         this_node().counters().processes))}});
+  }
+  demo_stats* stats_;
+};
+// [stats-server]
+
 otp::supervisor_spec demo_top(const otp::environment& env, demo_stats* stats) {
   const std::size_t services = env_size(env, "services");
   otp::supervisor_spec top;
@@ -366,6 +402,8 @@ otp::supervisor_spec demo_top(const otp::environment& env, demo_stats* stats) {
       "chaos",
       otp::start_link_named_fn<chaos>(
           "chaos", services, std::chrono::milliseconds(env_size(env, "chaos_ms")), stats)});
+  top.children.push_back(
+      otp::child_spec{"demo", otp::start_link_named_fn<stats_server>("demo", stats)});
   return top;
 }
 
@@ -390,6 +428,11 @@ int main(int argc, char** argv) {
   app.add_option("--chaos-ms", chaos_ms, "Kill a random worker this often")
       ->check(CLI::Range(1, 60000));
   app.add_option("--schedulers", schedulers, "Scheduler threads (default: hardware threads)");
+  std::string sname, cookie;
+  app.add_option("--sname", sname,
+                 "Join Erlang distribution under this short name (alive or alive@host): Erlang "
+                 "nodes can then call the registered 'demo' gen_server");
+  app.add_option("--cookie", cookie, "Distribution cookie (default: ~/.erlang.cookie, as erl)");
   CLI11_PARSE(app, argc, argv);
 
   demo_stats stats;
@@ -404,7 +447,27 @@ int main(int argc, char** argv) {
 
   bitactor::node_config config;
   if (schedulers != 0) config.workers = schedulers;
-  bitactor::node node(config);
+  // [distributed]
+  // Distributed mode: the same node, registered with epmd (started if none runs) under the
+  // given name, so `gen_server:call({demo, 'demo@host'}, stats)` from an Erlang shell works.
+  std::unique_ptr<bitactor::dist::distributed_node> distributed;
+  std::unique_ptr<bitactor::node> local;
+  if (!sname.empty()) {
+    bitactor::dist::dist_config dc;
+    dc.name = sname;
+    if (!cookie.empty()) dc.cookie = cookie;
+    try {
+      distributed = std::make_unique<bitactor::dist::distributed_node>(dc, config);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "demo: cannot join the distribution: %s\n", e.what());
+      otp::remove_report_sink(report_sink);
+      return 1;
+    }
+  } else {
+    local = std::make_unique<bitactor::node>(config);
+  }
+  bitactor::node& node = distributed ? distributed->local() : *local;
+  // [distributed]
   int status = 0;
   {
     otp::application_controller apps(node);
@@ -439,6 +502,11 @@ int main(int argc, char** argv) {
         "BitActor demo node %s: %zu schedulers, application 'demo' with %zu services x %zu "
         "workers, %zu jobs in flight per service, chaos every %d ms\n",
         node.name().c_str(), node.config().workers, services, per_service, in_flight, chaos_ms);
+    if (distributed) {
+      std::printf(
+          "from an Erlang shell (erl -sname shell%s): gen_server:call({demo, '%s'}, stats).\n",
+          cookie.empty() ? "" : (" -setcookie " + cookie).c_str(), distributed->name().c_str());
+    }
     std::fflush(stdout);
 
     // Live counts, once a second (the last interval may be shorter, to end on time).
