@@ -10,8 +10,11 @@ cookie="demo_test_cookie"
 # The demo's output is read as it comes (a coprocess), so the test waits on the line it needs
 # with a bounded timeout instead of guessing how long start-up takes.
 coproc DEMO { exec "$demo" --seconds 6 --workers-per-service 50 --sname "$name" --cookie "$cookie" 2>&1; }
+# A descriptor of our own: bash drops DEMO once the coprocess exits, while its output may still
+# be unread.
+exec 3<&"${DEMO[0]}"
 node=""
-while IFS= read -r -t 30 line <&"${DEMO[0]}"; do
+while IFS= read -r -t 30 line <&3; do
   echo "demo: $line"
   if [[ $line =~ gen_server:call\(\{demo,\ \'([^\']+)\'\} ]]; then
     node=${BASH_REMATCH[1]}
@@ -32,7 +35,7 @@ echo "erl: $answer"
 [ "$answer" = "pong true" ] || { echo "FAILED: unexpected answer from the demo"; exit 1; }
 
 # The demo ends by itself; its summary must say the tree stopped cleanly.
-while IFS= read -r -t 60 line <&"${DEMO[0]}"; do
+while IFS= read -r -t 60 line <&3; do
   echo "demo: $line"
   if [[ $line == *"tree stopped cleanly"* ]]; then
     echo "distributed demo: OK"
