@@ -12,6 +12,7 @@
 #include <bitactor/dist/term_mapping.hpp>
 #include <bitactor/otp/gen_server.hpp>
 #include <bitactor/otp/gen_statem.hpp>
+#include <future>
 #include <memory>
 #include <thread>
 
@@ -543,6 +544,28 @@ TEST_F(dist_interop, bitactor_calls_an_erl_gen_server_by_pid_from_a_thread_and_a
   ASSERT_TRUE(client.ok());
   EXPECT_EQ(bitactor::otp::call(dn.local(), client.process, ask_echo{server, atom("inside")}),
             t::tuple(atom("echo"), atom("inside")));
+}
+
+TEST_F(dist_interop, a_call_to_an_erl_process_that_dies_mid_call_fails_at_once) {
+  // gen.erl's rule both ways: the caller monitors the server, so its death ends the call with
+  // its reason instead of the timeout.
+  distributed_node dn(config("mid_call"), small());
+  t::term idle = erl_->call(atom("spawn_idle"));  // never answers a call
+  ASSERT_TRUE(idle.is_pid());
+  const pid server = from_term(idle.as_pid());
+  auto pending = std::async(std::launch::async, [&] {
+    return bitactor::otp::call(dn.local(), server, atom("never_answered"), std::chrono::minutes(5));
+  });
+  erl_->call(t::tuple(atom("exit"), idle, atom("bye")));
+  ASSERT_EQ(pending.wait_for(20s), std::future_status::ready) << "the call waited for its timeout";
+  try {
+    pending.get();
+    FAIL() << "the call should fail";
+  } catch (const bitactor::otp::call_error& e) {
+    // bye when the monitor was in place before the exit, noproc when the exit came first.
+    EXPECT_TRUE(e.reason() == exit_reason::error("bye") || e.reason() == exit_reason::noproc())
+        << e.reason();
+  }
 }
 
 TEST_F(dist_interop, stopping_the_node_does_not_wait_for_a_stalled_handshake) {

@@ -21,7 +21,8 @@
 // Supported so far: ping both ways (net_kernel answers is_auth), send to pids and to
 // registered names both ways, links and exit signals across nodes (LINK, UNLINK_ID,
 // UNLINK_ID_ACK, EXIT, EXIT2), noconnection for links and monitors when a peer is lost,
-// monitors of remote pids (they fire only on noconnection: DIST_MONITOR is not advertised).
+// monitors both ways, by pid and by name (MONITOR_P, DEMONITOR_P, MONITOR_P_EXIT: a DOWN
+// carries the process's reason).
 // An otp::gen_server or otp::gen_statem on this node answers gen_server:call/cast and
 // gen_statem:call/cast from an Erlang node as it answers local callers: the request arrives
 // as a term::term in handle_call / handle_cast (or as the event's content), and the reply,

@@ -290,8 +290,8 @@ requires answers<S, Req> reply_t<Req> call(
 
 /// Calls a server with a request in gen's term form, as gen_server:call(Server, Request)
 /// does: for a server on an Erlang node, or an otp behaviour here that answers terms. The
-/// reply is a term; failures are call_error as for typed calls. (A crash of a server on
-/// another node shows as the timeout for now: remote monitors fire only on noconnection.)
+/// reply is a term; failures are call_error as for typed calls (the server is monitored, on
+/// another node too, so its death ends the call with its reason).
 term::term call(node& n, const pid& server, term::term request,
                 std::chrono::milliseconds timeout = default_call_timeout);
 
