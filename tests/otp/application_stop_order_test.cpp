@@ -34,12 +34,6 @@ class recorded : public gen_server {
   std::string name_;
 };
 
-// A supervised child that traps exits and ignores the shutdown its supervisor sends.
-struct stubborn_child : actor {
-  void on_start() override { trap_exit(true); }
-  void handle(message&) override {}
-};
-
 /// An application of two recorded workers, `<name>1` and `<name>2`.
 application_spec recorded_app(const std::string& name, const std::shared_ptr<shared_journal>& j) {
   application_spec spec;

@@ -37,12 +37,6 @@ class recorded : public gen_server {
   std::string name_;
 };
 
-// A supervised child that traps exits and ignores the shutdown its supervisor sends.
-struct stubborn_child : actor {
-  void on_start() override { trap_exit(true); }
-  void handle(message&) override {}
-};
-
 class node_stop : public ::testing::TestWithParam<scheduling_policy> {};
 
 }  // namespace

@@ -126,4 +126,10 @@ class app_worker : public gen_server {
   std::string app_;
 };
 
+/// A supervised child that traps exits and ignores the shutdown its supervisor sends.
+struct stubborn_child : actor {
+  void on_start() override { trap_exit(true); }
+  void handle(message&) override {}
+};
+
 }  // namespace bitactor::otp::test

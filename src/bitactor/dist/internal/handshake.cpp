@@ -79,6 +79,14 @@ bool plausible_name(const std::string& name) {
   return !name.empty() && name.find('@') != std::string::npos;
 }
 
+/// The name that ends a send_name and a challenge: a 2-byte length, then the name itself.
+bool read_name(reader& r, std::string& name) {
+  const std::uint16_t n = r.u16();
+  if (!r.has(n)) return false;
+  name = r.text(n);
+  return plausible_name(name);
+}
+
 }  // namespace
 
 std::vector<std::uint8_t> encode(const send_name& m) {
@@ -118,10 +126,7 @@ std::optional<send_name> parse_send_name(std::span<const std::uint8_t> body) {
   send_name m;
   m.flags = r.u64();
   m.creation = r.u32();
-  std::uint16_t n = r.u16();
-  if (!r.has(n)) return std::nullopt;
-  m.name = r.text(n);
-  if (!plausible_name(m.name)) return std::nullopt;
+  if (!read_name(r, m.name)) return std::nullopt;
   return m;
 }
 
@@ -132,10 +137,7 @@ std::optional<challenge> parse_challenge(std::span<const std::uint8_t> body) {
   m.flags = r.u64();
   m.value = r.u32();
   m.creation = r.u32();
-  std::uint16_t n = r.u16();
-  if (!r.has(n)) return std::nullopt;
-  m.name = r.text(n);
-  if (!plausible_name(m.name)) return std::nullopt;
+  if (!read_name(r, m.name)) return std::nullopt;
   return m;
 }
 
