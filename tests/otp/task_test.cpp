@@ -286,17 +286,24 @@ TEST(task_supervisor, behaviour_starts_a_task_and_gets_its_pid) {
   EXPECT_EQ(got->text, "ran");
 }
 
+/// A task supervisor that has already exited (the pid stays valid, the process is gone).
+pid dead_task_supervisor(node& n, inbox& box) {
+  auto sup = start_task_supervisor(n);
+  EXPECT_TRUE(sup.ok());
+  ref mon = box.monitor(sup.process);
+  n.exit(sup.process, exit_reason::shutdown());
+  auto down = box.receive<down_msg>(1s);
+  EXPECT_TRUE(down && down->monitor == mon);
+  return sup.process;
+}
+
 TEST(task_supervisor, behaviour_start_task_under_a_dead_supervisor_is_call_failed_noproc) {
   node n{deterministic()};
   inbox box{n};
-  auto sup = start_task_supervisor(n);
-  ASSERT_TRUE(sup.ok());
-  box.monitor(sup.process);
-  n.exit(sup.process, exit_reason::shutdown());
-  ASSERT_TRUE(box.receive<down_msg>(1s));
+  const pid sup = dead_task_supervisor(n, box);
   auto s = start<launcher>(n, {});
   ASSERT_TRUE(s.ok());
-  auto r = call(n, s.process, launch{sup.process, box.self()});
+  auto r = call(n, s.process, launch{sup, box.self()});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().which(), supervisor_error::code::call_failed);
   EXPECT_EQ(r.error().reason(), exit_reason::noproc());
@@ -306,12 +313,8 @@ TEST(task_supervisor, behaviour_start_task_under_a_dead_supervisor_is_call_faile
 TEST(task_supervisor, behaviour_async_nolink_under_a_dead_supervisor_throws_noproc) {
   node n{deterministic()};
   inbox box{n};
-  auto sup = start_task_supervisor(n);
-  ASSERT_TRUE(sup.ok());
-  box.monitor(sup.process);
-  n.exit(sup.process, exit_reason::shutdown());
-  ASSERT_TRUE(box.receive<down_msg>(1s));
-  auto s = start<careful>(n, {}, sup.process);
+  const pid sup = dead_task_supervisor(n, box);
+  auto s = start<careful>(n, {}, sup);
   ASSERT_TRUE(s.ok());
   auto answer = call(n, s.process, risky_sum{1, 2});
   EXPECT_EQ(answer, "failed: noproc");

@@ -24,9 +24,7 @@ void gen_server::dispatch(message& m) {
     extras_->inactivity = {};
   }
   if (auto* c = m.get_if<call_request>()) {
-    call_context ctx(*this, c->caller, *c->request);
-    handle_call(ctx);
-    if (ctx.unhandled()) exit(unexpected_call(*c->request));
+    serve_call(c->caller, *c->request);
   } else if (auto* k = m.get_if<cast_request>()) {
     handle_cast(*k->request);
   } else if (auto* t = m.get_if<timeout_msg<inactivity_tick>>()) {
@@ -43,14 +41,18 @@ void gen_server::dispatch(message& m) {
   }
 }
 
+void gen_server::serve_call(const from& caller, message& request) {
+  call_context ctx(*this, caller, request);
+  handle_call(ctx);
+  if (ctx.unhandled()) exit(unexpected_call(request));
+}
+
 bool gen_server::dispatch_erlang(const term::term& t) {
   from caller;
   term::term request;
   if (detail::take_erlang_call(t, caller, request)) {
     message_ptr req(make_message<term::term>(std::move(request)));
-    call_context ctx(*this, caller, *req);
-    handle_call(ctx);
-    if (ctx.unhandled()) exit(unexpected_call(*req));
+    serve_call(caller, *req);
     return true;
   }
   if (detail::take_erlang_cast(t, request)) {

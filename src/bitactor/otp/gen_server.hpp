@@ -194,6 +194,8 @@ class gen_server : public behaviour {
   /// A call or cast in gen's term form (from an Erlang node): handled as handle_call or
   /// handle_cast with the request as a term::term. False for any other term.
   bool dispatch_erlang(const term::term& t);
+  /// handle_call for one call, of either form; a call no handler took crashes the server.
+  void serve_call(const from& caller, message& request);
 
   // What only a server that stops, continues, times out or is ending needs. Kept off the
   // idle server: a million of those pay 8 bytes each for it instead of ~200.
