@@ -114,6 +114,34 @@ TEST_P(monitor, demonitor_with_flush_removes_a_delivered_down) {
   EXPECT_TRUE(n.info(watcher)->monitors.empty());
 }
 
+TEST_P(monitor, a_monitor_ended_by_its_target_and_forgotten_by_its_watcher_sends_no_down) {
+  node n(config());
+  inbox box(n);
+  auto r = std::make_shared<ref>();
+  pid watcher = n.spawn<puppet>(box.self(), false);
+  pid target = n.spawn<puppet>(box.self(), false);
+  on(n, watcher, [target, r](actor& self) { *r = self.monitor(target); });
+  ASSERT_TRUE(sync_through(n, box, watcher, target));
+  on(n, target, [watcher, r, to = box.self()](actor& self) {
+    EXPECT_FALSE(self.end_monitor_by(to, *r)) << "only the watcher that holds it";
+    EXPECT_TRUE(self.end_monitor_by(watcher, *r));
+    EXPECT_FALSE(self.end_monitor_by(watcher, *r));
+  });
+  ASSERT_TRUE(sync_with(n, box, target));
+  EXPECT_TRUE(n.info(target)->monitored_by.empty());
+  on(n, watcher, [r](actor& self) {
+    EXPECT_TRUE(self.forget_monitor(*r));
+    EXPECT_FALSE(self.forget_monitor(*r));
+  });
+  ASSERT_TRUE(sync_with(n, box, watcher));
+  EXPECT_TRUE(n.info(watcher)->monitors.empty());
+  box.monitor(target);
+  n.exit(target, exit_reason::error("x"));
+  ASSERT_TRUE(box.receive<down_msg>());
+  ASSERT_TRUE(sync_with(n, box, watcher));
+  EXPECT_FALSE(box.receive<seen>(10ms)) << "no DOWN reached the watcher";
+}
+
 TEST_P(monitor, monitored_process_lists_its_watchers) {
   node n(config());
   inbox box(n);

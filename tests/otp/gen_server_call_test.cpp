@@ -121,6 +121,27 @@ TEST_P(both_policies_call, an_async_reply_that_throws_crashes_the_server_and_fai
   EXPECT_EQ(reports.of_kind(report::kind::crash).size(), 1U);
 }
 
+TEST_P(both_policies_call, a_finished_call_leaves_no_monitor_on_either_side) {
+  // gen:call demonitors its server once the reply is in; here the server ends the caller's
+  // monitor as it replies, so nothing of the call is left on either side when the reply
+  // arrives (no demonitor signal still on its way to the server).
+  node n{config_for(GetParam())};
+  auto at_once = start<catalogue>(n, {});
+  auto later = start<catalogue>(n, {}, 1ms);  // replies from handle_info, deferred
+  ASSERT_TRUE(at_once.ok() && later.ok());
+  for (const pid& back : {at_once.process, later.process}) {
+    auto front = start<front_end>(n, {}, back);
+    ASSERT_TRUE(front.ok());
+    for (int i = 0; i < 3; ++i) ASSERT_EQ(call(n, front.process, quote{"book"}), 44);
+    auto back_info = n.info(back);
+    auto front_info = n.info(front.process);
+    ASSERT_TRUE(back_info && front_info);
+    EXPECT_TRUE(back_info->monitored_by.empty()) << back_info->monitored_by.size();
+    EXPECT_TRUE(front_info->monitors.empty()) << front_info->monitors.size();
+    EXPECT_TRUE(front_info->monitored_by.empty()) << "the thread's call ended its monitor too";
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(policies, both_policies_call, both_policies, policy_name);
 
 // --- a call the server has no handler for ---------------------------------------------------

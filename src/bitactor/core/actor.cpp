@@ -49,6 +49,12 @@ ref actor::monitor(const pid& other) { return rt_->monitor(*proc_, other); }
 
 bool actor::demonitor(const ref& r, bool flush) { return rt_->demonitor(*proc_, r, flush); }
 
+bool actor::end_monitor_by(const pid& watcher, const ref& r) {
+  return detail::runtime::end_monitor_by(*proc_, watcher, r);
+}
+
+bool actor::forget_monitor(const ref& r) { return detail::runtime::forget_monitor(*proc_, r); }
+
 void actor::shuts_down_in_order() noexcept { detail::runtime::mark_orderly(*proc_); }
 
 void actor::trap_exit(bool on) noexcept { proc_->trap_exit.store(on, std::memory_order_relaxed); }

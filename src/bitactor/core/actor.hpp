@@ -179,6 +179,14 @@ class actor {
   /// Removes a monitor; with flush, also removes its down_msg if already delivered. Returns
   /// false if the monitor was not active.
   bool demonitor(const ref& r, bool flush = false);
+  /// For reply protocols (the monitor a call holds on its server, as otp's call does): ends
+  /// the monitor `r` that `watcher` holds on this process, as the watcher's demonitor will
+  /// when it arrives; true if it was active. Told so in the reply, the watcher ends its half
+  /// with forget_monitor(r) instead of demonitor, and no demonitor signal travels back.
+  bool end_monitor_by(const pid& watcher, const ref& r);
+  /// Forgets monitor `r` this process holds without telling its target: for a monitor whose
+  /// target has ended its half (end_monitor_by). False if it was not active.
+  bool forget_monitor(const ref& r);
 
   /// Declares that this process stops in order when its parent sends it a shutdown exit
   /// signal (the behaviours do): node stop then waits for it to end (up to the node's

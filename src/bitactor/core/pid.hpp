@@ -65,7 +65,14 @@ struct ref {
   constexpr explicit operator bool() const noexcept {
     return (words[0] | words[1] | words[2] | words[3] | words[4]) != 0;
   }
-  friend constexpr bool operator==(const ref&, const ref&) = default;
+  // Word by word, the counter word first: refs of one node differ there, so a look-up in a
+  // monitor table or a call tag match usually decides on the first compare (the defaulted
+  // form compared the words with memcmp).
+  friend constexpr bool operator==(const ref& a, const ref& b) noexcept {
+    return a.words[0] == b.words[0] && a.words[1] == b.words[1] && a.words[2] == b.words[2] &&
+           a.words[3] == b.words[3] && a.words[4] == b.words[4] && a.node == b.node &&
+           a.creation == b.creation && a.size == b.size;
+  }
   friend constexpr auto operator<=>(const ref&, const ref&) = default;
 
   std::string to_string() const;

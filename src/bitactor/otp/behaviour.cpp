@@ -144,6 +144,19 @@ void behaviour::park(const detail::wait_spec& s, detail::wait_outcome* out,
   pending_.push_back(pending_wait{s, out, h, timer});
 }
 
+void behaviour::end_call_monitor(const ref& tag, const detail::wait_outcome& o) {
+  using how = detail::wait_outcome::how;
+  if (o.kind == how::down) return;
+  if (o.kind == how::matched) {
+    auto* r = o.matched->get_if<call_reply>();
+    if (r != nullptr && r->monitor_ended) {
+      forget_monitor(tag);
+      return;
+    }
+  }
+  demonitor(tag, true);
+}
+
 void behaviour::complete(std::size_t index, detail::wait_outcome outcome) {
   pending_wait w = std::move(pending_[index]);
   pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(index));

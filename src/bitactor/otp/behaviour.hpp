@@ -302,6 +302,9 @@ class behaviour : public actor {
   bool accept_start_request(message& m);
   void complete(std::size_t index, detail::wait_outcome outcome);
   void park(const detail::wait_spec& s, detail::wait_outcome* out, std::coroutine_handle<> h);
+  /// A call's wait is over: its monitor of the server ends (no DOWN of a finished call
+  /// reaches the handlers), unless the DOWN was what ended it.
+  void end_call_monitor(const ref& tag, const detail::wait_outcome& o);
   void adopt(std::coroutine_handle<> frame, detail::promise_base* p) {
     tasks_.push_back({frame, p});
   }
@@ -338,9 +341,7 @@ class behaviour::call_awaiter {
     owner_.park(detail::wait_spec{tag_, tag_, pid{}, timeout_, false}, &outcome_, h);
   }
   T await_resume() {
-    if (outcome_.kind != detail::wait_outcome::how::down) {
-      owner_.demonitor(tag_, true);  // no DOWN of a finished call reaches the handlers
-    }
+    owner_.end_call_monitor(tag_, outcome_);
     return otp::detail::call_result<T>(outcome_, server_, request_type_);
   }
 
@@ -365,7 +366,7 @@ class behaviour::term_call_awaiter {
     owner_.park(detail::wait_spec{tag_, tag_, pid{}, timeout_, false}, &outcome_, h);
   }
   term::term await_resume() {
-    if (outcome_.kind != detail::wait_outcome::how::down) owner_.demonitor(tag_, true);
+    owner_.end_call_monitor(tag_, outcome_);
     return detail::erlang_call_result(outcome_, server_);
   }
 

@@ -33,6 +33,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "bitactor/core/actor.hpp"
 #include "bitactor/core/error.hpp"
 #include "bitactor/core/exit_reason.hpp"
 #include "bitactor/core/inbox.hpp"
@@ -130,6 +131,9 @@ struct call_request {
 struct call_reply {
   ref tag;
   message_ptr value;
+  /// The server ended the caller's monitor on it as it replied (actor::end_monitor_by), so
+  /// the caller forgets its half instead of sending a demonitor.
+  bool monitor_ended = false;
 };
 
 /// The wire form of a cast.
@@ -181,9 +185,16 @@ void send_reply(Sender& sender, const from& to, T&& value) {
   if (to.from_erlang()) {
     sender.send(to.caller, term::tuple(to.erl_tag, erlang_reply(std::forward<T>(value))));
   } else {
+    // A server replying from its own turn ends the caller's monitor on itself here: the
+    // caller, which demonitors once the reply arrives (gen.erl), then sends no demonitor.
+    bool ended = false;
+    if constexpr (std::is_base_of_v<actor, Sender>) {
+      ended = sender.end_monitor_by(to.caller, to.tag);
+    }
     sender.send(
         to.caller,
-        call_reply{to.tag, message_ptr(make_message<std::decay_t<T>>(std::forward<T>(value)))});
+        call_reply{to.tag, message_ptr(make_message<std::decay_t<T>>(std::forward<T>(value))),
+                   ended});
   }
 }
 }  // namespace detail

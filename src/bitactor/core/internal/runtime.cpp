@@ -489,6 +489,20 @@ bool runtime::demonitor(process& self, const ref& r, bool flush) {
   return true;
 }
 
+bool runtime::end_monitor_by(process& self, const pid& watcher, const ref& r) {
+  std::lock_guard guard(self.relations_lock);
+  if (self.rel == nullptr) return false;
+  auto it = self.rel->monitored_by.find(r);
+  if (it == self.rel->monitored_by.end() || it->second != watcher) return false;
+  self.rel->monitored_by.erase(it);
+  return true;
+}
+
+bool runtime::forget_monitor(process& self, const ref& r) {
+  std::lock_guard guard(self.relations_lock);
+  return self.rel != nullptr && self.rel->monitoring.erase(r) > 0;
+}
+
 void runtime::link_on_behalf(const pid& self, const pid& other) {
   if (!is_alive(self)) throw badarg("link: " + self.to_string() + " is not alive");
   link(*table_.find(self.id), other);

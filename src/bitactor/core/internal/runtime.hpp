@@ -90,6 +90,9 @@ class runtime final : public turn_runner {
   void unlink(process& self, const pid& other);
   ref monitor(process& self, const pid& other);
   bool demonitor(process& self, const ref& r, bool flush);
+  /// The two halves of a monitor ended by a reply (actor::end_monitor_by, forget_monitor).
+  static bool end_monitor_by(process& self, const pid& watcher, const ref& r);
+  static bool forget_monitor(process& self, const ref& r);
   void add_link_locally(process& self, const pid& other);
   void add_monitor_locally(process& self, const ref& r, const pid& target);
 
