@@ -20,4 +20,5 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/BitActorConfigVersi
   COMPATIBILITY SameMinorVersion)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/BitActorConfig.cmake
               ${CMAKE_CURRENT_BINARY_DIR}/BitActorConfigVersion.cmake
+              cmake/FindRocksDB.cmake
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/BitActor)

@@ -1,0 +1,269 @@
+#include "bitactor/persist/rocksdb_storage.hpp"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include <map>
+#include <mutex>
+
+#include "bitactor/persist/internal/batch_check.hpp"
+#include "bitactor/persist/internal/record.hpp"
+
+namespace bitactor::persist {
+
+namespace {
+
+// Keys: a one-byte kind, the persistence id behind its length (so "a" and "ab" never share a
+// prefix), then what identifies the record within the id. Big-endian numbers sort as numbers.
+enum kind : char { event_kind = 'e', highest_kind = 'h', snapshot_kind = 's', key_kind = 'k' };
+
+std::string id_prefix(kind k, std::string_view id) {
+  std::string out;
+  out.push_back(k);
+  detail::put_u32(out, static_cast<std::uint32_t>(id.size()));
+  out.append(id);
+  return out;
+}
+std::string event_key(std::string_view id, std::uint64_t seq) {
+  std::string out = id_prefix(event_kind, id);
+  detail::put_u64(out, seq);
+  return out;
+}
+std::string key_key(std::string_view id, std::string_view key) {
+  std::string out = id_prefix(key_kind, id);
+  out.append(key);
+  return out;
+}
+
+std::string describe(const rocksdb::Status& s) { return s.ToString(); }
+
+[[noreturn]] void fail(const std::string& what, const rocksdb::Status& s) {
+  // A full disk or a transient I/O error may pass; anything else will not by retrying.
+  bool retryable = s.IsNoSpace() || s.IsIOError() || s.IsBusy() || s.IsTryAgain() ||
+                   s.IsTimedOut() || s.IsIncomplete();
+  throw storage_error(what + ": " + describe(s), retryable);
+}
+
+std::string idem_payload(const idempotency_record& r) {
+  std::string out;
+  detail::put_u64(out, r.sequence);
+  detail::put_u64(out, static_cast<std::uint64_t>(r.expires_at_ms));
+  out.append(r.result);
+  return out;
+}
+
+}  // namespace
+
+struct rocksdb_storage::impl {
+  std::string directory;
+  std::unique_ptr<rocksdb::DB> db;
+  std::mutex write_mutex;  // the sequence check and the write it guards are one step
+
+  std::string describe_id(std::string_view id) const {
+    return "RocksDB journal " + directory + ", persistence id '" + std::string(id) + "'";
+  }
+
+  // The payload of the record under `key`, nullopt if absent; corrupt_record (naming `id` and
+  // `seq`) if it fails its CRC or RocksDB reports it corrupt.
+  std::optional<std::string> get(const std::string& key, std::string_view id, std::uint64_t seq,
+                                 const char* what) {
+    std::string value;
+    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), key, &value);
+    if (s.IsNotFound()) return std::nullopt;
+    if (s.IsCorruption()) {
+      throw corrupt_record(describe_id(id) + ": " + what + " is corrupt: " + describe(s),
+                           std::string(id), seq);
+    }
+    if (!s.ok()) fail(describe_id(id) + ": reading the " + what, s);
+    auto payload = detail::unseal(key, value);
+    if (!payload) {
+      throw corrupt_record(describe_id(id) + ": " + what + " fails its CRC check", std::string(id),
+                           seq);
+    }
+    return std::string(*payload);
+  }
+
+  std::uint64_t highest(std::string_view id) {
+    auto v = get(id_prefix(highest_kind, id), id, 0, "highest sequence");
+    if (!v) return 0;
+    if (v->size() != 8) {
+      throw corrupt_record(describe_id(id) + ": highest sequence record has a bad size",
+                           std::string(id), 0);
+    }
+    return detail::get_u64(*v, 0);
+  }
+};
+
+rocksdb_storage::rocksdb_storage(std::string directory, rocksdb_options options)
+    : impl_(std::make_unique<impl>()) {
+  impl_->directory = std::move(directory);
+  rocksdb::Options o;
+  o.create_if_missing = options.create_if_missing;
+  o.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  o.paranoid_checks = true;
+  if (options.write_buffer_size != 0) o.write_buffer_size = options.write_buffer_size;
+  if (!options.compress) o.compression = rocksdb::kNoCompression;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(o, impl_->directory, &db);
+  if (!s.ok()) {
+    if (s.IsCorruption()) {
+      throw storage_error("RocksDB journal " + impl_->directory +
+                              " is corrupt before the end of its log (not a torn tail; records "
+                              "after the damage may have been acknowledged): " +
+                              describe(s),
+                          false);
+    }
+    fail("cannot open the RocksDB journal " + impl_->directory, s);
+  }
+  impl_->db.reset(db);
+}
+
+rocksdb_storage::~rocksdb_storage() {
+  if (impl_ && impl_->db) {
+    impl_->db->Close().PermitUncheckedError();
+  }
+}
+
+const std::string& rocksdb_storage::directory() const noexcept { return impl_->directory; }
+
+void rocksdb_storage::write(const write_batch& batch, bool sync) {
+  std::lock_guard lock(impl_->write_mutex);
+  detail::check_sequences(batch, [&](std::string_view id) { return impl_->highest(id); });
+  rocksdb::WriteBatch wb;
+  auto put = [&](const std::string& key, std::string_view payload) {
+    rocksdb::Status s = wb.Put(key, detail::seal(key, payload));
+    if (!s.ok()) fail("RocksDB journal " + impl_->directory + ": building a write", s);
+  };
+  std::map<std::string, std::uint64_t, std::less<>> highest;
+  for (const auto& a : batch.appends) {
+    std::uint64_t seq = a.first_sequence;
+    for (const auto& e : a.events) put(event_key(a.persistence_id, seq++), e);
+    if (!a.events.empty()) highest[a.persistence_id] = seq - 1;
+    if (a.key) put(key_key(a.persistence_id, a.key->key), idem_payload(*a.key));
+  }
+  for (const auto& [id, h] : highest) {
+    std::string v;
+    detail::put_u64(v, h);
+    put(id_prefix(highest_kind, id), v);
+  }
+  for (const auto& w : batch.snapshots) {
+    std::string key = id_prefix(snapshot_kind, w.persistence_id);
+    auto current = impl_->get(key, w.persistence_id, 0, "snapshot");
+    if (current && current->size() >= 8 && detail::get_u64(*current, 0) > w.value.sequence) {
+      continue;  // only the latest snapshot is worth keeping
+    }
+    std::string v;
+    detail::put_u64(v, w.value.sequence);
+    v.append(w.value.bytes);
+    put(key, v);
+  }
+  for (const auto& d : batch.deletions) {
+    if (d.through == 0) continue;
+    rocksdb::Status s =
+        wb.DeleteRange(event_key(d.persistence_id, 1), event_key(d.persistence_id, d.through + 1));
+    if (!s.ok()) fail(impl_->describe_id(d.persistence_id) + ": building a deletion", s);
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  rocksdb::Status s = impl_->db->Write(wo, &wb);
+  if (!s.ok()) fail("RocksDB journal " + impl_->directory + ": write failed", s);
+}
+
+std::vector<stored_event> rocksdb_storage::read_events(std::string_view persistence_id,
+                                                       std::uint64_t from, std::uint64_t to) {
+  std::vector<stored_event> out;
+  if (from > to) return out;
+  if (from == 0) from = 1;
+  std::string prefix = id_prefix(event_kind, persistence_id);
+  rocksdb::ReadOptions ro;
+  ro.verify_checksums = true;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro));
+  std::uint64_t expected = from;  // the sequence a failure would be at
+  for (it->Seek(event_key(persistence_id, from)); it->Valid(); it->Next()) {
+    rocksdb::Slice k = it->key();
+    if (!k.starts_with(prefix) || k.size() != prefix.size() + 8) break;
+    std::uint64_t seq = detail::get_u64(std::string_view(k.data(), k.size()), prefix.size());
+    if (seq > to) break;
+    std::string key = k.ToString();
+    auto payload = detail::unseal(key, std::string_view(it->value().data(), it->value().size()));
+    if (!payload) {
+      throw corrupt_record(impl_->describe_id(persistence_id) + ": event " + std::to_string(seq) +
+                               " fails its CRC check",
+                           std::string(persistence_id), seq);
+    }
+    out.push_back({seq, std::string(*payload)});
+    expected = seq + 1;
+  }
+  rocksdb::Status s = it->status();
+  if (s.IsCorruption()) {
+    throw corrupt_record(impl_->describe_id(persistence_id) + ": events from " +
+                             std::to_string(expected) + " are corrupt: " + describe(s),
+                         std::string(persistence_id), expected);
+  }
+  if (!s.ok()) fail(impl_->describe_id(persistence_id) + ": reading events", s);
+  return out;
+}
+
+std::uint64_t rocksdb_storage::highest_sequence(std::string_view persistence_id) {
+  return impl_->highest(persistence_id);
+}
+
+std::optional<stored_snapshot> rocksdb_storage::latest_snapshot(std::string_view persistence_id) {
+  auto v = impl_->get(id_prefix(snapshot_kind, persistence_id), persistence_id, 0, "snapshot");
+  if (!v) return std::nullopt;
+  if (v->size() < 8) {
+    throw corrupt_record(impl_->describe_id(persistence_id) + ": snapshot record is too short",
+                         std::string(persistence_id), 0);
+  }
+  return stored_snapshot{detail::get_u64(*v, 0), v->substr(8)};
+}
+
+std::optional<idempotency_record> rocksdb_storage::find_key(std::string_view persistence_id,
+                                                            std::string_view key) {
+  auto v = impl_->get(key_key(persistence_id, key), persistence_id, 0, "idempotency key");
+  if (!v) return std::nullopt;
+  if (v->size() < 16) {
+    throw corrupt_record(impl_->describe_id(persistence_id) + ": idempotency key '" +
+                             std::string(key) + "' is too short",
+                         std::string(persistence_id), 0);
+  }
+  return idempotency_record{std::string(key), v->substr(16), detail::get_u64(*v, 0),
+                            static_cast<std::int64_t>(detail::get_u64(*v, 8))};
+}
+
+std::size_t rocksdb_storage::expire_keys(std::int64_t now_ms) {
+  // A scan of every key record: expiry runs rarely (the journal's sweep), and a key's record
+  // is small. An index by expiry time would make it proportional to what expires instead.
+  std::lock_guard lock(impl_->write_mutex);
+  rocksdb::WriteBatch wb;
+  std::size_t n = 0;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions()));
+  std::string kind_prefix(1, key_kind);
+  for (it->Seek(kind_prefix); it->Valid() && it->key().starts_with(kind_prefix); it->Next()) {
+    std::string key = it->key().ToString();
+    auto payload = detail::unseal(key, std::string_view(it->value().data(), it->value().size()));
+    if (!payload || payload->size() < 16) continue;  // reported by find_key, not dropped here
+    auto expires = static_cast<std::int64_t>(detail::get_u64(*payload, 8));
+    if (expires < now_ms) {
+      rocksdb::Status s = wb.Delete(key);
+      if (!s.ok()) fail("RocksDB journal " + impl_->directory + ": expiring keys", s);
+      ++n;
+    }
+  }
+  if (!it->status().ok())
+    fail("RocksDB journal " + impl_->directory + ": scanning keys", it->status());
+  if (n == 0) return 0;
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  rocksdb::Status s = impl_->db->Write(wo, &wb);
+  if (!s.ok()) fail("RocksDB journal " + impl_->directory + ": expiring keys", s);
+  return n;
+}
+
+void rocksdb_storage::flush() {
+  rocksdb::Status s = impl_->db->Flush(rocksdb::FlushOptions());
+  if (!s.ok()) fail("RocksDB journal " + impl_->directory + ": flush", s);
+}
+
+}  // namespace bitactor::persist
