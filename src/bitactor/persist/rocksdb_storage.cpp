@@ -6,6 +6,7 @@
 
 #include <map>
 #include <mutex>
+#include <unordered_map>
 
 #include "bitactor/persist/internal/batch_check.hpp"
 #include "bitactor/persist/internal/record.hpp"
@@ -59,6 +60,18 @@ struct rocksdb_storage::impl {
   std::string directory;
   std::unique_ptr<rocksdb::DB> db;
   std::mutex write_mutex;  // the sequence check and the write it guards are one step
+  // The highest sequence of each id written through this storage, under write_mutex: the
+  // sequence check then costs no read per append. Only this object writes the directory
+  // (RocksDB's LOCK keeps other processes out), so the cache cannot go stale.
+  std::unordered_map<std::string, std::uint64_t> highest_written;
+
+  std::uint64_t highest_for_write(std::string_view id) {
+    std::string key(id);
+    if (auto it = highest_written.find(key); it != highest_written.end()) return it->second;
+    std::uint64_t h = highest(id);
+    highest_written.emplace(std::move(key), h);
+    return h;
+  }
 
   std::string describe_id(std::string_view id) const {
     return "RocksDB journal " + directory + ", persistence id '" + std::string(id) + "'";
@@ -129,7 +142,7 @@ const std::string& rocksdb_storage::directory() const noexcept { return impl_->d
 
 void rocksdb_storage::write(const write_batch& batch, bool sync) {
   std::lock_guard lock(impl_->write_mutex);
-  detail::check_sequences(batch, [&](std::string_view id) { return impl_->highest(id); });
+  detail::check_sequences(batch, [&](std::string_view id) { return impl_->highest_for_write(id); });
   rocksdb::WriteBatch wb;
   auto put = [&](const std::string& key, std::string_view payload) {
     rocksdb::Status s = wb.Put(key, detail::seal(key, payload));
@@ -168,6 +181,7 @@ void rocksdb_storage::write(const write_batch& batch, bool sync) {
   wo.sync = sync;
   rocksdb::Status s = impl_->db->Write(wo, &wb);
   if (!s.ok()) fail("RocksDB journal " + impl_->directory + ": write failed", s);
+  for (auto& [id, h] : highest) impl_->highest_written[id] = h;
 }
 
 std::vector<stored_event> rocksdb_storage::read_events(std::string_view persistence_id,
