@@ -4,14 +4,17 @@
 // against: a loop of WriteBatch writes with sync=true.
 //
 //   persist_bench journal mode=<sync|group|async> writers=W events=N dir=<scratch directory>
+//   persist_bench journal backend=postgres connection=<libpq string> mode=... writers=W events=N
 //   persist_bench rocksdb_raw batch=B events=N dir=<scratch directory>
 //
 // The scratch directory is emptied first and removed at the end.
 
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
+#include <unistd.h>
 
 #include <bitactor/persist/journal.hpp>
+#include <bitactor/persist/postgres/postgres_storage.hpp>
 #include <bitactor/persist/rocksdb_storage.hpp>
 #include <condition_variable>
 #include <filesystem>
@@ -52,7 +55,21 @@ void journal_workload(const bench::arguments& args, const std::string& dir) {
   const auto events = static_cast<std::size_t>(args.integer("events", 20000));
   const std::size_t per_writer = std::max<std::size_t>(1, events / writers);
 
-  persist::rocksdb_storage store(dir);
+  // PostgreSQL: a schema of this run's own, so that runs never see each other's events.
+  const std::string backend = args.text("backend", "rocksdb");
+  std::unique_ptr<persist::storage> owned;
+  if (backend == "rocksdb") {
+    owned = std::make_unique<persist::rocksdb_storage>(dir);
+  } else if (backend == "postgres") {
+    persist::postgres_options o;
+    o.connection = args.text("connection", "");
+    o.schema = "bench_" + std::to_string(::getpid());
+    o.pool_size = 1;  // the journal is the one writer
+    owned = std::make_unique<persist::postgres_storage>(o);
+  } else {
+    throw std::invalid_argument("backend must be rocksdb or postgres, not " + backend);
+  }
+  persist::storage& store = *owned;
   persist::journal journal(store);
   std::vector<std::vector<std::int64_t>> samples(writers);
   auto t0 = bench::clock_type::now();
@@ -91,7 +108,7 @@ void journal_workload(const bench::arguments& args, const std::string& dir) {
   for (auto& s : samples) all.insert(all.end(), s.begin(), s.end());
   const auto n = static_cast<double>(all.size());
   bench::report r("persist_journal", "bitactor", 1);
-  r.add("backend", "rocksdb").add("mode", mode_name).add("writers", static_cast<double>(writers));
+  r.add("backend", backend).add("mode", mode_name).add("writers", static_cast<double>(writers));
   r.add("events", n).add("seconds", seconds).add("events_per_s", n / seconds);
   r.add("p50_us", bench::percentile(all, 0.50) / 1000.0);
   r.add("p99_us", bench::percentile(all, 0.99) / 1000.0);
