@@ -4,6 +4,7 @@
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <unordered_map>
@@ -63,13 +64,19 @@ struct rocksdb_storage::impl {
   // The highest sequence of each id written through this storage, under write_mutex: the
   // sequence check then costs no read per append. Only this object writes the directory
   // (RocksDB's LOCK keeps other processes out), so the cache cannot go stale.
-  std::unordered_map<std::string, std::uint64_t> highest_written;
+  // Looked up by string_view: a hit (every write after an id's first) allocates nothing.
+  struct id_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view id) const noexcept {
+      return std::hash<std::string_view>{}(id);
+    }
+  };
+  std::unordered_map<std::string, std::uint64_t, id_hash, std::equal_to<>> highest_written;
 
   std::uint64_t highest_for_write(std::string_view id) {
-    std::string key(id);
-    if (auto it = highest_written.find(key); it != highest_written.end()) return it->second;
+    if (auto it = highest_written.find(id); it != highest_written.end()) return it->second;
     std::uint64_t h = highest(id);
-    highest_written.emplace(std::move(key), h);
+    highest_written.emplace(std::string(id), h);
     return h;
   }
 
