@@ -17,6 +17,16 @@ void fault_injecting_storage::fill_disk(bool full) {
   std::lock_guard lock(mutex_);
   disk_full_ = full;
 }
+void fault_injecting_storage::fail_reads(std::size_t count) {
+  std::lock_guard lock(mutex_);
+  fail_reads_ = count;
+}
+void fault_injecting_storage::maybe_fail_read() {
+  std::lock_guard lock(mutex_);
+  if (fail_reads_ == 0) return;
+  --fail_reads_;
+  throw storage_error("read failed: connection lost (injected)", true);
+}
 void fault_injecting_storage::corrupt_event(std::string persistence_id, std::uint64_t sequence) {
   std::lock_guard lock(mutex_);
   corrupt_.emplace(std::move(persistence_id), sequence);
@@ -78,6 +88,7 @@ void fault_injecting_storage::write(const write_batch& batch, bool sync) {
 std::vector<stored_event> fault_injecting_storage::read_events(std::string_view persistence_id,
                                                                std::uint64_t from,
                                                                std::uint64_t to) {
+  maybe_fail_read();
   auto events = inner_.read_events(persistence_id, from, to);
   std::lock_guard lock(mutex_);
   for (const auto& e : events) {
@@ -91,14 +102,17 @@ std::vector<stored_event> fault_injecting_storage::read_events(std::string_view 
 }
 
 std::uint64_t fault_injecting_storage::highest_sequence(std::string_view persistence_id) {
+  maybe_fail_read();
   return inner_.highest_sequence(persistence_id);
 }
 std::optional<stored_snapshot> fault_injecting_storage::latest_snapshot(
     std::string_view persistence_id) {
+  maybe_fail_read();
   return inner_.latest_snapshot(persistence_id);
 }
 std::optional<idempotency_record> fault_injecting_storage::find_key(std::string_view persistence_id,
                                                                     std::string_view key) {
+  maybe_fail_read();
   return inner_.find_key(persistence_id, key);
 }
 std::size_t fault_injecting_storage::expire_keys(std::int64_t now_ms) {

@@ -15,6 +15,8 @@
 //                   there, and the writer must not count it as acknowledged.
 //  fill_disk(on)    while on, every write throws storage_error "no space left on device" and
 //                   stores nothing; reads still work.
+//  fail_reads(n)    the next n reads (of any kind) throw a retryable storage_error, as reads
+//                   over a lost connection do.
 //  corrupt_event(id, seq)  read_events that would return that event throws corrupt_record
 //                   naming it, as a backend does for a record failing its CRC.
 //  hold_writes() / release_writes()  writes wait at the door until released (a slow fsync),
@@ -43,6 +45,7 @@ class fault_injecting_storage final : public storage {
   void fail_writes(std::size_t count);
   void fail_syncs(std::size_t count);
   void fill_disk(bool full);
+  void fail_reads(std::size_t count);
   void corrupt_event(std::string persistence_id, std::uint64_t sequence);
   void hold_writes();
   void release_writes();
@@ -63,11 +66,13 @@ class fault_injecting_storage final : public storage {
   std::size_t expire_keys(std::int64_t now_ms) override;
 
  private:
+  void maybe_fail_read();
   storage& inner_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::size_t fail_writes_ = 0;
   std::size_t fail_syncs_ = 0;
+  std::size_t fail_reads_ = 0;
   bool disk_full_ = false;
   bool holding_ = false;
   std::size_t held_ = 0;

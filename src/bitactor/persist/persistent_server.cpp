@@ -1,0 +1,285 @@
+#include "bitactor/persist/persistent_server.hpp"
+
+namespace bitactor::persist {
+
+// What the reader thread hands back to a recovering process.
+struct persistent_server::recovered {
+  std::optional<stored_snapshot> snapshot;
+  std::vector<stored_event> events;
+  std::uint64_t highest = 0;
+  std::exception_ptr failed;
+};
+
+// What the reader thread found for an idempotency key.
+struct persistent_server::key_lookup {
+  std::optional<idempotency_record> record;
+  std::exception_ptr failed;
+};
+
+namespace {
+std::string what_of(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    return x.what();
+  } catch (...) {
+    return "an exception that is no std::exception";
+  }
+}
+}  // namespace
+
+persistent_server::persistent_server(persistence& p, persistent_options options)
+    : persistence_(p), options_(std::move(options)) {}
+
+void persistent_server::handle_command(command_context& c) {
+  // As gen_server's default handle_call: an unexpected call is the caller's bug.
+  exit(exit_reason::error(
+      term::tuple(term::atom("unexpected_call"), term::binary(c.request().type_name()))));
+}
+
+void persistent_server::fail(std::string_view what, std::string_view why) {
+  exit(exit_reason::error(
+      term::tuple(term::atom(what), term::binary(options_.persistence_id), term::binary(why))));
+}
+
+// --- recovery --------------------------------------------------------------------------------
+
+void persistent_server::init() {
+  if (options_.persistence_id.empty()) fail("bad_options", "the persistence id is empty");
+  if (options_.snapshot_every > 0 && !can_snapshot()) {
+    fail("bad_options", "snapshot_every is set but the state type has no persist::codec");
+  }
+  recover();  // the start is answered once it is done (gen_server waits for init's coroutines)
+}
+
+otp::async persistent_server::recover() {
+  ref tag = this_node().make_ref();
+  otp::from to(self(), tag);
+  node& n = this_node();
+  persistence& p = persistence_;
+  std::string id = options_.persistence_id;
+  bool with_events = stored_as() == kind::events;
+  p.read([&n, &p, to, id, with_events] {
+    recovered r;
+    try {
+      r.snapshot = p.with_retries([&](storage& s) { return s.latest_snapshot(id); });
+      if (with_events) {
+        std::uint64_t first = r.snapshot ? r.snapshot->sequence + 1 : 1;
+        r.events = p.with_retries([&](storage& s) { return s.read_events(id, first); });
+        r.highest = p.with_retries([&](storage& s) { return s.highest_sequence(id); });
+      }
+    } catch (...) {
+      r.failed = std::current_exception();
+    }
+    otp::reply(n, to, std::move(r));
+  });
+  otp::detail::wait_spec spec{tag, ref{}, pid{}, options_.recovery_timeout, false};
+  otp::detail::wait_outcome o = co_await wait(spec);
+  if (o.kind != otp::detail::wait_outcome::how::matched) {
+    fail("recovery_failed", "the journal was not read within " +
+                                std::to_string(options_.recovery_timeout.count()) + " ms");
+  }
+  recovered r = otp::take_reply<recovered>(o.matched->get_if<otp::call_reply>()->value, self());
+  apply_recovered(r);
+  on_recovery_completed();
+}
+
+void persistent_server::apply_recovered(recovered& r) {
+  if (r.failed) fail("recovery_failed", what_of(r.failed));
+  if (r.snapshot) {
+    try {
+      restore_snapshot(r.snapshot->bytes);
+    } catch (const std::exception& e) {
+      fail("recovery_failed",
+           "the snapshot at sequence " + std::to_string(r.snapshot->sequence) + ": " + e.what());
+    }
+    (stored_as() == kind::events ? sequence_ : revision_) = r.snapshot->sequence;
+  }
+  for (const stored_event& e : r.events) {
+    if (e.sequence != sequence_ + 1) {
+      fail("recovery_failed", "events " + std::to_string(sequence_ + 1) + " to " +
+                                  std::to_string(e.sequence - 1) + " are missing");
+    }
+    try {
+      replay_event(e.bytes);
+    } catch (const std::exception& x) {
+      fail("recovery_failed", "event " + std::to_string(e.sequence) + ": " + x.what());
+    }
+    sequence_ = e.sequence;
+    ++since_snapshot_;
+  }
+  if (r.highest > sequence_) {
+    fail("recovery_failed", "events " + std::to_string(sequence_ + 1) + " to " +
+                                std::to_string(r.highest) + " are missing");
+  }
+  durable_sequence_ = sequence_;
+}
+
+// --- commands --------------------------------------------------------------------------------
+
+void persistent_server::handle_call(otp::call_context& c) {
+  (void)c.defer();  // answered here, once durable
+  serve_command(c.caller(), c.request());
+}
+
+void persistent_server::serve_command(const otp::from& caller, message& request) {
+  command_context ctx(*this, caller, request);
+  handle_command(ctx);
+  if (!ctx.matched() && !ctx.answered()) {
+    exit(exit_reason::error(
+        term::tuple(term::atom("unexpected_call"), term::binary(request.type_name()))));
+  }
+  flush();
+}
+
+void persistent_server::handle_cast(message& m) {
+  handle_cast_command(m);
+  flush();
+}
+
+void persistent_server::handle_info(message& m) {
+  if (auto* done = m.get_if<write_done>()) {
+    on_write_done(*done);
+    return;
+  }
+  handle_message(m);
+  flush();
+}
+
+void persistent_server::append_event(std::string bytes) {
+  pending_events_.push_back(std::move(bytes));
+  ++sequence_;
+  ++since_snapshot_;
+}
+
+void persistent_server::flush() {
+  bool events = stored_as() == kind::events;
+  if (events && options_.snapshot_every > 0 && since_snapshot_ >= options_.snapshot_every) {
+    snapshot_due_ = true;
+  }
+  if (pending_events_.empty() && !pending_key_ && !snapshot_due_) {
+    // Nothing to write: the replies wait for the writes before them (they may show their
+    // effects), or leave now.
+    for (held_reply& r : pending_replies_) hold(std::move(r));
+    pending_replies_.clear();
+    return;
+  }
+  write_batch batch;
+  const std::string& id = options_.persistence_id;
+  if (snapshot_due_) {
+    if (!can_snapshot()) fail("persist_failed", "a snapshot needs a persist::codec for the state");
+    std::uint64_t at = events ? sequence_ : ++revision_;
+    batch.snapshots.push_back({id, {at, encode_state()}});
+    if (events && options_.delete_events_on_snapshot) batch.deletions.push_back({id, at});
+    since_snapshot_ = 0;
+    snapshot_due_ = false;
+  }
+  if (!pending_events_.empty() || pending_key_) {
+    if (pending_key_) pending_key_->sequence = events ? sequence_ : revision_;
+    std::uint64_t first = sequence_ - pending_events_.size() + 1;
+    batch.appends.push_back({id, first, std::move(pending_events_), std::move(pending_key_)});
+    pending_events_.clear();
+    pending_key_.reset();
+  }
+  std::uint64_t number = next_write_++;
+  in_flight_.push_back({number, sequence_, std::move(pending_replies_)});
+  pending_replies_.clear();
+  node& n = this_node();
+  pid me = self();
+  persistence_.writes().write(std::move(batch), options_.mode,
+                              [&n, me, number](std::exception_ptr failed) {
+                                n.send(me, write_done{number, std::move(failed)});
+                              });
+}
+
+void persistent_server::hold(held_reply r) {
+  if (in_flight_.empty()) {
+    release(r);
+  } else {
+    in_flight_.back().replies.push_back(std::move(r));
+  }
+}
+
+void persistent_server::on_write_done(const write_done& d) {
+  if (d.failed) fail("persist_failed", what_of(d.failed));
+  if (in_flight_.empty() || in_flight_.front().number != d.number) {
+    fail("persist_failed", "write " + std::to_string(d.number) + " completed out of order");
+  }
+  in_flight f = std::move(in_flight_.front());
+  in_flight_.pop_front();
+  durable_sequence_ = f.through;
+  for (held_reply& r : f.replies) release(r);
+}
+
+void persistent_server::release(held_reply& r) {
+  if (r.to.from_erlang()) {
+    send(r.to.caller, std::move(r.value));
+  } else {
+    bool ended = end_monitor_by(r.to.caller, r.to.tag);
+    send(r.to.caller, otp::call_reply{r.to.tag, std::move(r.value), ended});
+  }
+}
+
+// --- idempotency keys ------------------------------------------------------------------------
+
+std::int64_t persistent_server::key_retention_ms() const {
+  auto retention = options_.key_retention.count() > 0 ? options_.key_retention
+                                                      : persistence_.options().key_retention;
+  return retention.count();
+}
+
+const persistent_server::remembered_key* persistent_server::remembered(const std::string& key) {
+  auto it = keys_.find(key);
+  if (it == keys_.end()) return nullptr;
+  if (it->second.expires_at_ms < persistence_.now_ms()) {
+    keys_.erase(it);
+    return nullptr;
+  }
+  return &it->second;
+}
+
+void persistent_server::remember(std::string key, std::string result) {
+  std::int64_t now = persistence_.now_ms();
+  std::int64_t expires = now + key_retention_ms();
+  pending_key_ = idempotency_record{key, result, 0, expires};
+  keys_[std::move(key)] = {std::move(result), expires};
+  absent_key_.reset();
+  if (keys_.size() >= keys_swept_at_) {
+    // Amortised: a sweep each time the table doubles keeps a busy process's memory bounded
+    // by the keys its retention window holds.
+    std::erase_if(keys_, [now](const auto& k) { return k.second.expires_at_ms < now; });
+    keys_swept_at_ = std::max<std::size_t>(64, keys_.size() * 2);
+  }
+}
+
+otp::async persistent_server::resolve_key(otp::from caller, message_ptr request, std::string key) {
+  ref tag = this_node().make_ref();
+  otp::from to(self(), tag);
+  node& n = this_node();
+  persistence& p = persistence_;
+  p.read([&n, &p, to, id = options_.persistence_id, key] {
+    key_lookup l;
+    try {
+      l.record = p.with_retries([&](storage& s) { return s.find_key(id, key); });
+    } catch (...) {
+      l.failed = std::current_exception();
+    }
+    otp::reply(n, to, std::move(l));
+  });
+  otp::detail::wait_spec spec{tag, ref{}, pid{}, options_.recovery_timeout, false};
+  otp::detail::wait_outcome o = co_await wait(spec);
+  if (o.kind != otp::detail::wait_outcome::how::matched) {
+    fail("persist_failed", "the idempotency key '" + key + "' was not read in time");
+  }
+  key_lookup l = otp::take_reply<key_lookup>(o.matched->get_if<otp::call_reply>()->value, self());
+  if (l.failed) fail("persist_failed", what_of(l.failed));
+  if (l.record && l.record->expires_at_ms >= persistence_.now_ms()) {
+    keys_[key] = {std::move(l.record->result), l.record->expires_at_ms};
+  } else {
+    absent_key_ = key;
+  }
+  serve_command(caller, *request);
+  absent_key_.reset();
+}
+
+}  // namespace bitactor::persist
