@@ -1,0 +1,125 @@
+// The crash harness's child OS process (crash_harness_test.cpp drives it): opens the journal,
+// checks what it recovers, then appends under load until it is killed.
+//
+//   persist_crash_child <directory | conninfo> <rocksdb | postgres/SCHEMA> <accounts> <next...>
+//
+// It starts one event-sourced account per index (ids "acct-0", ...); each account's events
+// are deposits of 1, 2, 3, ...: the amount is the command's number, so the journal of an
+// account must read 1..m exactly (no gap, no duplicate). It first reads each journal back and
+// prints `recovered <i> <m>` (or `bad <i> <why>` and exits 2), then one client thread per
+// account sends keyed deposits numbered from next[i] (the first one the parent has not seen
+// acknowledged; earlier unacknowledged ones may have been applied, and the key makes their
+// retry a no-op) and prints `ack <i> <j>` after each reply. stdout is the pipe to the parent:
+// a line is written with one write(2), so a kill never tears one.
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "account.hpp"
+#include "bitactor/persist/postgres/postgres_storage.hpp"
+#include "bitactor/persist/rocksdb_storage.hpp"
+
+using namespace bitactor;
+using namespace bitactor::persist;
+
+namespace {
+
+void say(const std::string& line) {
+  std::string out = line + "\n";
+  if (::write(STDOUT_FILENO, out.data(), out.size()) < 0) std::_Exit(3);
+}
+
+std::unique_ptr<storage> open_storage(const std::string& where, const std::string& backend) {
+  if (backend.rfind("postgres/", 0) == 0) {  // postgres/<schema>
+    postgres_options o;
+    o.connection = where;
+    o.schema = backend.substr(9);
+    return std::make_unique<postgres_storage>(o);
+  }
+  return std::make_unique<rocksdb_storage>(where);
+}
+
+// The journal of account `i` must be deposits 1..m in order.
+bool check_journal(storage& store, int i, std::uint64_t& m) {
+  std::string id = "acct-" + std::to_string(i);
+  auto events = store.read_events(id, 1);
+  for (std::size_t k = 0; k < events.size(); ++k) {
+    auto e = decode<testing::account_event>(events[k].bytes);
+    auto* d = std::get_if<testing::deposited>(&e);
+    if (events[k].sequence != k + 1 || d == nullptr ||
+        d->amount != static_cast<std::int64_t>(k + 1)) {
+      say("bad " + std::to_string(i) + " event " + std::to_string(events[k].sequence) +
+          " holds deposit " + (d ? std::to_string(d->amount) : "?"));
+      return false;
+    }
+  }
+  if (store.highest_sequence(id) != events.size()) {
+    say("bad " + std::to_string(i) + " highest sequence differs from the events read");
+    return false;
+  }
+  m = events.size();
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 4) {
+    std::fprintf(stderr, "usage: %s <where> <rocksdb|postgres/SCHEMA> <accounts> <next...>\n",
+                 argv[0]);
+    return 1;
+  }
+  std::string where = argv[1];
+  std::string backend = argv[2];
+  int accounts = std::stoi(argv[3]);
+  if (argc != 4 + accounts) {
+    std::fprintf(stderr, "%s: one next number per account\n", argv[0]);
+    return 1;
+  }
+  try {
+    auto store = open_storage(where, backend);
+    for (int i = 0; i < accounts; ++i) {
+      std::uint64_t m = 0;
+      if (!check_journal(*store, i, m)) return 2;
+      say("recovered " + std::to_string(i) + " " + std::to_string(m));
+    }
+    node_config cfg;
+    cfg.workers = 2;
+    node n(cfg);
+    persistence p(*store);
+    std::vector<pid> pids;
+    for (int i = 0; i < accounts; ++i) {
+      persistent_options o;
+      o.persistence_id = "acct-" + std::to_string(i);
+      o.snapshot_every = 64;  // recovery from snapshots is exercised too
+      auto r = otp::start<testing::account>(n, {}, std::ref(p), o);
+      if (!r.ok()) {
+        say("bad " + std::to_string(i) + " start: " + r.to_string());
+        return 2;
+      }
+      pids.push_back(r.process);
+    }
+    say("started");
+    std::vector<std::thread> clients;
+    for (int i = 0; i < accounts; ++i) {
+      std::int64_t next = std::stoll(argv[4 + i]);
+      clients.emplace_back([&n, &pids, i, next] {
+        for (std::int64_t j = next;; ++j) {
+          keyed<testing::deposit> cmd{std::to_string(j), {j}};
+          otp::call(n, pids[static_cast<std::size_t>(i)], std::move(cmd), std::chrono::seconds(30));
+          say("ack " + std::to_string(i) + " " + std::to_string(j));
+        }
+      });
+    }
+    for (auto& c : clients) c.join();  // until killed
+  } catch (const std::exception& e) {
+    say(std::string("bad - ") + e.what());
+    return 2;
+  }
+  return 0;
+}
