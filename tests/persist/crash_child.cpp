@@ -2,6 +2,7 @@
 // checks what it recovers, then appends under load until it is killed.
 //
 //   persist_crash_child <directory | conninfo> <rocksdb | postgres/SCHEMA> <accounts> <next...>
+//   persist_crash_child <directory | conninfo> <rocksdb | postgres/SCHEMA> workflow
 //
 // It starts one event-sourced account per index (ids "acct-0", ...); each account's events
 // are deposits of 1, 2, 3, ...: the amount is the command's number, so the journal of an
@@ -23,6 +24,7 @@
 #include "account.hpp"
 #include "bitactor/persist/postgres/postgres_storage.hpp"
 #include "bitactor/persist/rocksdb_storage.hpp"
+#include "bitactor/persist/workflow.hpp"
 
 using namespace bitactor;
 using namespace bitactor::persist;
@@ -66,9 +68,52 @@ bool check_journal(storage& store, int i, std::uint64_t& m) {
   return true;
 }
 
+// The five-step workflow (three parallel steps, then two sequential ones), each step a keyed
+// deposit of its own amount into a ledger account; prints `did <step>` after each effect and
+// `done <ledger events> <balance>` once the workflow completed.
+int run_workflow(storage& store) {
+  node_config cfg;
+  cfg.workers = 2;
+  cfg.blocking_threads = 4;
+  node n(cfg);
+  persistence p(store);
+  persistent_options ledger;
+  ledger.persistence_id = "ledger";
+  if (!otp::start<testing::account>(n, {.name = "ledger"}, std::ref(p), ledger).ok()) return 2;
+  auto step = [&n](std::int64_t amount) {
+    return [&n, amount](const step_context& ctx) {
+      keyed<testing::deposit> d{ctx.key(), {amount}};
+      std::int64_t balance = otp::call(n, "ledger", std::move(d), std::chrono::seconds(30));
+      say("did " + ctx.step);
+      return std::to_string(balance);
+    };
+  };
+  workflow_spec spec{
+      .id = "five",
+      .stages = {
+          {{"a", step(1)}, {"b", step(2)}, {"c", step(4)}}, {{"d", step(8)}}, {{"e", step(16)}}}};
+  auto wf = otp::start<workflow>(n, {}, std::ref(p), spec);
+  if (!wf.ok()) return 2;
+  auto results = otp::call(n, wf.process, await_workflow{}, std::chrono::seconds(60));
+  std::int64_t balance = otp::call(n, "ledger", testing::balance{});
+  say("done " + std::to_string(results.size()) + " " +
+      std::to_string(store.highest_sequence("ledger")) + " " + std::to_string(balance));
+  n.stop();
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 4 && std::string(argv[3]) == "workflow") {
+    try {
+      auto store = open_storage(argv[1], argv[2]);
+      return run_workflow(*store);
+    } catch (const std::exception& e) {
+      say(std::string("bad - ") + e.what());
+      return 2;
+    }
+  }
   if (argc < 4) {
     std::fprintf(stderr, "usage: %s <where> <rocksdb|postgres/SCHEMA> <accounts> <next...>\n",
                  argv[0]);

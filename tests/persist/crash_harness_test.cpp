@@ -181,5 +181,29 @@ TEST(crash_harness, sigkill_loses_no_acknowledged_event_on_postgres) {
   report("postgres", totals);
 }
 
+// The five-step workflow's OS process is killed after its k-th step effect (k = 1..4, mid-run)
+// and started again: the workflow completes with five results, each effect applied once.
+TEST(crash_harness, a_workflow_completes_once_after_its_os_process_is_killed_mid_run) {
+  for (int k = 1; k <= 4; ++k) {
+    SCOPED_TRACE("killed after effect " + std::to_string(k));
+    temp_directory dir;
+    {
+      child_process child({BITACTOR_CRASH_CHILD, dir.str(), "rocksdb", "workflow"});
+      for (int seen = 0; seen < k; ++seen) {
+        auto line = child.next_line(std::chrono::seconds(30));
+        ASSERT_TRUE(line && line->rfind("did ", 0) == 0) << line.value_or("(nothing)");
+      }
+      child.kill();
+    }
+    child_process again({BITACTOR_CRASH_CHILD, dir.str(), "rocksdb", "workflow"});
+    std::optional<std::string> line;
+    do {
+      line = again.next_line(std::chrono::seconds(30));
+      ASSERT_TRUE(line) << "the restarted workflow did not finish";
+    } while (line->rfind("did ", 0) == 0);
+    EXPECT_EQ(*line, "done 5 5 31");  // five results, five ledger events, 1+2+4+8+16
+  }
+}
+
 }  // namespace
 }  // namespace bitactor::persist::testing
