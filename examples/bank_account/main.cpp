@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <iostream>
 #include <string>
+#include <thread>
 #include <variant>
 
 namespace otp = bitactor::otp;
@@ -134,8 +135,18 @@ int main(int argc, char** argv) {
     } catch (const otp::call_error& e) {
       std::cout << "crashed: " << e.reason().to_string() << "\n";
     }
-    // The supervisor restarts it; the new incarnation replays the journal.
-    std::cout << "after the restart: balance = " << balance() << " (was " << before + 100 << ")\n";
+    // The supervisor restarts it and the new incarnation replays the journal; until it is
+    // registered again a call finds no process, so a client retries for a while.
+    std::int64_t after = -1;
+    for (int attempt = 0; after < 0; ++attempt) {
+      try {
+        after = balance();
+      } catch (const otp::call_error&) {
+        if (attempt == 1000) throw;
+        std::this_thread::yield();
+      }
+    }
+    std::cout << "after the restart: balance = " << after << " (was " << before + 100 << ")\n";
     persist::keyed<deposit> once{"tour-payment", {5}};
     std::cout << "keyed deposit: " << otp::call(node, "account", once) << "\n";
     std::cout << "same key again: " << otp::call(node, "account", once) << "\n";
