@@ -6,6 +6,11 @@
 //   persist_bench journal mode=<sync|group|async> writers=W events=N dir=<scratch directory>
 //   persist_bench journal backend=postgres connection=<libpq string> mode=... writers=W events=N
 //   persist_bench rocksdb_raw batch=B events=N dir=<scratch directory>
+//   persist_bench processes mode=... processes=P events=N [backend=postgres connection=...]
+//
+// `processes` measures the same through the behaviour: P event_sourced processes, each called
+// by a client thread that persists one event per call and waits for the reply (which leaves
+// once the event is durable).
 //
 // The scratch directory is emptied first and removed at the end.
 
@@ -13,6 +18,7 @@
 #include <rocksdb/write_batch.h>
 #include <unistd.h>
 
+#include <bitactor/persist/event_sourced.hpp>
 #include <bitactor/persist/journal.hpp>
 #include <bitactor/persist/postgres/postgres_storage.hpp>
 #include <bitactor/persist/rocksdb_storage.hpp>
@@ -40,6 +46,21 @@ persist::durability mode_named(const std::string& name) {
   throw std::invalid_argument("mode must be sync, group or async, not " + name);
 }
 
+// PostgreSQL: a schema of this run's own, so that runs never see each other's events.
+std::unique_ptr<persist::storage> open_backend(const bench::arguments& args,
+                                               const std::string& dir) {
+  const std::string backend = args.text("backend", "rocksdb");
+  if (backend == "rocksdb") return std::make_unique<persist::rocksdb_storage>(dir);
+  if (backend == "postgres") {
+    persist::postgres_options o;
+    o.connection = args.text("connection", "");
+    o.schema = "bench_" + std::to_string(::getpid());
+    o.pool_size = 1;  // the journal is the one writer
+    return std::make_unique<persist::postgres_storage>(o);
+  }
+  throw std::invalid_argument("backend must be rocksdb or postgres, not " + backend);
+}
+
 // One writer's wait for its completion.
 struct waiter {
   std::mutex mutex;
@@ -55,20 +76,8 @@ void journal_workload(const bench::arguments& args, const std::string& dir) {
   const auto events = static_cast<std::size_t>(args.integer("events", 20000));
   const std::size_t per_writer = std::max<std::size_t>(1, events / writers);
 
-  // PostgreSQL: a schema of this run's own, so that runs never see each other's events.
   const std::string backend = args.text("backend", "rocksdb");
-  std::unique_ptr<persist::storage> owned;
-  if (backend == "rocksdb") {
-    owned = std::make_unique<persist::rocksdb_storage>(dir);
-  } else if (backend == "postgres") {
-    persist::postgres_options o;
-    o.connection = args.text("connection", "");
-    o.schema = "bench_" + std::to_string(::getpid());
-    o.pool_size = 1;  // the journal is the one writer
-    owned = std::make_unique<persist::postgres_storage>(o);
-  } else {
-    throw std::invalid_argument("backend must be rocksdb or postgres, not " + backend);
-  }
+  std::unique_ptr<persist::storage> owned = open_backend(args, dir);
   persist::storage& store = *owned;
   persist::journal journal(store);
   std::vector<std::vector<std::int64_t>> samples(writers);
@@ -114,6 +123,71 @@ void journal_workload(const bench::arguments& args, const std::string& dir) {
   r.add("p99_us", bench::percentile(all, 0.99) / 1000.0);
 }
 
+// The persistent process of the `processes` workload: each call persists one event.
+struct append_one {
+  using reply = std::uint64_t;  // events persisted so far
+};
+class appender : public persist::event_sourced<std::uint64_t, std::string> {
+ public:
+  appender(persist::persistence& p, persist::persistent_options o)
+      : event_sourced(p, std::move(o)) {}
+
+ protected:
+  void apply(const std::string&) override { ++state(); }
+  void handle_command(persist::command_context& c) override {
+    c.match([&](append_one&) {
+      persist(payload);
+      return state();
+    });
+  }
+};
+
+void processes_workload(const bench::arguments& args, const std::string& dir) {
+  const std::string mode_name = args.text("mode", "group");
+  const auto processes = static_cast<std::size_t>(args.integer("processes", 16));
+  const auto events = static_cast<std::size_t>(args.integer("events", 20000));
+  const std::size_t per_process = std::max<std::size_t>(1, events / processes);
+  std::unique_ptr<persist::storage> store = open_backend(args, dir);
+  bitactor::node node;
+  persist::persistence persistence(*store);
+  std::vector<bitactor::pid> pids;
+  for (std::size_t i = 0; i < processes; ++i) {
+    persist::persistent_options o;
+    o.persistence_id = "process-" + std::to_string(i);
+    o.mode = mode_named(mode_name);
+    auto r = bitactor::otp::start<appender>(node, {}, std::ref(persistence), o);
+    if (!r.ok()) throw std::runtime_error("start: " + r.to_string());
+    pids.push_back(r.process);
+  }
+  std::vector<std::vector<std::int64_t>> samples(processes);
+  auto t0 = bench::clock_type::now();
+  std::vector<std::thread> clients;
+  for (std::size_t i = 0; i < processes; ++i) {
+    clients.emplace_back([&, i] {
+      samples[i].reserve(per_process);
+      for (std::size_t k = 0; k < per_process; ++k) {
+        auto start = bench::clock_type::now();
+        bitactor::otp::call(node, pids[i], append_one{}, std::chrono::seconds(60));
+        samples[i].push_back(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(bench::clock_type::now() - start)
+                .count());
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  const double seconds = bench::seconds_since(t0);
+  node.stop();
+  std::vector<std::int64_t> all;
+  for (auto& s : samples) all.insert(all.end(), s.begin(), s.end());
+  const auto n = static_cast<double>(all.size());
+  bench::report r("persist_processes", "bitactor", 1);
+  r.add("backend", args.text("backend", "rocksdb")).add("mode", mode_name);
+  r.add("processes", static_cast<double>(processes));
+  r.add("events", n).add("seconds", seconds).add("events_per_s", n / seconds);
+  r.add("p50_us", bench::percentile(all, 0.50) / 1000.0);
+  r.add("p99_us", bench::percentile(all, 0.99) / 1000.0);
+}
+
 void rocksdb_raw_workload(const bench::arguments& args, const std::string& dir) {
   const auto batch = static_cast<std::size_t>(args.integer("batch", 256));
   const auto events = static_cast<std::size_t>(args.integer("events", 20000));
@@ -146,7 +220,7 @@ void rocksdb_raw_workload(const bench::arguments& args, const std::string& dir) 
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: persist_bench journal|rocksdb_raw key=value ...\n");
+    std::fprintf(stderr, "usage: persist_bench journal|processes|rocksdb_raw key=value ...\n");
     return 2;
   }
   const std::string workload = argv[1];
@@ -156,6 +230,8 @@ int main(int argc, char** argv) {
   try {
     if (workload == "journal") {
       journal_workload(args, dir);
+    } else if (workload == "processes") {
+      processes_workload(args, dir);
     } else if (workload == "rocksdb_raw") {
       rocksdb_raw_workload(args, dir);
     } else {
