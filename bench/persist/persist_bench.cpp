@@ -61,6 +61,17 @@ std::unique_ptr<persist::storage> open_backend(const bench::arguments& args,
   throw std::invalid_argument("backend must be rocksdb or postgres, not " + backend);
 }
 
+// Events, events/s and the append latency's p50/p99 from each writer's samples (ns).
+void add_rate_and_latency(bench::report& r, const std::vector<std::vector<std::int64_t>>& samples,
+                          double seconds) {
+  std::vector<std::int64_t> all;
+  for (const auto& s : samples) all.insert(all.end(), s.begin(), s.end());
+  const auto n = static_cast<double>(all.size());
+  r.add("events", n).add("seconds", seconds).add("events_per_s", n / seconds);
+  r.add("p50_us", bench::percentile(all, 0.50) / 1000.0);
+  r.add("p99_us", bench::percentile(all, 0.99) / 1000.0);
+}
+
 // One writer's wait for its completion.
 struct waiter {
   std::mutex mutex;
@@ -113,14 +124,9 @@ void journal_workload(const bench::arguments& args, const std::string& dir) {
   }
   for (auto& t : threads) t.join();
   const double seconds = bench::seconds_since(t0);
-  std::vector<std::int64_t> all;
-  for (auto& s : samples) all.insert(all.end(), s.begin(), s.end());
-  const auto n = static_cast<double>(all.size());
   bench::report r("persist_journal", "bitactor", 1);
   r.add("backend", backend).add("mode", mode_name).add("writers", static_cast<double>(writers));
-  r.add("events", n).add("seconds", seconds).add("events_per_s", n / seconds);
-  r.add("p50_us", bench::percentile(all, 0.50) / 1000.0);
-  r.add("p99_us", bench::percentile(all, 0.99) / 1000.0);
+  add_rate_and_latency(r, samples, seconds);
 }
 
 // The persistent process of the `processes` workload: each call persists one event.
@@ -177,15 +183,10 @@ void processes_workload(const bench::arguments& args, const std::string& dir) {
   for (auto& t : clients) t.join();
   const double seconds = bench::seconds_since(t0);
   node.stop();
-  std::vector<std::int64_t> all;
-  for (auto& s : samples) all.insert(all.end(), s.begin(), s.end());
-  const auto n = static_cast<double>(all.size());
   bench::report r("persist_processes", "bitactor", 1);
   r.add("backend", args.text("backend", "rocksdb")).add("mode", mode_name);
   r.add("processes", static_cast<double>(processes));
-  r.add("events", n).add("seconds", seconds).add("events_per_s", n / seconds);
-  r.add("p50_us", bench::percentile(all, 0.50) / 1000.0);
-  r.add("p99_us", bench::percentile(all, 0.99) / 1000.0);
+  add_rate_and_latency(r, samples, seconds);
 }
 
 void rocksdb_raw_workload(const bench::arguments& args, const std::string& dir) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "bitactor/persist/memory_storage.hpp"
+#include "process_test_support.hpp"
 
 namespace bitactor::persist::testing {
 namespace {
@@ -43,18 +44,9 @@ class durable_state_test : public ::testing::Test {
     if (!r.ok()) throw std::runtime_error(r.to_string());
     return r.process;
   }
-  void kill(const pid& who) {
-    inbox box(n);
-    box.monitor(who);
-    n.exit(who, exit_reason::kill());
-    ASSERT_TRUE(box.receive<down_msg>(5s));
-  }
+  void kill(const pid& who) { kill_and_wait(n, who); }
 
-  node n{[] {
-    node_config c;
-    c.workers = 2;
-    return c;
-  }()};
+  node n{two_workers()};
   memory_storage memory;
   persistence p;
 };

@@ -10,18 +10,13 @@
 #include "bitactor/persist/fault_injecting_storage.hpp"
 #include "bitactor/persist/memory_storage.hpp"
 #include "bitactor/persist/rocksdb_storage.hpp"
+#include "process_test_support.hpp"
 #include "temp_directory.hpp"
 
 namespace bitactor::persist::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-node_config two_workers() {
-  node_config c;
-  c.workers = 2;
-  return c;
-}
 
 template <class Pred>
 bool within(std::chrono::milliseconds limit, Pred pred) {
@@ -56,12 +51,7 @@ class event_sourced_test : public ::testing::Test {
     if (!r.ok()) throw std::runtime_error("account did not start: " + r.to_string());
     return r.process;
   }
-  void kill(const pid& who) {
-    inbox box(n);
-    box.monitor(who);
-    n.exit(who, exit_reason::kill());
-    ASSERT_TRUE(box.receive<down_msg>(5s));
-  }
+  void kill(const pid& who) { kill_and_wait(n, who); }
   template <class Req>
   otp::reply_t<Req> call(const pid& who, Req req) {
     return otp::call(n, who, std::move(req), 5s);

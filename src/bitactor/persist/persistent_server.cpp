@@ -2,19 +2,21 @@
 
 namespace bitactor::persist {
 
-// What the reader thread hands back to a recovering process.
+// What a recovering process reads.
 struct persistent_server::recovered {
   std::optional<stored_snapshot> snapshot;
   std::vector<stored_event> events;
   std::uint64_t highest = 0;
-  std::exception_ptr failed;
 };
 
-// What the reader thread found for an idempotency key.
-struct persistent_server::key_lookup {
-  std::optional<idempotency_record> record;
+namespace {
+// A background read's answer: its value, or why it failed.
+template <class T>
+struct read_answer {
+  std::optional<T> value;
   std::exception_ptr failed;
 };
+}  // namespace
 
 namespace {
 std::string what_of(const std::exception_ptr& e) {
@@ -42,6 +44,33 @@ void persistent_server::fail(std::string_view what, std::string_view why) {
       term::tuple(term::atom(what), term::binary(options_.persistence_id), term::binary(why))));
 }
 
+template <class T>
+void persistent_server::start_read(const ref& tag, std::function<T(storage&)> read) {
+  persistence_.read(
+      [&n = this_node(), &p = persistence_, to = otp::from(self(), tag), read = std::move(read)] {
+        read_answer<T> answer;
+        try {
+          answer.value = p.with_retries(read);
+        } catch (...) {
+          answer.failed = std::current_exception();
+        }
+        otp::reply(n, to, std::move(answer));
+      });
+}
+
+template <class T>
+T persistent_server::read_result(otp::detail::wait_outcome& o, std::string_view failure,
+                                 std::string_view what) {
+  if (o.kind != otp::detail::wait_outcome::how::matched) {
+    fail(failure, std::string(what) + " was not read within " +
+                      std::to_string(options_.recovery_timeout.count()) + " ms");
+  }
+  auto answer =
+      otp::take_reply<read_answer<T>>(o.matched->get_if<otp::call_reply>()->value, self());
+  if (answer.failed) fail(failure, what_of(answer.failed));
+  return std::move(*answer.value);
+}
+
 // --- recovery --------------------------------------------------------------------------------
 
 void persistent_server::init() {
@@ -54,38 +83,24 @@ void persistent_server::init() {
 
 otp::async persistent_server::recover() {
   ref tag = this_node().make_ref();
-  otp::from to(self(), tag);
-  node& n = this_node();
-  persistence& p = persistence_;
-  std::string id = options_.persistence_id;
-  bool with_events = stored_as() == kind::events;
-  p.read([&n, &p, to, id, with_events] {
-    recovered r;
-    try {
-      r.snapshot = p.with_retries([&](storage& s) { return s.latest_snapshot(id); });
-      if (with_events) {
-        std::uint64_t first = r.snapshot ? r.snapshot->sequence + 1 : 1;
-        r.events = p.with_retries([&](storage& s) { return s.read_events(id, first); });
-        r.highest = p.with_retries([&](storage& s) { return s.highest_sequence(id); });
-      }
-    } catch (...) {
-      r.failed = std::current_exception();
-    }
-    otp::reply(n, to, std::move(r));
-  });
+  start_read<recovered>(
+      tag, [id = options_.persistence_id, with_events = stored_as() == kind::events](storage& s) {
+        recovered r;
+        r.snapshot = s.latest_snapshot(id);
+        if (with_events) {
+          r.events = s.read_events(id, r.snapshot ? r.snapshot->sequence + 1 : 1);
+          r.highest = s.highest_sequence(id);
+        }
+        return r;
+      });
   otp::detail::wait_spec spec{tag, ref{}, pid{}, options_.recovery_timeout, false};
   otp::detail::wait_outcome o = co_await wait(spec);
-  if (o.kind != otp::detail::wait_outcome::how::matched) {
-    fail("recovery_failed", "the journal was not read within " +
-                                std::to_string(options_.recovery_timeout.count()) + " ms");
-  }
-  recovered r = otp::take_reply<recovered>(o.matched->get_if<otp::call_reply>()->value, self());
+  recovered r = read_result<recovered>(o, "recovery_failed", "the journal");
   apply_recovered(r);
   on_recovery_completed();
 }
 
 void persistent_server::apply_recovered(recovered& r) {
-  if (r.failed) fail("recovery_failed", what_of(r.failed));
   if (r.snapshot) {
     try {
       restore_snapshot(r.snapshot->bytes);
@@ -194,7 +209,7 @@ void persistent_server::flush() {
 
 void persistent_server::hold(held_reply r) {
   if (in_flight_.empty()) {
-    release(r);
+    r->send(*this);
   } else {
     in_flight_.back().replies.push_back(std::move(r));
   }
@@ -208,16 +223,7 @@ void persistent_server::on_write_done(const write_done& d) {
   in_flight f = std::move(in_flight_.front());
   in_flight_.pop_front();
   durable_sequence_ = f.through;
-  for (held_reply& r : f.replies) release(r);
-}
-
-void persistent_server::release(held_reply& r) {
-  if (r.to.from_erlang()) {
-    send(r.to.caller, std::move(r.value));
-  } else {
-    bool ended = end_monitor_by(r.to.caller, r.to.tag);
-    send(r.to.caller, otp::call_reply{r.to.tag, std::move(r.value), ended});
-  }
+  for (held_reply& r : f.replies) r->send(*this);
 }
 
 // --- idempotency keys ------------------------------------------------------------------------
@@ -254,27 +260,14 @@ void persistent_server::remember(std::string key, std::string result) {
 
 otp::async persistent_server::resolve_key(otp::from caller, message_ptr request, std::string key) {
   ref tag = this_node().make_ref();
-  otp::from to(self(), tag);
-  node& n = this_node();
-  persistence& p = persistence_;
-  p.read([&n, &p, to, id = options_.persistence_id, key] {
-    key_lookup l;
-    try {
-      l.record = p.with_retries([&](storage& s) { return s.find_key(id, key); });
-    } catch (...) {
-      l.failed = std::current_exception();
-    }
-    otp::reply(n, to, std::move(l));
-  });
+  start_read<std::optional<idempotency_record>>(
+      tag, [id = options_.persistence_id, key](storage& s) { return s.find_key(id, key); });
   otp::detail::wait_spec spec{tag, ref{}, pid{}, options_.recovery_timeout, false};
   otp::detail::wait_outcome o = co_await wait(spec);
-  if (o.kind != otp::detail::wait_outcome::how::matched) {
-    fail("persist_failed", "the idempotency key '" + key + "' was not read in time");
-  }
-  key_lookup l = otp::take_reply<key_lookup>(o.matched->get_if<otp::call_reply>()->value, self());
-  if (l.failed) fail("persist_failed", what_of(l.failed));
-  if (l.record && l.record->expires_at_ms >= persistence_.now_ms()) {
-    keys_[key] = {std::move(l.record->result), l.record->expires_at_ms};
+  auto record = read_result<std::optional<idempotency_record>>(o, "persist_failed",
+                                                               "the idempotency key '" + key + "'");
+  if (record && record->expires_at_ms >= persistence_.now_ms()) {
+    keys_[key] = {std::move(record->result), record->expires_at_ms};
   } else {
     absent_key_ = key;
   }

@@ -30,6 +30,8 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -110,10 +112,19 @@ class persistent_server : public otp::gen_server {
 
  private:
   friend class command_context;
-  struct held_reply {
-    otp::from to;
-    message_ptr value;  // the reply; for a caller on an Erlang node, the {Tag, Reply} term
+  // A reply waiting for a write: sent with behaviour::reply once the write is durable.
+  struct held_reply_base {
+    virtual ~held_reply_base() = default;
+    virtual void send(persistent_server& from) = 0;
   };
+  template <class T>
+  struct held_reply_of final : held_reply_base {
+    held_reply_of(const otp::from& t, T v) : to(t), value(std::move(v)) {}
+    void send(persistent_server& server) override { server.reply(to, std::move(value)); }
+    otp::from to;
+    T value;
+  };
+  using held_reply = std::unique_ptr<held_reply_base>;
   struct in_flight {
     std::uint64_t number = 0;
     std::uint64_t through = 0;  // the last event sequence it holds
@@ -128,7 +139,14 @@ class persistent_server : public otp::gen_server {
     std::exception_ptr failed;
   };
   struct recovered;
-  struct key_lookup;
+  /// Reads in the background: start_read runs `read(storage)` on the persistence's reader
+  /// thread (with its retries) and answers this process with a reply tagged `tag`;
+  /// read_result takes the value out of the wait that got it, or ends the process with
+  /// `{<failure>, Id, Why}` for a failed read or none within recovery_timeout.
+  template <class T>
+  void start_read(const ref& tag, std::function<T(storage&)> read);
+  template <class T>
+  T read_result(otp::detail::wait_outcome& o, std::string_view failure, std::string_view what);
 
   void init() final;
   void handle_call(otp::call_context& c) final;
@@ -143,7 +161,6 @@ class persistent_server : public otp::gen_server {
   void flush();
   void on_write_done(const write_done& d);
   void hold(held_reply r);
-  void release(held_reply& r);
   [[noreturn]] void fail(std::string_view what, std::string_view why);
 
   // Keys, for command_context.
@@ -175,14 +192,8 @@ class persistent_server : public otp::gen_server {
 
 template <class T>
 void persistent_server::reply_when_durable(const otp::from& to, T&& value) {
-  held_reply r{to, nullptr};
-  if (to.from_erlang()) {
-    r.value = message_ptr(make_message<term::term>(
-        term::tuple(to.erl_tag, otp::detail::erlang_reply(std::forward<T>(value)))));
-  } else {
-    r.value = message_ptr(make_message<std::decay_t<T>>(std::forward<T>(value)));
-  }
-  pending_replies_.push_back(std::move(r));
+  pending_replies_.push_back(
+      std::make_unique<held_reply_of<std::decay_t<T>>>(to, std::forward<T>(value)));
 }
 
 /// A call as a persistent process sees it: match it on its request type as call_context
