@@ -6,11 +6,18 @@
 //   persist_bench journal mode=<sync|group|async> writers=W events=N dir=<scratch directory>
 //   persist_bench journal backend=postgres connection=<libpq string> mode=... writers=W events=N
 //   persist_bench rocksdb_raw batch=B events=N dir=<scratch directory>
-//   persist_bench processes mode=... processes=P events=N [backend=postgres connection=...]
+//   persist_bench processes mode=... processes=P events=N [clients=process|thread]
+//                           [backend=postgres connection=...]
+//   persist_bench recovery events=N snapshot=<0|1> [backend=postgres connection=...]
 //
 // `processes` measures the same through the behaviour: P event_sourced processes, each called
-// by a client thread that persists one event per call and waits for the reply (which leaves
-// once the event is durable).
+// by a client that persists one event per call and waits for the reply (which leaves once the
+// event is durable). The clients are processes on the same node (the default: how a system
+// built on the runtime calls its persistent processes) or OS threads calling from outside.
+//
+// `recovery` stores N events of one persistence id (and, with snapshot=1, a snapshot after the
+// last one), then times the start of its event_sourced process: the start returns once the
+// state is rebuilt.
 //
 // The scratch directory is emptied first and removed at the end.
 
@@ -133,6 +140,9 @@ void journal_workload(const bench::arguments& args, const std::string& dir) {
 struct append_one {
   using reply = std::uint64_t;  // events persisted so far
 };
+struct count_events {
+  using reply = std::uint64_t;
+};
 class appender : public persist::event_sourced<std::uint64_t, std::string> {
  public:
   appender(persist::persistence& p, persist::persistent_options o)
@@ -141,52 +151,175 @@ class appender : public persist::event_sourced<std::uint64_t, std::string> {
  protected:
   void apply(const std::string&) override { ++state(); }
   void handle_command(persist::command_context& c) override {
-    c.match([&](append_one&) {
-      persist(payload);
-      return state();
-    });
+    c.match(
+        [&](append_one&) {
+          persist(payload);
+          return state();
+        },
+        [&](count_events&) { return state(); });
   }
 };
 
-void processes_workload(const bench::arguments& args, const std::string& dir) {
-  const std::string mode_name = args.text("mode", "group");
-  const auto processes = static_cast<std::size_t>(args.integer("processes", 16));
-  const auto events = static_cast<std::size_t>(args.integer("events", 20000));
-  const std::size_t per_process = std::max<std::size_t>(1, events / processes);
-  std::unique_ptr<persist::storage> store = open_backend(args, dir);
-  bitactor::node node;
-  persist::persistence persistence(*store);
+// A client process of the `processes` workload: calls its target `calls` times, one call at a
+// time, keeping each call's latency, then counts itself done.
+struct drive {};
+class client : public bitactor::otp::gen_server {
+ public:
+  struct done_count {
+    std::mutex mutex;
+    std::condition_variable all_done;
+    std::size_t remaining = 0;
+  };
+  client(bitactor::pid target, std::size_t calls, std::vector<std::int64_t>& samples,
+         done_count& done)
+      : target_(target), calls_(calls), samples_(samples), done_(done) {}
+
+ protected:
+  void handle_cast(bitactor::message& m) override {
+    if (m.is<drive>()) run();
+  }
+
+ private:
+  bitactor::otp::async run() {
+    samples_.reserve(calls_);
+    for (std::size_t k = 0; k < calls_; ++k) {
+      auto start = bench::clock_type::now();
+      co_await call(target_, append_one{}, std::chrono::seconds(60));
+      samples_.push_back(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(bench::clock_type::now() - start)
+              .count());
+    }
+    std::lock_guard lock(done_.mutex);
+    if (--done_.remaining == 0) done_.all_done.notify_one();
+  }
+  bitactor::pid target_;
+  std::size_t calls_;
+  std::vector<std::int64_t>& samples_;
+  done_count& done_;
+};
+
+std::vector<bitactor::pid> start_appenders(bitactor::node& node, persist::persistence& p,
+                                           std::size_t count, persist::durability mode) {
   std::vector<bitactor::pid> pids;
-  for (std::size_t i = 0; i < processes; ++i) {
+  for (std::size_t i = 0; i < count; ++i) {
     persist::persistent_options o;
     o.persistence_id = "process-" + std::to_string(i);
-    o.mode = mode_named(mode_name);
-    auto r = bitactor::otp::start<appender>(node, {}, std::ref(persistence), o);
+    o.mode = mode;
+    auto r = bitactor::otp::start<appender>(node, {}, std::ref(p), o);
     if (!r.ok()) throw std::runtime_error("start: " + r.to_string());
     pids.push_back(r.process);
   }
-  std::vector<std::vector<std::int64_t>> samples(processes);
+  return pids;
+}
+
+// Every target called `per_target` times by a client process of its own; returns the seconds.
+double call_from_processes(bitactor::node& node, const std::vector<bitactor::pid>& targets,
+                           std::size_t per_target,
+                           std::vector<std::vector<std::int64_t>>& samples) {
+  client::done_count done;
+  done.remaining = targets.size();
+  std::vector<bitactor::pid> clients;
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    auto r = bitactor::otp::start<client>(node, {}, targets[i], per_target, std::ref(samples[i]),
+                                          std::ref(done));
+    if (!r.ok()) throw std::runtime_error("client start: " + r.to_string());
+    clients.push_back(r.process);
+  }
   auto t0 = bench::clock_type::now();
-  std::vector<std::thread> clients;
-  for (std::size_t i = 0; i < processes; ++i) {
-    clients.emplace_back([&, i] {
-      samples[i].reserve(per_process);
-      for (std::size_t k = 0; k < per_process; ++k) {
+  for (const auto& c : clients) bitactor::otp::cast(node, c, drive{});
+  std::unique_lock lock(done.mutex);
+  done.all_done.wait(lock, [&] { return done.remaining == 0; });
+  return bench::seconds_since(t0);
+}
+
+// Every target called `per_target` times by an OS thread of its own; returns the seconds.
+double call_from_threads(bitactor::node& node, const std::vector<bitactor::pid>& targets,
+                         std::size_t per_target, std::vector<std::vector<std::int64_t>>& samples) {
+  auto t0 = bench::clock_type::now();
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    threads.emplace_back([&, i] {
+      samples[i].reserve(per_target);
+      for (std::size_t k = 0; k < per_target; ++k) {
         auto start = bench::clock_type::now();
-        bitactor::otp::call(node, pids[i], append_one{}, std::chrono::seconds(60));
+        bitactor::otp::call(node, targets[i], append_one{}, std::chrono::seconds(60));
         samples[i].push_back(
             std::chrono::duration_cast<std::chrono::nanoseconds>(bench::clock_type::now() - start)
                 .count());
       }
     });
   }
-  for (auto& t : clients) t.join();
-  const double seconds = bench::seconds_since(t0);
+  for (auto& t : threads) t.join();
+  return bench::seconds_since(t0);
+}
+
+void processes_workload(const bench::arguments& args, const std::string& dir) {
+  const std::string mode_name = args.text("mode", "group");
+  const std::string clients = args.text("clients", "process");
+  if (clients != "process" && clients != "thread") {
+    throw std::invalid_argument("clients must be process or thread, not " + clients);
+  }
+  const auto processes = static_cast<std::size_t>(args.integer("processes", 16));
+  const auto events = static_cast<std::size_t>(args.integer("events", 20000));
+  const std::size_t per_process = std::max<std::size_t>(1, events / processes);
+  std::unique_ptr<persist::storage> store = open_backend(args, dir);
+  bitactor::node node;
+  persist::persistence persistence(*store);
+  auto pids = start_appenders(node, persistence, processes, mode_named(mode_name));
+  std::vector<std::vector<std::int64_t>> samples(processes);
+  const double seconds = clients == "process"
+                             ? call_from_processes(node, pids, per_process, samples)
+                             : call_from_threads(node, pids, per_process, samples);
   node.stop();
   bench::report r("persist_processes", "bitactor", 1);
   r.add("backend", args.text("backend", "rocksdb")).add("mode", mode_name);
-  r.add("processes", static_cast<double>(processes));
+  r.add("clients", clients).add("processes", static_cast<double>(processes));
   add_rate_and_latency(r, samples, seconds);
+}
+
+// Stores `events` events of one persistence id in batches, and a snapshot after the last one
+// when asked; the snapshot holds the appender's state (the count of events).
+void store_history(persist::storage& store, const std::string& id, std::uint64_t events,
+                   bool snapshot) {
+  constexpr std::uint64_t batch_size = 10000;
+  for (std::uint64_t first = 1; first <= events; first += batch_size) {
+    persist::write_batch b;
+    b.appends.push_back({id, first, {}, std::nullopt});
+    const std::uint64_t last = std::min(events, first + batch_size - 1);
+    b.appends.back().events.assign(static_cast<std::size_t>(last - first + 1),
+                                   persist::encode(payload));
+    store.write(b, false);
+  }
+  persist::write_batch last;
+  if (snapshot) last.snapshots.push_back({id, {events, persist::encode(events)}});
+  store.write(last, true);
+}
+
+void recovery_workload(const bench::arguments& args, const std::string& dir) {
+  const auto events = static_cast<std::uint64_t>(args.integer("events", 1000000));
+  const bool snapshot = args.integer("snapshot", 0) != 0;
+  std::unique_ptr<persist::storage> store = open_backend(args, dir);
+  const std::string id = "recovered";
+  store_history(*store, id, events, snapshot);
+  bitactor::node node;
+  persist::persistence persistence(*store);
+  persist::persistent_options o;
+  o.persistence_id = id;
+  o.recovery_timeout = std::chrono::minutes(10);
+  auto t0 = bench::clock_type::now();
+  auto r = bitactor::otp::start<appender>(node, {}, std::ref(persistence), o);
+  const double seconds = bench::seconds_since(t0);
+  if (!r.ok()) throw std::runtime_error("start: " + r.to_string());
+  const auto count = bitactor::otp::call(node, r.process, count_events{});
+  if (count != events) {
+    throw std::runtime_error("recovered " + std::to_string(count) + " events, not " +
+                             std::to_string(events));
+  }
+  node.stop();
+  bench::report rep("persist_recovery", "bitactor", 1);
+  rep.add("backend", args.text("backend", "rocksdb")).add("snapshot", snapshot ? 1.0 : 0.0);
+  rep.add("events", static_cast<double>(events)).add("recovery_seconds", seconds);
+  rep.add("events_per_s", static_cast<double>(events) / seconds);
 }
 
 void rocksdb_raw_workload(const bench::arguments& args, const std::string& dir) {
@@ -221,7 +354,8 @@ void rocksdb_raw_workload(const bench::arguments& args, const std::string& dir) 
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: persist_bench journal|processes|rocksdb_raw key=value ...\n");
+    std::fprintf(stderr,
+                 "usage: persist_bench journal|processes|recovery|rocksdb_raw key=value ...\n");
     return 2;
   }
   const std::string workload = argv[1];
@@ -233,6 +367,8 @@ int main(int argc, char** argv) {
       journal_workload(args, dir);
     } else if (workload == "processes") {
       processes_workload(args, dir);
+    } else if (workload == "recovery") {
+      recovery_workload(args, dir);
     } else if (workload == "rocksdb_raw") {
       rocksdb_raw_workload(args, dir);
     } else {

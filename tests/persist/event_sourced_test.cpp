@@ -114,7 +114,9 @@ TEST_F(event_sourced_test, a_reply_waits_until_its_write_is_durable_while_later_
   // The first write is stuck in its fsync: its caller has no answer yet ...
   EXPECT_EQ(first.wait_for(0s), std::future_status::timeout);
   // ... while the process takes the next command (it sees the first deposit) ...
+  const std::uint64_t handled = n.info(a)->messages_handled;
   auto second = std::async(std::launch::async, [&] { return call(a, deposit{6}); });
+  ASSERT_TRUE(within(5s, [&] { return n.info(a)->messages_handled > handled; }));
   // ... whose reply waits too, behind the first write; a read-only command as well, since it
   // shows both deposits.
   auto read = std::async(std::launch::async, [&] { return call(a, balance{}); });
