@@ -21,11 +21,19 @@ std::uint32_t crc_of(std::string_view context, std::string_view payload) {
 }
 }  // namespace
 
-std::string seal(std::string_view context, std::string_view payload) {
+std::array<char, 4> seal_header(std::string_view context, std::string_view payload) {
   std::uint32_t crc = crc_of(context, payload);
+  std::array<char, 4> out{};
+  for (int i = 0; i < 4; ++i)
+    out[static_cast<std::size_t>(i)] = static_cast<char>((crc >> (8 * i)) & 0xff);
+  return out;
+}
+
+std::string seal(std::string_view context, std::string_view payload) {
+  auto header = seal_header(context, payload);
   std::string out;
   out.reserve(4 + payload.size());
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+  out.append(header.data(), header.size());
   out.append(payload);
   return out;
 }

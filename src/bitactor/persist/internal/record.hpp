@@ -5,6 +5,7 @@
 //
 //   sealed = crc32(context || payload) as 4 bytes little-endian || payload
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -14,6 +15,9 @@ namespace bitactor::persist::detail {
 
 /// The payload behind its CRC.
 std::string seal(std::string_view context, std::string_view payload);
+/// The 4 bytes seal() puts before the payload, for a writer that stores the two without
+/// copying them together.
+std::array<char, 4> seal_header(std::string_view context, std::string_view payload);
 /// The payload if the CRC matches; nullopt if the record is short or its CRC does not match.
 std::optional<std::string_view> unseal(std::string_view context, std::string_view sealed);
 
