@@ -128,6 +128,34 @@ TYPED_TEST_P(storage_contract, one_batch_appends_to_several_ids_and_twice_to_one
   EXPECT_EQ(bytes_of(s.read_events("b", 1)), (std::vector<std::string>{"b1", "b2"}));
 }
 
+TYPED_TEST_P(storage_contract, appends_to_one_id_in_one_batch_that_leave_a_gap_store_nothing) {
+  storage& s = this->store();
+  write_batch b = append_batch("a", 1, {"a1"});
+  b.appends.push_back({"b", 1, {"b1"}, std::nullopt});
+  b.appends.push_back({"a", 3, {"a3"}, std::nullopt});
+  EXPECT_THROW(s.write(b, true), sequence_conflict);
+  EXPECT_EQ(s.highest_sequence("a"), 0u);
+  EXPECT_EQ(s.highest_sequence("b"), 0u);
+}
+
+TYPED_TEST_P(storage_contract, the_keys_of_many_ids_in_one_batch_are_all_stored) {
+  storage& s = this->store();
+  write_batch b;
+  for (int i = 0; i < 50; ++i) {
+    const std::string id = "acct-" + std::to_string(i);
+    b.appends.push_back({id,
+                         1,
+                         {"e" + std::to_string(i)},
+                         idempotency_record{"k", "r" + std::to_string(i), 1, 1000}});
+  }
+  s.write(b, true);
+  for (int i = 0; i < 50; ++i) {
+    const std::string id = "acct-" + std::to_string(i);
+    EXPECT_EQ(s.find_key(id, "k"), (idempotency_record{"k", "r" + std::to_string(i), 1, 1000}));
+    EXPECT_EQ(bytes_of(s.read_events(id, 1)), (std::vector<std::string>{"e" + std::to_string(i)}));
+  }
+}
+
 TYPED_TEST_P(storage_contract, ids_sharing_a_prefix_do_not_mix) {
   storage& s = this->store();
   s.write(append_batch("a", 1, {"a1"}), true);
@@ -274,7 +302,9 @@ REGISTER_TYPED_TEST_SUITE_P(
     binary_event_bytes_round_trip, append_after_a_gap_is_a_sequence_conflict_and_stores_nothing,
     overlapping_append_is_a_sequence_conflict, first_append_must_start_at_one,
     batch_with_one_conflicting_append_stores_nothing_at_all,
-    one_batch_appends_to_several_ids_and_twice_to_one, ids_sharing_a_prefix_do_not_mix,
+    one_batch_appends_to_several_ids_and_twice_to_one,
+    appends_to_one_id_in_one_batch_that_leave_a_gap_store_nothing,
+    the_keys_of_many_ids_in_one_batch_are_all_stored, ids_sharing_a_prefix_do_not_mix,
     latest_snapshot_is_the_one_with_the_highest_sequence,
     snapshot_written_with_its_events_in_one_batch,
     deleted_events_are_gone_but_highest_sequence_stays, idempotency_key_is_stored_with_its_events,

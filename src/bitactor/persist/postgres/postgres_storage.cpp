@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <limits>
+#include <unordered_map>
 
 #include "bitactor/persist/postgres/internal/connection.hpp"
 #include "bitactor/persist/postgres/internal/connection_pool.hpp"
@@ -111,49 +112,139 @@ postgres_storage::postgres_storage(postgres_options options)
 
 postgres_storage::~postgres_storage() = default;
 
-void postgres_storage::write(const write_batch& batch, bool sync) {
-  if (batch.empty()) return;
+namespace {
 
-  // Everything is checked and encoded before the transaction starts.
-  struct append_params {
-    const write_batch::append* append;
-    std::int64_t before;  // first_sequence - 1
+// The appends of a write, checked and encoded before its transaction starts, as the columns
+// of three statements: the highest sequence of each id moves once (an id's appends, as a
+// process's pipelined writes are, join into one move), every event goes in one
+// INSERT, every key in one upsert. A merged write of hundreds of appends is then a fixed
+// handful of round trips.
+struct encoded_appends {
+  struct id_move {
+    std::string_view id;
+    std::int64_t before;  // the highest sequence the writer saw (first_sequence - 1)
     std::int64_t last;
-    parameters advance;
-    parameters events;
-    std::optional<parameters> key;
   };
-  std::vector<append_params> appends;
-  appends.reserve(batch.appends.size());
-  for (const auto& a : batch.appends) {
+  std::vector<id_move> moves;
+  std::vector<std::string_view> event_ids, event_bytes;
+  std::vector<std::int64_t> event_sequences, event_crcs;
+  std::vector<std::string_view> key_ids, keys, key_results;
+  std::vector<std::int64_t> key_sequences, key_expiries, key_crcs;
+
+  void add(const write_batch::append& a) {
     if (a.first_sequence == 0) {
       throw storage_error("postgres_storage: append to persistence id " +
                               printable(a.persistence_id) +
-                              " with first_sequence 0 (events are "
-                              "numbered from 1)",
+                              " with first_sequence 0 (events are numbered from 1)",
                           false);
     }
     const std::int64_t before = as_int8(a.first_sequence - 1, a.persistence_id, "first_sequence");
     const std::int64_t last =
         as_int8(a.first_sequence - 1 + a.events.size(), a.persistence_id, "last sequence");
-    append_params p{&a, before, last, {}, {}, {}};
-    p.advance.bytes(a.persistence_id).int8(before).int8(last);
-    std::vector<std::int64_t> crcs;
-    crcs.reserve(a.events.size());
-    for (const auto& e : a.events) crcs.push_back(crc_of(e));
-    p.events.bytes(a.persistence_id).int8(before + 1).bytea_array(a.events).int8_array(crcs);
+    join_move(a.persistence_id, before, last);
+    std::int64_t seq = before;
+    for (const auto& e : a.events) {
+      event_ids.push_back(a.persistence_id);
+      event_sequences.push_back(++seq);
+      event_bytes.push_back(e);
+      event_crcs.push_back(crc_of(e));
+    }
     if (a.key) {
       const auto& k = *a.key;
-      p.key.emplace();
-      p.key->bytes(a.persistence_id)
-          .bytes(k.key)
-          .bytes(k.result)
-          .int8(as_int8(k.sequence, a.persistence_id, "idempotency key sequence"))
-          .int8(k.expires_at_ms)
-          .int8(key_crc(k.key, k));
+      key_ids.push_back(a.persistence_id);
+      keys.push_back(k.key);
+      key_results.push_back(k.result);
+      key_sequences.push_back(as_int8(k.sequence, a.persistence_id, "idempotency key sequence"));
+      key_expiries.push_back(k.expires_at_ms);
+      key_crcs.push_back(key_crc(k.key, k));
     }
-    appends.push_back(std::move(p));
   }
+
+  // An id's appends in one write must follow each other; they move its highest sequence
+  // once, from the first one's start to the last one's end.
+  void join_move(std::string_view id, std::int64_t before, std::int64_t last) {
+    auto [it, added] = move_of_id.try_emplace(id, moves.size());
+    if (added) {
+      moves.push_back({id, before, last});
+      return;
+    }
+    id_move& m = moves[it->second];
+    if (m.last != before) {
+      throw sequence_conflict("postgres_storage: sequence conflict: appends to persistence id " +
+                                  printable(id) + " in one write leave a gap or overlap",
+                              false);
+    }
+    m.last = last;
+  }
+  std::unordered_map<std::string_view, std::size_t> move_of_id;
+
+  parameters move_parameters() const {
+    std::vector<std::string_view> ids;
+    std::vector<std::int64_t> befores, lasts;
+    for (const auto& m : moves) {
+      ids.push_back(m.id);
+      befores.push_back(m.before);
+      lasts.push_back(m.last);
+    }
+    parameters p;
+    p.bytea_array(ids).int8_array(befores).int8_array(lasts);
+    return p;
+  }
+  parameters event_parameters() const {
+    parameters p;
+    p.bytea_array(event_ids)
+        .int8_array(event_sequences)
+        .bytea_array(event_bytes)
+        .int8_array(event_crcs);
+    return p;
+  }
+  parameters key_parameters() const {
+    parameters p;
+    p.bytea_array(key_ids)
+        .bytea_array(keys)
+        .bytea_array(key_results)
+        .int8_array(key_sequences)
+        .int8_array(key_expiries)
+        .int8_array(key_crcs);
+    return p;
+  }
+};
+
+std::string describe_ids(const encoded_appends& a) {
+  if (a.moves.size() == 1) return "persistence id " + printable(a.moves.front().id);
+  return std::to_string(a.moves.size()) + " persistence ids";
+}
+
+// The conflict that moved fewer highest sequences than the write has ids: names the first id
+// whose stored highest sequence is not where this write moved it (inside the transaction, the
+// ids that did move read as moved).
+sequence_conflict conflict(connection& c, const encoded_appends& a) {
+  for (const auto& m : a.moves) {
+    parameters id;
+    id.bytes(m.id);
+    auto h = c.run(statement::highest, id);
+    if (h.rows() != 0 && h.int8(0, 0) == m.last) continue;
+    const std::string stored = h.rows() == 0 ? "none" : std::to_string(h.int8(0, 0));
+    return sequence_conflict("postgres_storage: sequence conflict: an append to persistence id " +
+                                 printable(m.id) + " at sequence " + std::to_string(m.before + 1) +
+                                 " does not follow its highest stored sequence (" + stored +
+                                 "): another writer?",
+                             false);
+  }
+  return sequence_conflict(
+      "postgres_storage: sequence conflict: " + describe_ids(a) + " did not all move", false);
+}
+
+}  // namespace
+
+void postgres_storage::write(const write_batch& batch, bool sync) {
+  if (batch.empty()) return;
+
+  encoded_appends appends;
+  for (const auto& a : batch.appends) appends.add(a);
+  const parameters moves = appends.move_parameters();
+  const parameters events = appends.event_parameters();
+  const parameters keys = appends.key_parameters();
   std::vector<parameters> snapshots;
   for (const auto& s : batch.snapshots) {
     snapshots.emplace_back();
@@ -178,35 +269,22 @@ void postgres_storage::write(const write_batch& batch, bool sync) {
     c.exec(sync ? "BEGIN; SET LOCAL synchronous_commit TO on"
                 : "BEGIN; SET LOCAL synchronous_commit TO off");
     try {
-      for (auto& p : appends) {
-        if (c.run(statement::advance_highest, p.advance).int8(0, 0) != 1) {
-          parameters id;
-          id.bytes(p.append->persistence_id);
-          auto h = c.run(statement::highest, id);
-          const std::string stored = h.rows() == 0 ? "none" : std::to_string(h.int8(0, 0));
-          throw sequence_conflict(
-              "postgres_storage: sequence conflict: an append to persistence "
-              "id " +
-                  printable(p.append->persistence_id) + " at sequence " +
-                  std::to_string(p.append->first_sequence) +
-                  " does not follow its highest stored sequence (" + stored + "): another writer?",
-              false);
-        }
-        if (!p.append->events.empty()) {
-          try {
-            c.run(statement::insert_events, p.events);
-          } catch (const server_error& e) {
-            if (!e.unique_violation()) throw;
-            throw sequence_conflict("postgres_storage: sequence conflict: events " +
-                                        std::to_string(p.append->first_sequence) + ".." +
-                                        std::to_string(p.last) + " of persistence id " +
-                                        printable(p.append->persistence_id) +
-                                        " overlap stored ones",
-                                    false);
-          }
-        }
-        if (p.key) c.run(statement::put_key, *p.key);
+      if (!appends.moves.empty()) {
+        const auto moved =
+            static_cast<std::size_t>(c.run(statement::advance_highest, moves).int8(0, 0));
+        if (moved != appends.moves.size()) throw conflict(c, appends);
       }
+      if (!appends.event_ids.empty()) {
+        try {
+          c.run(statement::insert_events, events);
+        } catch (const server_error& e) {
+          if (!e.unique_violation()) throw;
+          throw sequence_conflict("postgres_storage: sequence conflict: events of " +
+                                      describe_ids(appends) + " overlap stored ones",
+                                  false);
+        }
+      }
+      if (!appends.keys.empty()) c.run(statement::put_keys, keys);
       for (const auto& s : snapshots) c.run(statement::put_snapshot, s);
       for (const auto& d : deletions) c.run(statement::delete_events, d);
     } catch (const connection_lost&) {

@@ -74,8 +74,15 @@ parameters& parameters::int8(std::int64_t value) {
 }
 
 parameters& parameters::bytea_array(const std::vector<std::string>& values) {
+  return bytea_array(std::vector<std::string_view>(values.begin(), values.end()));
+}
+
+parameters& parameters::bytea_array(const std::vector<std::string_view>& values) {
+  std::size_t size = 0;
+  for (auto v : values) size += 4 + v.size();
   std::string out = array_header(values.size(), bytea_oid);
-  for (const auto& v : values) {
+  out.reserve(out.size() + size);
+  for (auto v : values) {
     put_u32(out, static_cast<std::uint32_t>(v.size()));
     out += v;
   }

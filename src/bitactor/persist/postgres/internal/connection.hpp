@@ -45,6 +45,7 @@ class parameters {
   parameters& int8(std::int64_t value);
   /// A one-dimensional bytea[] or int8[] array in PostgreSQL's binary array format.
   parameters& bytea_array(const std::vector<std::string>& values);
+  parameters& bytea_array(const std::vector<std::string_view>& values);
   parameters& int8_array(const std::vector<std::int64_t>& values);
 
   int count() const noexcept { return static_cast<int>(values_.size()); }

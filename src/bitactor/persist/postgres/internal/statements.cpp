@@ -31,32 +31,36 @@ std::string read_version_sql(const std::string& s) {
 
 std::vector<prepared_sql> statements_sql(const std::string& s) {
   return {
-      // Moves the highest sequence of $1 from $2 (what the writer saw: first_sequence - 1) to
-      // $3, or creates it when $2 is 0 and the id is new; returns 1 when it did, 0 when another
-      // write got there first (a gap or an overlap). Under READ COMMITTED a concurrent writer
-      // of the same id waits on the row lock and then sees the moved sequence, so exactly one
-      // of two racing writers succeeds.
+      // Moves the highest sequence of each id in $1 from the matching $2 (what the writer saw:
+      // first_sequence - 1) to $3, or creates it when $2 is 0 and the id is new; returns how
+      // many moved: fewer than the ids when another write got to one first (a gap or an
+      // overlap). Under READ COMMITTED a concurrent writer of the same id waits on the row lock
+      // and then sees the moved sequence, so exactly one of two racing writers succeeds. The
+      // ids are distinct (the storage joins an id's consecutive appends).
       {statement::advance_highest,
-       "WITH moved AS (UPDATE " + s +
-           ".highest SET sequence = $3::int8 WHERE persistence_id = $1::bytea AND sequence = "
-           "$2::int8 RETURNING 1), created AS (INSERT INTO " +
+       "WITH v AS (SELECT * FROM unnest($1::bytea[], $2::int8[], $3::int8[]) AS v(id, before, "
+       "last)), moved AS (UPDATE " +
            s +
-           ".highest (persistence_id, sequence) SELECT $1::bytea, $3::int8 WHERE $2::int8 = 0 "
-           "AND NOT EXISTS (SELECT 1 FROM moved) ON CONFLICT DO NOTHING RETURNING 1) SELECT "
-           "(SELECT count(*) FROM moved) + (SELECT count(*) FROM created)"},
-      // All the events of one append in one statement: arrays of bytes and CRCs, numbered
-      // from $2.
+           ".highest h SET sequence = v.last FROM v WHERE h.persistence_id = v.id AND h.sequence "
+           "= v.before RETURNING h.persistence_id), created AS (INSERT INTO " +
+           s +
+           ".highest (persistence_id, sequence) SELECT v.id, v.last FROM v WHERE v.before = 0 "
+           "AND NOT EXISTS (SELECT 1 FROM moved WHERE moved.persistence_id = v.id) ON CONFLICT "
+           "DO NOTHING RETURNING 1) SELECT (SELECT count(*) FROM moved) + (SELECT count(*) FROM "
+           "created)"},
+      // Every event of a write in one statement: ids, sequences, bytes and CRCs as arrays.
       {statement::insert_events,
        "INSERT INTO " + s +
-           ".events (persistence_id, sequence, bytes, crc) SELECT $1::bytea, $2::int8 + n - 1, "
-           "b, c FROM unnest($3::bytea[], $4::int8[]) WITH ORDINALITY AS e(b, c, n)"},
-      {statement::put_key, "INSERT INTO " + s +
-                               ".idempotency_keys (persistence_id, key, result, sequence, "
-                               "expires_at_ms, crc) VALUES ($1::bytea, $2::bytea, $3::bytea, "
-                               "$4::int8, $5::int8, $6::int8) ON CONFLICT (persistence_id, key) "
-                               "DO UPDATE SET result = EXCLUDED.result, sequence = "
-                               "EXCLUDED.sequence, expires_at_ms = EXCLUDED.expires_at_ms, crc = "
-                               "EXCLUDED.crc"},
+           ".events (persistence_id, sequence, bytes, crc) SELECT * FROM unnest($1::bytea[], "
+           "$2::int8[], $3::bytea[], $4::int8[])"},
+      // Every idempotency key of a write in one statement (a write holds a key once).
+      {statement::put_keys, "INSERT INTO " + s +
+                                ".idempotency_keys (persistence_id, key, result, sequence, "
+                                "expires_at_ms, crc) SELECT * FROM unnest($1::bytea[], "
+                                "$2::bytea[], $3::bytea[], $4::int8[], $5::int8[], $6::int8[]) "
+                                "ON CONFLICT (persistence_id, key) DO UPDATE SET result = "
+                                "EXCLUDED.result, sequence = EXCLUDED.sequence, expires_at_ms = "
+                                "EXCLUDED.expires_at_ms, crc = EXCLUDED.crc"},
       {statement::put_snapshot,
        "INSERT INTO " + s +
            ".snapshots (persistence_id, sequence, bytes, crc) VALUES ($1::bytea, $2::int8, "

@@ -14,7 +14,7 @@ inline constexpr int schema_version = 1;
 namespace statement {
 inline constexpr const char* advance_highest = "bitactor_advance_highest";
 inline constexpr const char* insert_events = "bitactor_insert_events";
-inline constexpr const char* put_key = "bitactor_put_key";
+inline constexpr const char* put_keys = "bitactor_put_keys";
 inline constexpr const char* put_snapshot = "bitactor_put_snapshot";
 inline constexpr const char* delete_events = "bitactor_delete_events";
 inline constexpr const char* read_events = "bitactor_read_events";
