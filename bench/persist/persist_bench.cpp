@@ -6,6 +6,7 @@
 //   persist_bench journal mode=<sync|group|async> writers=W events=N dir=<scratch directory>
 //   persist_bench journal backend=postgres connection=<libpq string> mode=... writers=W events=N
 //   persist_bench rocksdb_raw batch=B events=N dir=<scratch directory>
+//   persist_bench postgres_raw batch=B events=N connection=<libpq string>
 //   persist_bench processes mode=... processes=P events=N [clients=process|thread]
 //                           [backend=postgres connection=...]
 //   persist_bench recovery events=N snapshot=<0|1> [backend=postgres connection=...]
@@ -19,8 +20,12 @@
 // last one), then times the start of its event_sourced process: the start returns once the
 // state is rebuilt.
 //
+// `postgres_raw` is PostgreSQL's floor: transactions of B single-row INSERTs into a table of
+// the journal's shape, each committed with synchronous_commit=on, over one connection.
+//
 // The scratch directory is emptied first and removed at the end.
 
+#include <libpq-fe.h>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 #include <unistd.h>
@@ -318,8 +323,9 @@ void recovery_workload(const bench::arguments& args, const std::string& dir) {
   node.stop();
   bench::report rep("persist_recovery", "bitactor", 1);
   rep.add("backend", args.text("backend", "rocksdb")).add("snapshot", snapshot ? 1.0 : 0.0);
-  rep.add("events", static_cast<double>(events)).add("recovery_seconds", seconds);
-  rep.add("events_per_s", static_cast<double>(events) / seconds);
+  rep.add("events", static_cast<double>(events));
+  rep.add("replayed", snapshot ? 0.0 : static_cast<double>(events));
+  rep.add("recovery_seconds", seconds);
 }
 
 void rocksdb_raw_workload(const bench::arguments& args, const std::string& dir) {
@@ -350,12 +356,59 @@ void rocksdb_raw_workload(const bench::arguments& args, const std::string& dir) 
   r.add("seconds", seconds).add("events_per_s", static_cast<double>(written) / seconds);
 }
 
+// One statement on a raw connection; throws with the server's message unless it succeeds.
+void exec_or_throw(PGconn* c, const char* sql, int params = 0,
+                   const char* const* values = nullptr) {
+  PGresult* r = PQexecParams(c, sql, params, nullptr, values, nullptr, nullptr, 0);
+  const auto status = PQresultStatus(r);
+  std::string message = PQresultErrorMessage(r);
+  PQclear(r);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    throw std::runtime_error(std::string("postgres: ") + sql + ": " + message);
+  }
+}
+
+void postgres_raw_workload(const bench::arguments& args) {
+  const auto batch = static_cast<std::size_t>(args.integer("batch", 1));
+  const auto events = static_cast<std::size_t>(args.integer("events", 2000));
+  std::unique_ptr<PGconn, decltype(&PQfinish)> c(PQconnectdb(args.text("connection", "").c_str()),
+                                                 &PQfinish);
+  if (PQstatus(c.get()) != CONNECTION_OK) {
+    throw std::runtime_error(std::string("postgres: ") + PQerrorMessage(c.get()));
+  }
+  const std::string table = "bench_raw_" + std::to_string(::getpid());
+  exec_or_throw(c.get(), ("CREATE TABLE " + table +
+                          " (persistence_id bytea, sequence bigint, bytes bytea, crc bigint,"
+                          " PRIMARY KEY (persistence_id, sequence))")
+                             .c_str());
+  exec_or_throw(c.get(), "SET synchronous_commit TO on");
+  const std::string insert =
+      "INSERT INTO " + table + " VALUES ('raw'::bytea, $1::int8, $2::bytea, 0)";
+  std::size_t written = 0;
+  auto t0 = bench::clock_type::now();
+  while (written < events) {
+    exec_or_throw(c.get(), "BEGIN");
+    for (std::size_t i = 0; i < batch; ++i, ++written) {
+      const std::string seq = std::to_string(written + 1);
+      const char* values[] = {seq.c_str(), payload.c_str()};
+      exec_or_throw(c.get(), insert.c_str(), 2, values);
+    }
+    exec_or_throw(c.get(), "COMMIT");
+  }
+  const double seconds = bench::seconds_since(t0);
+  exec_or_throw(c.get(), ("DROP TABLE " + table).c_str());
+  bench::report r("persist_postgres_raw", "postgres", 1);
+  r.add("batch", static_cast<double>(batch)).add("events", static_cast<double>(written));
+  r.add("seconds", seconds).add("events_per_s", static_cast<double>(written) / seconds);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr,
-                 "usage: persist_bench journal|processes|recovery|rocksdb_raw key=value ...\n");
+    std::fprintf(
+        stderr,
+        "usage: persist_bench journal|processes|recovery|rocksdb_raw|postgres_raw key=value ...\n");
     return 2;
   }
   const std::string workload = argv[1];
@@ -369,6 +422,8 @@ int main(int argc, char** argv) {
       processes_workload(args, dir);
     } else if (workload == "recovery") {
       recovery_workload(args, dir);
+    } else if (workload == "postgres_raw") {
+      postgres_raw_workload(args);
     } else if (workload == "rocksdb_raw") {
       rocksdb_raw_workload(args, dir);
     } else {
