@@ -156,6 +156,24 @@ TYPED_TEST_P(storage_contract, the_keys_of_many_ids_in_one_batch_are_all_stored)
   }
 }
 
+TYPED_TEST_P(storage_contract, the_snapshots_and_deletions_of_many_ids_in_one_batch_are_stored) {
+  storage& s = this->store();
+  write_batch b;
+  for (int i = 0; i < 20; ++i) {
+    const std::string id = "acct-" + std::to_string(i);
+    b.appends.push_back({id, 1, {"1", "2", "3"}, std::nullopt});
+    b.snapshots.push_back({id, {3, "state-" + std::to_string(i)}});
+    b.deletions.push_back({id, 2});
+  }
+  s.write(b, true);
+  for (int i = 0; i < 20; ++i) {
+    const std::string id = "acct-" + std::to_string(i);
+    EXPECT_EQ(s.latest_snapshot(id), (stored_snapshot{3, "state-" + std::to_string(i)}));
+    EXPECT_EQ(bytes_of(s.read_events(id, 1)), (std::vector<std::string>{"3"}));
+    EXPECT_EQ(s.highest_sequence(id), 3u);
+  }
+}
+
 TYPED_TEST_P(storage_contract, ids_sharing_a_prefix_do_not_mix) {
   storage& s = this->store();
   s.write(append_batch("a", 1, {"a1"}), true);
@@ -304,8 +322,9 @@ REGISTER_TYPED_TEST_SUITE_P(
     batch_with_one_conflicting_append_stores_nothing_at_all,
     one_batch_appends_to_several_ids_and_twice_to_one,
     appends_to_one_id_in_one_batch_that_leave_a_gap_store_nothing,
-    the_keys_of_many_ids_in_one_batch_are_all_stored, ids_sharing_a_prefix_do_not_mix,
-    latest_snapshot_is_the_one_with_the_highest_sequence,
+    the_keys_of_many_ids_in_one_batch_are_all_stored,
+    the_snapshots_and_deletions_of_many_ids_in_one_batch_are_stored,
+    ids_sharing_a_prefix_do_not_mix, latest_snapshot_is_the_one_with_the_highest_sequence,
     snapshot_written_with_its_events_in_one_batch,
     deleted_events_are_gone_but_highest_sequence_stays, idempotency_key_is_stored_with_its_events,
     idempotency_key_without_events_is_stored, expire_keys_forgets_only_keys_expired_before_now,

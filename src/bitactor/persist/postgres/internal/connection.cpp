@@ -107,9 +107,14 @@ void parameters::add(std::string value) {
                         false);
   }
   values_.push_back(std::move(value));
-  pointers_.push_back(values_.back().data());
   lengths_.push_back(static_cast<int>(values_.back().size()));
   formats_.push_back(1);
+}
+
+const char* const* parameters::values() const {
+  pointers_.clear();
+  for (const auto& v : values_) pointers_.push_back(v.data());
+  return pointers_.data();
 }
 
 std::string_view result::bytes(int row, int column) const noexcept {

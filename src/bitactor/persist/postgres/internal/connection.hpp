@@ -49,14 +49,16 @@ class parameters {
   parameters& int8_array(const std::vector<std::int64_t>& values);
 
   int count() const noexcept { return static_cast<int>(values_.size()); }
-  const char* const* values() const noexcept { return pointers_.data(); }
+  /// Pointers to the values, taken now: a parameters object may have been copied or moved
+  /// since they were added (a moved short string lives in its new object).
+  const char* const* values() const;
   const int* lengths() const noexcept { return lengths_.data(); }
   const int* formats() const noexcept { return formats_.data(); }
 
  private:
   void add(std::string value);
-  std::deque<std::string> values_;  // a deque: the pointers below stay valid as it grows
-  std::vector<const char*> pointers_;
+  std::deque<std::string> values_;
+  mutable std::vector<const char*> pointers_;  // filled by values()
   std::vector<int> lengths_;
   std::vector<int> formats_;
 };
