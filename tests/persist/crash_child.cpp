@@ -14,11 +14,11 @@
 // a line is written with one write(2), so a kill never tears one.
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -110,24 +110,28 @@ int run_workflow(storage& store) {
   return 0;
 }
 
-// Deposits `j` into the account registered as `name`, retrying with the same key while the
-// account restarts; gives up (the parent sees the child exit) after 30 s.
+// Deposits `j` into the account registered as `name`, retrying with the same key once the
+// supervisor has restarted the account; gives up (the parent sees the child exit) after 30 s.
 void deposit_with_retries(node& n, const std::string& name, std::int64_t j) {
   const auto give_up = std::chrono::steady_clock::now() + 30s;
-  auto backoff = 1ms;
   for (;;) {
+    const std::optional<pid> called = n.whereis(name);
     try {
       otp::call(n, name, keyed<testing::deposit>{std::to_string(j), {j}}, 30s);
       return;
     } catch (const otp::call_error& e) {
-      if (std::chrono::steady_clock::now() > give_up) {
-        say("bad - " + name + " deposit " + std::to_string(j) + ": " + e.what());
-        std::_Exit(2);
-      }
       std::fprintf(stderr, "crash_child: %s deposit %lld: %s; retrying\n", name.c_str(),
                    static_cast<long long>(j), e.what());
-      std::this_thread::sleep_for(backoff);  // a client's retry pause, not a synchronisation
-      backoff = std::min(backoff * 2, std::chrono::milliseconds(100));
+      // The next incarnation registers the name again.
+      for (;;) {
+        if (std::chrono::steady_clock::now() > give_up) {
+          say("bad - " + name + " deposit " + std::to_string(j) + ": " + e.what());
+          std::_Exit(2);
+        }
+        auto now = n.whereis(name);
+        if (now && now != called) break;
+        std::this_thread::yield();
+      }
     }
   }
 }

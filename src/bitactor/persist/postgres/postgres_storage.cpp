@@ -215,15 +215,15 @@ std::string describe_ids(const encoded_appends& a) {
   return std::to_string(a.moves.size()) + " persistence ids";
 }
 
-// The conflict that moved fewer highest sequences than the write has ids: names the first id
-// whose stored highest sequence is not where this write moved it (inside the transaction, the
-// ids that did move read as moved).
+// The conflict that moved fewer highest sequences than the write has ids: names the id (of
+// several, the first whose stored highest sequence is not where this write moved it; inside
+// the transaction, the ids that did move read as moved).
 sequence_conflict conflict(connection& c, const encoded_appends& a) {
   for (const auto& m : a.moves) {
     parameters id;
     id.bytes(m.id);
     auto h = c.run(statement::highest, id);
-    if (h.rows() != 0 && h.int8(0, 0) == m.last) continue;
+    if (a.moves.size() > 1 && h.rows() != 0 && h.int8(0, 0) == m.last) continue;
     const std::string stored = h.rows() == 0 ? "none" : std::to_string(h.int8(0, 0));
     return sequence_conflict("postgres_storage: sequence conflict: an append to persistence id " +
                                  printable(m.id) + " at sequence " + std::to_string(m.before + 1) +
