@@ -207,8 +207,7 @@ void rocksdb_storage::write(const write_batch& batch, bool sync) {
   detail::check_sequences(batch, [&](std::string_view id) { return impl_->highest_for_write(id); });
   rocksdb::WriteBatch wb;
   // One key buffer for the whole batch, and each value put as two parts (its CRC, then the
-  // payload where it already lies): a merged write of hundreds of appends allocates nothing
-  // per event.
+  // payload where it already lies): an event costs no allocation of its own.
   std::string key;
   auto put = [&](std::string_view payload) {
     auto header = detail::seal_header(key, payload);
@@ -220,9 +219,11 @@ void rocksdb_storage::write(const write_batch& batch, bool sync) {
     if (!s.ok()) fail("RocksDB journal " + impl_->directory + ": building a write", s);
   };
   for (const auto& a : batch.appends) {
+    const std::string prefix = id_prefix(event_kind, a.persistence_id);
     std::uint64_t seq = a.first_sequence;
     for (const auto& e : a.events) {
-      key = event_key(a.persistence_id, seq++);
+      key.assign(prefix);  // event_key() in the buffer the batch reuses
+      detail::put_u64(key, seq++);
       put(e);
     }
     if (a.key) {

@@ -36,7 +36,7 @@ std::vector<prepared_sql> statements_sql(const std::string& s) {
       // many moved: fewer than the ids when another write got to one first (a gap or an
       // overlap). Under READ COMMITTED a concurrent writer of the same id waits on the row lock
       // and then sees the moved sequence, so exactly one of two racing writers succeeds. The
-      // ids are distinct (the storage joins an id's consecutive appends).
+      // ids are distinct (the storage joins the appends of an id into one move).
       {statement::advance_highest,
        "WITH v AS (SELECT * FROM unnest($1::bytea[], $2::int8[], $3::int8[]) AS v(id, before, "
        "last)), moved AS (UPDATE " +
