@@ -40,19 +40,6 @@ SMOKE_EVENTS = 256
 RECOVERY_EVENTS = {"full": 1_000_000, "smoke": 2000}
 
 
-def parse(line):
-    if not line.startswith("bench="):
-        return None
-    out = {}
-    for token in line.split():
-        k, _, v = token.partition("=")
-        try:
-            out[k] = float(v) if "." in v or "e" in v.lower() else int(v)
-        except ValueError:
-            out[k] = v
-    return out
-
-
 class Postgres:
     """A throwaway server for the run (pg_server start/remove), or None where none starts."""
 
@@ -93,8 +80,9 @@ def pg_test_fsync(out, seconds):
     return float(m.group(1)) if m else None
 
 
-def run(build_dir, out, smoke, repeat, timeout, note):
-    """Runs the workload; returns its result dicts (bench=persist_* lines) and prints them."""
+def run(build_dir, out, smoke, repeat, timeout, note, parse):
+    """Runs the workload; returns its result dicts (bench=persist_* lines) and prints them.
+    `parse` reads one `bench=...` line (bench/run's parse_line)."""
     exe = Path(build_dir) / "bench" / "persist" / "persist_bench"
     if not exe.exists():
         note(f"persist: {exe} not found (a build with the persist layer and "
