@@ -252,6 +252,39 @@ TEST_F(event_sourced_test, a_corrupt_event_fails_the_start_naming_the_id_and_the
   EXPECT_NE(why.find("event 2"), std::string::npos) << why;
 }
 
+// Writes deposits of 1 as events 1..count of `id`, straight into the storage.
+void store_deposits(storage& s, const std::string& id, std::uint64_t count) {
+  for (std::uint64_t first = 1; first <= count; first += 1000) {
+    write_batch b;
+    const auto n = std::min<std::uint64_t>(1000, count - first + 1);
+    b.appends.push_back({id, first,
+                         std::vector<std::string>(n, encode(account_event(deposited{1}))),
+                         std::nullopt});
+    s.write(b, false);
+  }
+}
+
+TEST_F(event_sourced_test, a_journal_longer_than_a_read_is_recovered_whole_and_in_order) {
+  // Recovery reads the journal in chunks (the next read while one is replayed): 40,000 events
+  // take several, and every one is applied once.
+  store_deposits(memory, "acct-long", 40'000);
+  pid a = started(id("acct-long"));
+  EXPECT_EQ(call(a, balance{}), 40'000);
+  EXPECT_EQ(call(a, replayed{}), 40'000u);
+  EXPECT_EQ(call(a, deposit{1}), 40'001);
+  EXPECT_EQ(memory.highest_sequence("acct-long"), 40'001u);
+}
+
+TEST_F(event_sourced_test, a_corrupt_event_past_the_first_read_fails_the_start_naming_it) {
+  store_deposits(memory, "acct-long-bad", 40'000);
+  faults.corrupt_event("acct-long-bad", 30'000);
+  auto r = start_account(id("acct-long-bad"));
+  ASSERT_FALSE(r.ok());
+  std::string why = r.to_string();
+  EXPECT_NE(why.find("recovery_failed"), std::string::npos) << why;
+  EXPECT_NE(why.find("30000"), std::string::npos) << why;
+}
+
 TEST_F(event_sourced_test, an_event_type_that_no_longer_decodes_fails_the_start_naming_it) {
   write_batch batch;
   batch.appends.push_back({"acct-old", 1, {encode(account_event(deposited{1}))}, std::nullopt});

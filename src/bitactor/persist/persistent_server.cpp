@@ -1,13 +1,22 @@
 #include "bitactor/persist/persistent_server.hpp"
 
+#include <algorithm>
+#include <chrono>
+
 namespace bitactor::persist {
 
-// What a recovering process reads.
+// What a recovering process reads first: its latest snapshot and its highest sequence; the
+// events after the snapshot follow in chunks.
 struct persistent_server::recovered {
   std::optional<stored_snapshot> snapshot;
-  std::vector<stored_event> events;
   std::uint64_t highest = 0;
 };
+
+namespace {
+// Events read per background read during recovery: the next chunk is read while this one is
+// replayed, so a long journal costs two chunks of memory, not the whole journal.
+constexpr std::uint64_t recovery_chunk = 16384;
+}  // namespace
 
 namespace {
 // A background read's answer: its value, or why it failed.
@@ -82,35 +91,65 @@ void persistent_server::init() {
 }
 
 otp::async persistent_server::recover() {
+  const auto deadline = std::chrono::steady_clock::now() + options_.recovery_timeout;
+  auto until_deadline = [&] {
+    return std::max(std::chrono::milliseconds(0),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deadline - std::chrono::steady_clock::now()));
+  };
+  const std::string id = options_.persistence_id;
+  const bool with_events = stored_as() == kind::events;
   ref tag = this_node().make_ref();
-  start_read<recovered>(
-      tag, [id = options_.persistence_id, with_events = stored_as() == kind::events](storage& s) {
-        recovered r;
-        r.snapshot = s.latest_snapshot(id);
-        if (with_events) {
-          r.events = s.read_events(id, r.snapshot ? r.snapshot->sequence + 1 : 1);
-          r.highest = s.highest_sequence(id);
-        }
-        return r;
-      });
-  otp::detail::wait_spec spec{tag, ref{}, pid{}, options_.recovery_timeout, false};
+  start_read<recovered>(tag, [id, with_events](storage& s) {
+    recovered r;
+    r.snapshot = s.latest_snapshot(id);
+    if (with_events) r.highest = s.highest_sequence(id);
+    return r;
+  });
+  // Named wait specs: GCC 12 miscompiles temporaries built in a co_await operand.
+  otp::detail::wait_spec spec{tag, ref{}, pid{}, until_deadline(), false};
   otp::detail::wait_outcome o = co_await wait(spec);
   recovered r = read_result<recovered>(o, "recovery_failed", "the journal");
-  apply_recovered(r);
+  restore(r.snapshot);
+
+  auto read_chunk = [&](std::uint64_t from) {
+    ref chunk_tag = this_node().make_ref();
+    const std::uint64_t to = std::min(r.highest, from + recovery_chunk - 1);
+    start_read<std::vector<stored_event>>(
+        chunk_tag, [id, from, to](storage& s) { return s.read_events(id, from, to); });
+    return chunk_tag;
+  };
+  std::uint64_t from = sequence_ + 1;
+  if (from <= r.highest) tag = read_chunk(from);
+  while (from <= r.highest) {
+    spec = {tag, ref{}, pid{}, until_deadline(), false};
+    o = co_await wait(spec);
+    auto events = read_result<std::vector<stored_event>>(o, "recovery_failed", "the journal");
+    from += recovery_chunk;
+    if (from <= r.highest) tag = read_chunk(from);  // read while this chunk is replayed
+    replay(events);
+  }
+  if (r.highest > sequence_) {
+    fail("recovery_failed", "events " + std::to_string(sequence_ + 1) + " to " +
+                                std::to_string(r.highest) + " are missing");
+  }
+  durable_sequence_ = sequence_;
   on_recovery_completed();
 }
 
-void persistent_server::apply_recovered(recovered& r) {
-  if (r.snapshot) {
-    try {
-      restore_snapshot(r.snapshot->bytes);
-    } catch (const std::exception& e) {
-      fail("recovery_failed",
-           "the snapshot at sequence " + std::to_string(r.snapshot->sequence) + ": " + e.what());
-    }
-    (stored_as() == kind::events ? sequence_ : revision_) = r.snapshot->sequence;
+void persistent_server::restore(const std::optional<stored_snapshot>& snapshot) {
+  if (!snapshot) return;
+  try {
+    restore_snapshot(snapshot->bytes);
+  } catch (const std::exception& e) {
+    fail("recovery_failed",
+         "the snapshot at sequence " + std::to_string(snapshot->sequence) + ": " + e.what());
   }
-  for (const stored_event& e : r.events) {
+  (stored_as() == kind::events ? sequence_ : revision_) = snapshot->sequence;
+}
+
+void persistent_server::replay(const std::vector<stored_event>& events) {
+  for (const stored_event& e : events) {
     if (e.sequence != sequence_ + 1) {
       fail("recovery_failed", "events " + std::to_string(sequence_ + 1) + " to " +
                                   std::to_string(e.sequence - 1) + " are missing");
@@ -123,11 +162,6 @@ void persistent_server::apply_recovered(recovered& r) {
     sequence_ = e.sequence;
     ++since_snapshot_;
   }
-  if (r.highest > sequence_) {
-    fail("recovery_failed", "events " + std::to_string(sequence_ + 1) + " to " +
-                                std::to_string(r.highest) + " are missing");
-  }
-  durable_sequence_ = sequence_;
 }
 
 // --- commands --------------------------------------------------------------------------------

@@ -154,7 +154,9 @@ class persistent_server : public otp::gen_server {
   void handle_info(message& m) final;
 
   otp::async recover();
-  void apply_recovered(recovered& r);
+  void restore(const std::optional<stored_snapshot>& snapshot);
+  /// Applies recovered events in order; a gap ends the process with recovery_failed.
+  void replay(const std::vector<stored_event>& events);
   /// Runs handle_command for one call and writes what it persisted.
   void serve_command(const otp::from& caller, message& request);
   /// Writes what the callback persisted (one batch) and holds its replies behind it.
