@@ -48,7 +48,7 @@ TEST(control, frame_without_message) {
 TEST(control, malformed_payloads_are_rejected_with_a_reason) {
   std::string why;
   EXPECT_FALSE(decode_frame(std::vector<std::uint8_t>{}, why));
-  // The atom-cache header (131 68) is not spoken: the flag is not advertised.
+  // decode_frame reads only pass-through; the 131 68 header is frame_reader's.
   EXPECT_FALSE(decode_frame(std::vector<std::uint8_t>{131, 68, 0}, why));
   EXPECT_NE(why.find("pass-through"), std::string::npos);
   EXPECT_FALSE(decode_frame(std::vector<std::uint8_t>{112, 131, 104, 3}, why));  // truncated

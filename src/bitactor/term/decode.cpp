@@ -660,7 +660,7 @@ class decoder {
       case etf::local_ext:
         fail(decode_errc::unsupported, tag, at, "LOCAL_EXT is only accepted as the whole term");
       case etf::atom_cache_ref:
-        fail(decode_errc::unsupported, tag, at, "ATOM_CACHE_REF outside a distribution header");
+        return term(decode_atom_cache_ref(at));
       case etf::compressed:
         fail(decode_errc::unsupported, tag, at, "compressed term nested inside a term");
       case etf::fun_ext:
@@ -723,11 +723,28 @@ class decoder {
     return make_atom(bytes, tag, at);
   }
 
+  // ATOM_CACHE_REF after its tag byte: an index into the distribution header's atoms.
+  atom decode_atom_cache_ref(std::size_t at) {
+    constexpr std::uint8_t tag = etf::atom_cache_ref;
+    if (options_.atom_cache_refs.empty()) {
+      fail(decode_errc::unsupported, tag, at, "ATOM_CACHE_REF outside a distribution header");
+    }
+    need(1, tag);
+    std::size_t i = u8();
+    if (i >= options_.atom_cache_refs.size()) {
+      fail(decode_errc::bad_value, tag, at,
+           "ATOM_CACHE_REF " + std::to_string(i) + " beyond the header's " +
+               std::to_string(options_.atom_cache_refs.size()) + " atoms");
+    }
+    return options_.atom_cache_refs[i];
+  }
+
   // An atom field inside a pid, port, reference or fun.
   atom decode_atom(std::uint8_t outer_tag) {
     std::size_t at = offset();
     need(1, outer_tag);
     std::uint8_t tag = u8();
+    if (tag == etf::atom_cache_ref) return decode_atom_cache_ref(at);
     if (tag != etf::atom_ext && tag != etf::small_atom_ext && tag != etf::atom_utf8_ext &&
         tag != etf::small_atom_utf8_ext) {
       fail(decode_errc::bad_value, outer_tag, at, "expected an atom");

@@ -13,8 +13,8 @@
 // (NEW_FUN_EXT) decode to local_fun and re-encode to the same bytes. A LOCAL_EXT term is kept
 // as an opaque value holding the rest of the input; it is accepted only as the whole term,
 // because its length is not self-describing. ATOM_CACHE_REF only exists inside distribution
-// headers and is rejected here. The old FUN_EXT is refused as `unsupported`, as erl has
-// done since OTP 23.
+// headers: it is read only when decode_options::atom_cache_refs gives the header's atoms. The old
+// FUN_EXT is refused as `unsupported`, as erl has done since OTP 23.
 #pragma once
 
 #include <bitactor/term/errors.hpp>
@@ -87,6 +87,11 @@ struct decode_options {
   /// decode_shared(): binaries of at least this many bytes become slices of the input buffer;
   /// smaller ones are copied (a small copy is cheaper than sharing the buffer's ownership).
   std::size_t share_min_bytes = 64;
+  /// What ATOM_CACHE_REF (tag 82) index i stands for: the atom list a distribution header
+  /// gives the terms after it (erl_ext_dist.html, "Distribution Header"). Empty (the default):
+  /// ATOM_CACHE_REF is refused as `unsupported`, as outside such a header. The atoms must
+  /// outlive the decode call.
+  std::span<const atom> atom_cache_refs;
 };
 
 /// Either a term or a decode_error.

@@ -217,6 +217,8 @@ bool runtime::in_scheduled_handler() noexcept {
   return running_turn != nullptr && !running_turn->on_blocking_pool;
 }
 
+const process* runtime::running() noexcept { return running_turn; }
+
 void runtime::run_turn(process* p) {
   running_turn_scope scope(p);
   p->phase.store(run_phase::running, std::memory_order_relaxed);

@@ -65,6 +65,9 @@ class runtime final : public turn_runner {
   /// a thread-side wait (inbox receive, and so otp::call or start from a thread) would then
   /// hold a scheduler worker, or re-enter the deterministic scheduler, and deadlock.
   static bool in_scheduled_handler() noexcept;
+  /// The process whose turn this thread is running, nullptr outside turns: the sender of what
+  /// the turn hands to the remote router (the dist layer keeps each sender's order with it).
+  static const process* running() noexcept;
 
   /// Starts a process running `a` (which must not be attached yet). Throws system_limit at the
   /// process limit and node_stopped once the node is stopping.

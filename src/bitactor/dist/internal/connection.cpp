@@ -29,7 +29,8 @@ connection::connection(connection_owner& owner, tcp::socket socket)
       socket_(std::move(socket)),
       setup_timer_(socket_.get_executor()),
       tick_timer_(socket_.get_executor()),
-      initiator_(false) {}
+      initiator_(false),
+      reader_(owner.settings().config.max_frame_bytes) {}
 
 connection::connection(connection_owner& owner, asio::io_context& io, std::string peer)
     : owner_(owner),
@@ -37,7 +38,8 @@ connection::connection(connection_owner& owner, asio::io_context& io, std::strin
       setup_timer_(io),
       tick_timer_(io),
       peer_(std::move(peer)),
-      initiator_(true) {}
+      initiator_(true),
+      reader_(owner.settings().config.max_frame_bytes) {}
 
 std::uint64_t connection::negotiated() const noexcept { return owner_.local_flags() & peer_flags_; }
 
@@ -59,6 +61,8 @@ asio::awaitable<void> connection::run() {
     if (state_ != state::handshaking || yielded_) co_return;
     setup_timer_.cancel();
     state_ = state::up;
+    writer_.configure((negotiated() & flags::dist_hdr_atom_cache) != 0,
+                      (negotiated() & flags::fragments) != 0);
     last_read_ = std::chrono::steady_clock::now();
     owner_.connection_up(shared_from_this());
     if (state_ != state::up) co_return;
@@ -251,8 +255,9 @@ asio::awaitable<void> connection::read_frames() {
     co_await asio::async_read(socket_, asio::buffer(payload), asio::use_awaitable);
     last_read_ = std::chrono::steady_clock::now();
     std::string why;
-    auto f = decode_frame(payload, why);
+    auto f = reader_.read(payload, why);
     if (!f) {
+      if (why.empty()) continue;  // a fragment; the message is not complete yet
       close("malformed frame: " + why);
       co_return;
     }
@@ -260,30 +265,32 @@ asio::awaitable<void> connection::read_frames() {
   }
 }
 
-void connection::send(std::vector<std::uint8_t> frame) {
+void connection::send(std::uint64_t sender, outgoing_frame frame) {
   if (state_ == state::closed) return;
-  out_.push_back(std::move(frame));
+  writer_.push(sender, std::move(frame));
   if (state_ == state::up) write_next();
 }
 
-void connection::adopt_queue(connection& other) {
-  for (auto& f : other.out_) out_.push_back(std::move(f));
-  other.out_.clear();
-}
+void connection::adopt_queue(connection& other) { writer_.adopt(other.writer_); }
 
 void connection::write_next() {
-  if (writing_ || out_.empty() || state_ != state::up) return;
+  if (writing_ || state_ != state::up) return;
+  inflight_.clear();
+  if (!writer_.take(inflight_)) return;
   writing_ = true;
-  asio::async_write(socket_, asio::buffer(out_.front()),
+  std::vector<asio::const_buffer> buffers;
+  buffers.reserve(inflight_.size());
+  for (const auto& b : inflight_) buffers.emplace_back(asio::buffer(b));
+  asio::async_write(socket_, buffers,
                     [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
                       self->writing_ = false;
+                      self->inflight_.clear();
                       if (ec) {
                         self->close("write failed: " + ec.message());
                         return;
                       }
-                      if (!self->out_.empty()) self->out_.pop_front();
                       self->wrote_since_tick_ = true;
-                      if (self->finishing_ && self->out_.empty()) {
+                      if (self->finishing_ && self->writer_.empty()) {
                         self->close(self->finish_reason_);
                         return;
                       }
@@ -309,13 +316,16 @@ void connection::on_tick() {
     return;
   }
   // Tick only when nothing was written in the interval (dist_util: send_tick).
-  if (!wrote_since_tick_ && !writing_ && out_.empty()) send(std::vector<std::uint8_t>(4, 0));
+  if (!wrote_since_tick_ && !writing_ && writer_.empty()) {
+    writer_.push_raw(std::vector<std::uint8_t>(4, 0));
+    write_next();
+  }
   wrote_since_tick_ = false;
   schedule_tick();
 }
 
 void connection::finish(const std::string& why) {
-  if (state_ != state::up || (out_.empty() && !writing_)) {
+  if (state_ != state::up || (writer_.empty() && !writing_)) {
     close(why);
     return;
   }
@@ -335,7 +345,7 @@ void connection::close(const std::string& why) {
   tick_timer_.cancel();
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
-  out_.clear();
+  writer_.clear();
   owner_.connection_down(shared_from_this(), why);
 }
 

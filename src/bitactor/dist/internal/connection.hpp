@@ -1,8 +1,10 @@
 #pragma once
 // Internal: one connection to a peer node. It runs the handshake (as initiator or acceptor),
-// then a reader and a single FIFO writer, and the tick timer, all on the distribution's
-// io_context thread; nothing here runs on a scheduler worker. Frames queued before the
-// handshake completes go out, in order, once it does.
+// then a reader (frame_reader: headers, the atom cache, fragments) and a single writer
+// (frame_writer: each sender's frames in order, large messages as fragments interleaved with
+// other senders' frames), and the tick timer, all on the distribution's io_context thread;
+// nothing here runs on a scheduler worker. Frames queued before the handshake completes go
+// out, in order, once it does.
 
 // clang-format off
 #include <utility>  // before Boost 1.81's awaitable.hpp, which uses std::exchange without it
@@ -20,6 +22,8 @@
 
 #include "bitactor/dist/dist_config.hpp"
 #include "bitactor/dist/internal/control.hpp"
+#include "bitactor/dist/internal/frame_reader.hpp"
+#include "bitactor/dist/internal/frame_writer.hpp"
 #include "bitactor/dist/internal/handshake.hpp"
 
 namespace bitactor::dist::detail {
@@ -52,8 +56,9 @@ class connection : public std::enable_shared_from_this<connection> {
   connection(connection_owner& owner, boost::asio::io_context& io, std::string peer);
 
   void start();
-  /// Queues a whole frame (length prefix included).
-  void send(std::vector<std::uint8_t> frame);
+  /// Queues a frame of `sender` (a key for the sending process, 0 for none): each sender's
+  /// frames go out in the order queued.
+  void send(std::uint64_t sender, outgoing_frame frame);
   /// Closes at once; connection_down follows (once).
   void close(const std::string& why);
   /// Closes once the queued frames are written (at most setup_timeout from now).
@@ -98,7 +103,9 @@ class connection : public std::enable_shared_from_this<connection> {
   std::uint64_t peer_flags_ = 0;
   std::uint32_t peer_creation_ = 0;
 
-  std::deque<std::vector<std::uint8_t>> out_;
+  frame_reader reader_;
+  frame_writer writer_;
+  std::vector<std::vector<std::uint8_t>> inflight_;  // what the write in progress writes
   bool writing_ = false;
   bool finishing_ = false;
   bool yielded_ = false;

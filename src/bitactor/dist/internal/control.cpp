@@ -4,17 +4,24 @@
 
 namespace bitactor::dist {
 
-std::vector<std::uint8_t> encode_frame(const term::term& control, const term::term* message) {
-  std::vector<std::uint8_t> out(5);
+outgoing_frame encode_outgoing(const term::term& control, const term::term* message) {
+  outgoing_frame f;
+  auto& out = f.bytes;
+  out.resize(5);
   out[4] = 112;  // pass-through
   term::encode_append(out, control);
+  f.control_end = out.size();
   if (message != nullptr) term::encode_append(out, *message);
   auto n = static_cast<std::uint32_t>(out.size() - 4);
   out[0] = static_cast<std::uint8_t>(n >> 24);
   out[1] = static_cast<std::uint8_t>(n >> 16);
   out[2] = static_cast<std::uint8_t>(n >> 8);
   out[3] = static_cast<std::uint8_t>(n);
-  return out;
+  return f;
+}
+
+std::vector<std::uint8_t> encode_frame(const term::term& control, const term::term* message) {
+  return encode_outgoing(control, message).bytes;
 }
 
 std::optional<control_frame> decode_frame(std::span<const std::uint8_t> payload, std::string& why,

@@ -1,8 +1,9 @@
 #pragma once
 // Control messages after the handshake (erl_dist_protocol.html, "Protocol between connected
-// nodes") and their frames. This node speaks the pass-through format: each frame is
-// `Len:32 | 112 | 131 Control | [131 Message]`, Len 0 being a tick. It does not advertise the
-// atom cache or fragments, so a peer never sends the 131 68 header.
+// nodes") and the pass-through frame: `Len:32 | 112 | 131 Control | [131 Message]`, Len 0
+// being a tick. Frames are built in this form; once a peer has negotiated the distribution
+// header (DIST_HDR_ATOM_CACHE or FRAGMENTS) the connection rewrites them (frame_writer.hpp),
+// and frames with the header are read by frame_reader.hpp.
 
 #include <cstddef>
 #include <cstdint>
@@ -59,6 +60,15 @@ struct control_frame {
 /// The whole frame, length prefix included.
 std::vector<std::uint8_t> encode_frame(const term::term& control,
                                        const term::term* message = nullptr);
+
+/// A frame on its way out: the pass-through bytes encode_frame() writes and where the control
+/// term ends in them, so that the connection can rewrite the frame with a distribution header
+/// or as fragments once it knows the peer's flags (frame_writer.hpp).
+struct outgoing_frame {
+  std::vector<std::uint8_t> bytes;  // Len:32 | 112 | 131 Control | [131 Message]
+  std::size_t control_end = 0;      // offset one past the control term
+};
+outgoing_frame encode_outgoing(const term::term& control, const term::term* message = nullptr);
 
 /// Decodes a frame's payload (after the length). Returns nullopt with `why` set when the
 /// payload is not a pass-through frame, the control is not a tuple starting with a small

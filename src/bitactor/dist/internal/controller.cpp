@@ -21,6 +21,8 @@ using core_signal = bitactor::detail::signal;
 using bitactor::detail::signal_kind;
 
 namespace {
+// The writer's key for a sender: one per local process incarnation, 0 for none.
+std::uint64_t sender_key(const pid& p) { return p ? (std::uint64_t{p.id} << 32) | p.serial : 0; }
 
 term::term op_term(op o) { return term::term(static_cast<int>(o)); }
 
@@ -283,8 +285,8 @@ bool controller::disconnect(const std::string& peer) {
 // ---------------------------------------------------------------------------------------
 // Outgoing: core's messages and signals for other nodes
 
-void controller::enqueue(const std::string& peer, std::vector<std::uint8_t> frame) {
-  if (auto c = connection_to(peer)) c->send(std::move(frame));
+void controller::enqueue(const std::string& peer, const pid& sender, outgoing_frame frame) {
+  if (auto c = connection_to(peer)) c->send(sender_key(sender), std::move(frame));
 }
 
 void controller::route(const pid& to, message* m) noexcept {
@@ -293,10 +295,15 @@ void controller::route(const pid& to, message* m) noexcept {
   try {
     std::string peer(to.node_name());
     if (auto* t = owned->get_if<term::term>()) {
-      // SEND {2, '', To}: core messages carry no sender, and SEND needs none.
-      auto frame = encode_frame(term::tuple(op_term(op::send), term::atom(), to_term(to)), t);
-      asio::post(io_, [this, peer = std::move(peer), frame = std::move(frame)]() mutable {
-        enqueue(peer, std::move(frame));
+      // SEND {2, '', To}: core messages carry no sender, and SEND needs none. The process
+      // whose turn sends it (none from a thread) still keys the frame's place in the order.
+      auto frame = encode_outgoing(term::tuple(op_term(op::send), term::atom(), to_term(to)), t);
+      pid from;
+      if (const auto* p = bitactor::detail::runtime::running()) {
+        from = bitactor::detail::runtime_of(*node_).pid_of(*p);
+      }
+      asio::post(io_, [this, peer = std::move(peer), from, frame = std::move(frame)]() mutable {
+        enqueue(peer, from, std::move(frame));
       });
     } else if (owned->is<core_signal>()) {
       auto shared = std::shared_ptr<message>(std::move(owned));
@@ -381,16 +388,18 @@ void controller::route_signal(const std::string& peer, const pid& to, core_signa
     }
     return;
   }
-  c->send(encode_frame(*control));
+  c->send(sender_key(s.from), encode_outgoing(*control));
 }
 
 void controller::send_named(const pid& from, const std::string& name, const std::string& peer,
                             const term::term& message) {
-  auto frame = encode_frame(term::tuple(op_term(op::reg_send), to_term(from ? from : net_kernel_),
-                                        term::atom(), term::atom(name)),
-                            &message);
-  asio::post(io_,
-             [this, peer, frame = std::move(frame)]() mutable { enqueue(peer, std::move(frame)); });
+  auto frame =
+      encode_outgoing(term::tuple(op_term(op::reg_send), to_term(from ? from : net_kernel_),
+                                  term::atom(), term::atom(name)),
+                      &message);
+  asio::post(io_, [this, peer, from, frame = std::move(frame)]() mutable {
+    enqueue(peer, from, std::move(frame));
+  });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -506,8 +515,8 @@ bool controller::dispatch(connection& c, control_frame& f) {
           target = rt.whereis(name);
           if (!target) {
             // No such name: DOWN with noproc at once, naming the name.
-            c.send(encode_frame(term::tuple(op_term(op::monitor_p_exit), ctl[2], ctl[1], ctl[3],
-                                            term::atom("noproc"))));
+            c.send(0, encode_outgoing(term::tuple(op_term(op::monitor_p_exit), ctl[2], ctl[1],
+                                                  ctl[3], term::atom("noproc"))));
             return true;
           }
           name_monitors_[mref] = {name, *target};

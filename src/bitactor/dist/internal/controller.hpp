@@ -74,7 +74,9 @@ class controller final : public connection_owner, public remote_router {
   void accept_next();
   std::string decide_status(const std::shared_ptr<connection>& c);
   std::shared_ptr<connection> connection_to(const std::string& peer);  // io thread
-  void enqueue(const std::string& peer, std::vector<std::uint8_t> frame);
+  /// Queues `frame` of the local process `sender` (no process: the null pid) on the
+  /// connection to `peer`, if there is one; one sender's frames keep their order.
+  void enqueue(const std::string& peer, const pid& sender, outgoing_frame frame);
   void route_signal(const std::string& peer, const pid& to, bitactor::detail::signal& s);
   bool dispatch(connection& c, control_frame& f);
   void deliver_term(const pid& to, term::term msg);
