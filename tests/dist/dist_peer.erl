@@ -73,7 +73,21 @@ handle({spawn_monitor_of, Target}, Inbox) ->
               end),
     receive {monitoring, M, Ref} -> {M, Ref} end;
 handle({unlink_from, Linker, Pid}, _) -> Linker ! {do_unlink, Pid}, ok;
+%% Sends Dest a binary of Size bytes (byte I is I rem 251) from a new process, which then sends
+%% {after_big, Size, erlang:crc32(Bin)}; while it goes out, this process sends {small, I} for
+%% I in 1..N. Returns the crc32.
+handle({send_big, Dest, Size, N}, _) ->
+    Bin = pattern(Size),
+    spawn(fun() -> Dest ! {big, Bin}, Dest ! {after_big, Size, erlang:crc32(Bin)} end),
+    [Dest ! {small, I} || I <- lists:seq(1, N)],
+    erlang:crc32(Bin);
+%% Whether Bin is pattern(byte_size(Bin)), and its crc32.
+handle({check_big, Bin}, _) -> {Bin =:= pattern(byte_size(Bin)), erlang:crc32(Bin)};
 handle(halt, _) -> halt(0).
+
+pattern(Size) ->
+    Block = list_to_binary(lists:seq(0, 250)),
+    binary:part(binary:copy(Block, Size div 251 + 1), 0, Size).
 
 forward(Inbox) ->
     receive

@@ -12,6 +12,7 @@
 #include <bitactor/dist/term_mapping.hpp>
 #include <bitactor/otp/gen_server.hpp>
 #include <bitactor/otp/gen_statem.hpp>
+#include <bitactor/term/print.hpp>
 #include <future>
 #include <memory>
 #include <thread>
@@ -581,4 +582,115 @@ TEST_F(dist_interop, stopping_the_node_does_not_wait_for_a_stalled_handshake) {
   dn.reset();
   EXPECT_LT(steady::now() - start, 3s);
   ::close(fd);
+}
+
+// DFLAG_FRAGMENTS both ways (erl_ext_dist.html, "Distribution Header for Fragmented Messages"):
+// BEAM and BitActor each send a message over 64 KiB as fragments, and other processes' small
+// messages go out between them.
+namespace {
+constexpr std::size_t big_size = std::size_t{1} << 20;
+
+// What dist_peer's pattern/1 builds: byte i is i rem 251.
+t::term pattern(std::size_t n) {
+  std::vector<std::uint8_t> b(n);
+  for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(i % 251);
+  return t::binary(b);
+}
+}  // namespace
+
+TEST_F(dist_interop, erl_sends_a_1_mb_binary_as_fragments_with_small_messages_between) {
+  distributed_node dn(config("bigin"), small());
+  inbox box(dn.local());
+  dn.local().register_name("box", box.self());
+  // Connected first: BEAM encodes what it sends while a connection is pending without the
+  // peer's flags, so as one frame.
+  ASSERT_TRUE(dn.ping(erl_->name()));
+  constexpr int smalls = 20;
+  auto crc = erl_->call(t::tuple(atom("send_big"), t::tuple(atom("box"), t::atom(dn.name())),
+                                 static_cast<std::int64_t>(big_size), smalls));
+  ASSERT_TRUE(crc.is_integer()) << t::to_string(crc);
+  int next_small = 1;
+  bool big = false;
+  bool after_big = false;
+  for (int i = 0; i < smalls + 2; ++i) {
+    auto m = box.receive<t::term>(10s);
+    ASSERT_TRUE(m) << "message " << i << " missing";
+    ASSERT_TRUE(m->is_tuple()) << t::to_string(*m);
+    if ((*m)[0].is_atom("small")) {
+      EXPECT_EQ((*m)[1], t::term(next_small));
+      ++next_small;
+    } else if ((*m)[0].is_atom("big")) {
+      EXPECT_TRUE((*m)[1] == pattern(big_size)) << "the 1 MB binary arrived changed";
+      big = true;
+    } else {
+      ASSERT_TRUE((*m)[0].is_atom("after_big")) << t::to_string(*m);
+      EXPECT_TRUE(big) << "after_big overtook big (one sender's order)";
+      EXPECT_EQ((*m)[1], t::term(static_cast<std::int64_t>(big_size)));
+      EXPECT_EQ((*m)[2], crc);
+      after_big = true;
+    }
+  }
+  EXPECT_EQ(next_small, smalls + 1);
+  EXPECT_TRUE(big && after_big);
+  // The connection is still good for ordinary traffic.
+  EXPECT_TRUE(erl_->call(t::tuple(atom("ping"), t::atom(dn.name()))).is_atom("pong"));
+}
+
+TEST_F(dist_interop, bitactor_sends_a_1_mb_binary_as_fragments_with_small_messages_between) {
+  distributed_node dn(config("bigout"), small());
+  pid erl_inbox = from_term(erl_->inbox().as_pid());
+  const t::term blob = pattern(big_size);
+  pid large = dn.local().spawn([erl_inbox, blob](actor& self, message& m) {
+    if (!m.is<int>()) return;
+    self.send(erl_inbox, t::term(t::tuple(atom("seq"), 1)));
+    self.send(erl_inbox, t::term(t::tuple(atom("big"), blob)));
+    self.send(erl_inbox, t::term(t::tuple(atom("seq"), 2)));
+  });
+  constexpr int smalls = 20;
+  pid small_sender = dn.local().spawn([erl_inbox](actor& self, message& m) {
+    if (!m.is<int>()) return;
+    for (int i = 1; i <= smalls; ++i) self.send(erl_inbox, t::term(t::tuple(atom("small"), i)));
+  });
+  ASSERT_TRUE(dn.ping(erl_->name()));
+  dn.local().send(large, 1);
+  dn.local().send(small_sender, 1);
+  int next_small = 1;
+  std::vector<std::string> large_order;
+  for (int i = 0; i < smalls + 3; ++i) {
+    auto m = erl_->receive(20s);
+    ASSERT_TRUE(m) << "message " << i << " missing";
+    ASSERT_TRUE(m->is_tuple());
+    if ((*m)[0].is_atom("small")) {
+      EXPECT_EQ((*m)[1], t::term(next_small));
+      ++next_small;
+    } else if ((*m)[0].is_atom("big")) {
+      EXPECT_TRUE((*m)[1] == blob) << "the 1 MB binary arrived changed";
+      large_order.emplace_back("big");
+    } else {
+      ASSERT_TRUE((*m)[0].is_atom("seq")) << t::to_string(*m);
+      large_order.push_back("seq" + std::to_string((*m)[1].as_int()));
+    }
+  }
+  EXPECT_EQ(next_small, smalls + 1);
+  EXPECT_EQ(large_order, (std::vector<std::string>{"seq1", "big", "seq2"}));
+}
+
+TEST_F(dist_interop, a_fragment_of_an_unknown_sequence_closes_only_that_connection) {
+  distributed_node dn(config("badfrag"), small());
+  inbox box(dn.local());
+  dn.local().register_name("box", box.self());
+  ASSERT_TRUE(dn.ping(erl_->name()));
+
+  raw_peer raw(dn.port(), "raw5@localhost", dn.name(), cookie, flags::advertised);
+  // 131 70 Seq:8 Frag:8 and one byte: a continuation of a sequence never started.
+  std::vector<std::uint8_t> frame = {0, 0, 0, 19, 131, 70};
+  frame.insert(frame.end(), {0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 1, 106});
+  raw.write(frame);
+  EXPECT_TRUE(raw.closed_within(10s));
+
+  erl_->call(t::tuple(atom("send"), t::tuple(atom("box"), t::atom(dn.name())), atom("still_up")));
+  auto m = box.receive<t::term>(10s);
+  ASSERT_TRUE(m);
+  EXPECT_TRUE(m->is_atom("still_up"));
+  EXPECT_EQ(dn.nodes(), std::vector<std::string>{erl_->name()});
 }

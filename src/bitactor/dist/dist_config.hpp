@@ -41,7 +41,8 @@ struct dist_config {
   std::chrono::milliseconds net_ticktime = std::chrono::seconds(60);
   /// Limit on each network step of connection setup (BEAM's net_setuptime, 7 s).
   std::chrono::milliseconds setup_timeout = std::chrono::seconds(7);
-  /// Frames above this many bytes close the connection that sent them.
+  /// Frames above this many bytes close the connection that sent them; so do fragmented
+  /// messages whose reassembly, alone or with the peer's other partial ones, would exceed it.
   std::size_t max_frame_bytes = std::size_t{64} << 20;
 };
 

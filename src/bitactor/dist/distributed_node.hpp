@@ -27,7 +27,10 @@
 // gen_statem:call/cast from an Erlang node as it answers local callers: the request arrives
 // as a term::term in handle_call / handle_cast (or as the event's content), and the reply,
 // which must then be a term, goes back as gen:reply/2 sends it.
-// Not yet: rpc (SPAWN_REQUEST), aliases, the atom cache, fragments, TLS.
+// Frames with the distribution header are read, atom cache refs included, and messages over
+// 64 KiB go both ways as fragments (DIST_HDR_ATOM_CACHE, FRAGMENTS), so a large message does
+// not hold up other processes' small ones.
+// Not yet: rpc (SPAWN_REQUEST), aliases, sending through the atom cache, TLS.
 
 #include <chrono>
 #include <memory>
