@@ -298,10 +298,7 @@ void controller::route(const pid& to, message* m) noexcept {
       // SEND {2, '', To}: core messages carry no sender, and SEND needs none. The process
       // whose turn sends it (none from a thread) still keys the frame's place in the order.
       auto frame = encode_outgoing(term::tuple(op_term(op::send), term::atom(), to_term(to)), t);
-      pid from;
-      if (const auto* p = bitactor::detail::runtime::running()) {
-        from = bitactor::detail::runtime_of(*node_).pid_of(*p);
-      }
+      pid from = running_process();
       asio::post(io_, [this, peer = std::move(peer), from, frame = std::move(frame)]() mutable {
         enqueue(peer, from, std::move(frame));
       });
@@ -397,9 +394,16 @@ void controller::send_named(const pid& from, const std::string& name, const std:
       encode_outgoing(term::tuple(op_term(op::reg_send), to_term(from ? from : net_kernel_),
                                   term::atom(), term::atom(name)),
                       &message);
-  asio::post(io_, [this, peer, from, frame = std::move(frame)]() mutable {
-    enqueue(peer, from, std::move(frame));
+  // Keyed like route(): by the process whose turn sends, so that a thread's sends by name and
+  // by pid share one order (key 0).
+  asio::post(io_, [this, peer, sender = running_process(), frame = std::move(frame)]() mutable {
+    enqueue(peer, sender, std::move(frame));
   });
+}
+
+pid controller::running_process() const {
+  const auto* p = bitactor::detail::runtime::running();
+  return p != nullptr ? bitactor::detail::runtime_of(*node_).pid_of(*p) : pid{};
 }
 
 // ---------------------------------------------------------------------------------------

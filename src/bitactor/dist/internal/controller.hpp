@@ -77,6 +77,10 @@ class controller final : public connection_owner, public remote_router {
   /// Queues `frame` of the local process `sender` (no process: the null pid) on the
   /// connection to `peer`, if there is one; one sender's frames keep their order.
   void enqueue(const std::string& peer, const pid& sender, outgoing_frame frame);
+  /// The process whose turn this thread runs (the sender of what it routes), or the null pid
+  /// on a thread outside turns. Signals are keyed by their sender instead, so a thread's
+  /// signals (an inbox's links) are not ordered with its messages around a fragmented one.
+  pid running_process() const;
   void route_signal(const std::string& peer, const pid& to, bitactor::detail::signal& s);
   bool dispatch(connection& c, control_frame& f);
   void deliver_term(const pid& to, term::term msg);
