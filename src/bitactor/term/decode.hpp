@@ -91,7 +91,7 @@ struct decode_options {
   /// gives the terms after it (erl_ext_dist.html, "Distribution Header"). Empty (the default):
   /// ATOM_CACHE_REF is refused as `unsupported`, as outside such a header. The atoms must
   /// outlive the decode call.
-  std::span<const atom> atom_cache_refs;
+  std::span<const atom> atom_cache_refs = {};
 };
 
 /// Either a term or a decode_error.
