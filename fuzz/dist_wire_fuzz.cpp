@@ -1,9 +1,13 @@
 // libFuzzer target for what a peer's bytes reach before any trust: the handshake messages,
 // epmd's ALIVE2 reply, and distribution frames. Every input must be refused (nullopt, or
-// dist_error for epmd) or parse to something that re-encodes to an equal value.
+// dist_error for epmd) or parse to something that re-encodes to an equal value. The input
+// also goes, cut into up to 8 payloads, through one frame_reader, whose atom cache and
+// fragment reassembly keep state from payload to payload.
+#include <algorithm>
 #include <bitactor/dist/dist_error.hpp>
 #include <bitactor/dist/internal/control.hpp>
 #include <bitactor/dist/internal/epmd_messages.hpp>
+#include <bitactor/dist/internal/frame_reader.hpp>
 #include <bitactor/dist/internal/handshake.hpp>
 #include <cstddef>
 #include <cstdint>
@@ -40,6 +44,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!again || !(again->control == f->control) ||
         again->message.has_value() != f->message.has_value()) {
       std::abort();
+    }
+  }
+  // The first byte says how many payloads the rest is cut into; a refused payload ends the
+  // connection, as the reader's caller does.
+  if (size > 1) {
+    const std::size_t parts = 1 + data[0] % 8;
+    const std::size_t each = (size - 1 + parts - 1) / parts;
+    detail::frame_reader reader(1u << 20);
+    for (std::size_t at = 1; at < size; at += each) {
+      std::vector<std::uint8_t> payload(data + at, data + std::min(size, at + each));
+      why.clear();
+      if (!reader.read(payload, why) && !why.empty()) break;
     }
   }
   return 0;
