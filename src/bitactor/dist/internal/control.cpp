@@ -4,6 +4,15 @@
 
 namespace bitactor::dist {
 
+bool starts_with_operation(const term::term& control, std::string& why) {
+  if (control.is_tuple() && control.size() != 0 && control[0].is_small() &&
+      control[0].as_int() >= 0 && control[0].as_int() <= 255) {
+    return true;
+  }
+  why = "control is not a tuple starting with an operation code";
+  return false;
+}
+
 outgoing_frame encode_outgoing(const term::term& control, const term::term* message) {
   outgoing_frame f;
   auto& out = f.bytes;
@@ -42,11 +51,7 @@ std::optional<control_frame> decode_frame(std::span<const std::uint8_t> payload,
   }
   control_frame f;
   f.control = std::move(ctrl).value();
-  if (!f.control.is_tuple() || f.control.size() == 0 || !f.control[0].is_small() ||
-      f.control[0].as_int() < 0 || f.control[0].as_int() > 255) {
-    why = "control is not a tuple starting with an operation code";
-    return std::nullopt;
-  }
+  if (!starts_with_operation(f.control, why)) return std::nullopt;
   rest = rest.subspan(ctrl.consumed());
   if (!rest.empty()) {
     opts.allow_trailing = false;

@@ -70,6 +70,10 @@ struct outgoing_frame {
 };
 outgoing_frame encode_outgoing(const term::term& control, const term::term* message = nullptr);
 
+/// True when `control` is a tuple whose first element is an operation code (0..255); else
+/// false with `why` set. Every frame form's control message is checked by it.
+bool starts_with_operation(const term::term& control, std::string& why);
+
 /// Decodes a frame's payload (after the length). Returns nullopt with `why` set when the
 /// payload is not a pass-through frame, the control is not a tuple starting with a small
 /// integer, a term is truncated or malformed, or bytes are left over. Knowing the op is the

@@ -111,11 +111,7 @@ std::optional<control_frame> frame_reader::decode_body(std::vector<std::uint8_t>
   }
   control_frame f;
   f.control = std::move(ctrl).value();
-  if (!f.control.is_tuple() || f.control.size() == 0 || !f.control[0].is_small() ||
-      f.control[0].as_int() < 0 || f.control[0].as_int() > 255) {
-    why = "control is not a tuple starting with an operation code";
-    return std::nullopt;
-  }
+  if (!starts_with_operation(f.control, why)) return std::nullopt;
   const std::size_t next = start + ctrl.consumed() - 1;
   if (next < buf.size()) {
     buf[next - 1] = 131;
