@@ -57,6 +57,27 @@ class dist_interop : public ::testing::Test {
     return n;
   }
 
+  // A raw peer writes `bytes` after its handshake: that connection must close, and the node's
+  // connection to erl must carry messages as before.
+  void bad_bytes_close_only_their_connection(const std::string& alive, const std::string& raw_name,
+                                             const std::vector<std::uint8_t>& bytes) {
+    distributed_node dn(config(alive), small());
+    inbox box(dn.local());
+    dn.local().register_name("box", box.self());
+    ASSERT_TRUE(dn.ping(erl_->name()));
+
+    raw_peer raw(dn.port(), raw_name, dn.name(), cookie, flags::advertised);
+    raw.write(bytes);
+    EXPECT_TRUE(raw.closed_within(10s));
+
+    erl_->call(t::tuple(t::atom("send"), t::tuple(t::atom("box"), t::atom(dn.name())),
+                        t::atom("still_up")));
+    auto m = box.receive<t::term>(10s);
+    ASSERT_TRUE(m);
+    EXPECT_TRUE(m->is_atom("still_up"));
+    EXPECT_EQ(dn.nodes(), std::vector<std::string>{erl_->name()});
+  }
+
   static inline std::unique_ptr<private_epmd> epmd_;
   static inline std::unique_ptr<erl_node> erl_;
 };
@@ -170,22 +191,9 @@ TEST_F(dist_interop, epmd_is_started_when_none_runs) {
 }
 
 TEST_F(dist_interop, a_malformed_frame_closes_only_that_connection) {
-  distributed_node dn(config("malformed"), small());
-  inbox box(dn.local());
-  dn.local().register_name("box", box.self());
-  ASSERT_TRUE(dn.ping(erl_->name()));
-
-  raw_peer raw(dn.port(), "raw@localhost", dn.name(), cookie, flags::advertised);
   // A pass-through frame whose control term is truncated.
-  raw.write({0, 0, 0, 4, 112, 131, 104, 3});
-  EXPECT_TRUE(raw.closed_within(10s));
-
-  // The erl connection is untouched: messages still arrive both ways.
-  erl_->call(t::tuple(atom("send"), t::tuple(atom("box"), t::atom(dn.name())), atom("still_up")));
-  auto m = box.receive<t::term>(10s);
-  ASSERT_TRUE(m);
-  EXPECT_TRUE(m->is_atom("still_up"));
-  EXPECT_EQ(dn.nodes(), std::vector<std::string>{erl_->name()});
+  bad_bytes_close_only_their_connection("malformed", "raw@localhost",
+                                        {0, 0, 0, 4, 112, 131, 104, 3});
 }
 
 TEST_F(dist_interop, an_unknown_operation_closes_the_connection) {
@@ -676,21 +684,8 @@ TEST_F(dist_interop, bitactor_sends_a_1_mb_binary_as_fragments_with_small_messag
 }
 
 TEST_F(dist_interop, a_fragment_of_an_unknown_sequence_closes_only_that_connection) {
-  distributed_node dn(config("badfrag"), small());
-  inbox box(dn.local());
-  dn.local().register_name("box", box.self());
-  ASSERT_TRUE(dn.ping(erl_->name()));
-
-  raw_peer raw(dn.port(), "raw5@localhost", dn.name(), cookie, flags::advertised);
   // 131 70 Seq:8 Frag:8 and one byte: a continuation of a sequence never started.
   std::vector<std::uint8_t> frame = {0, 0, 0, 19, 131, 70};
   frame.insert(frame.end(), {0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 1, 106});
-  raw.write(frame);
-  EXPECT_TRUE(raw.closed_within(10s));
-
-  erl_->call(t::tuple(atom("send"), t::tuple(atom("box"), t::atom(dn.name())), atom("still_up")));
-  auto m = box.receive<t::term>(10s);
-  ASSERT_TRUE(m);
-  EXPECT_TRUE(m->is_atom("still_up"));
-  EXPECT_EQ(dn.nodes(), std::vector<std::string>{erl_->name()});
+  bad_bytes_close_only_their_connection("badfrag", "raw5@localhost", frame);
 }

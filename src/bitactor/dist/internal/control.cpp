@@ -4,6 +4,7 @@
 
 namespace bitactor::dist {
 
+namespace {
 bool starts_with_operation(const term::term& control, std::string& why) {
   if (control.is_tuple() && control.size() != 0 && control[0].is_small() &&
       control[0].as_int() >= 0 && control[0].as_int() <= 255) {
@@ -11,6 +12,34 @@ bool starts_with_operation(const term::term& control, std::string& why) {
   }
   why = "control is not a tuple starting with an operation code";
   return false;
+}
+}  // namespace
+
+std::optional<term::term> decode_control(std::span<const std::uint8_t> bytes,
+                                         term::decode_options options, std::size_t& consumed,
+                                         std::string& why) {
+  options.allow_trailing = true;
+  auto ctrl = term::decode(bytes, options);
+  if (!ctrl) {
+    why = "control: " + ctrl.error().to_string();
+    return std::nullopt;
+  }
+  consumed = ctrl.consumed();
+  term::term control = std::move(ctrl).value();
+  if (!starts_with_operation(control, why)) return std::nullopt;
+  return control;
+}
+
+bool decode_message(std::span<const std::uint8_t> bytes, term::decode_options options,
+                    control_frame& f, std::string& why) {
+  options.allow_trailing = false;
+  auto msg = term::decode(bytes, options);
+  if (!msg) {
+    why = "message: " + msg.error().to_string();
+    return false;
+  }
+  f.message = std::move(msg).value();
+  return true;
 }
 
 outgoing_frame encode_outgoing(const term::term& control, const term::term* message) {
@@ -41,27 +70,14 @@ std::optional<control_frame> decode_frame(std::span<const std::uint8_t> payload,
               : "not a pass-through frame (first byte " + std::to_string(payload[0]) + ")";
     return std::nullopt;
   }
-  term::decode_options opts = options;
-  opts.allow_trailing = true;
   auto rest = payload.subspan(1);
-  auto ctrl = term::decode(rest, opts);
-  if (!ctrl) {
-    why = "control: " + ctrl.error().to_string();
-    return std::nullopt;
-  }
+  std::size_t consumed = 0;
+  auto control = decode_control(rest, options, consumed, why);
+  if (!control) return std::nullopt;
   control_frame f;
-  f.control = std::move(ctrl).value();
-  if (!starts_with_operation(f.control, why)) return std::nullopt;
-  rest = rest.subspan(ctrl.consumed());
-  if (!rest.empty()) {
-    opts.allow_trailing = false;
-    auto msg = term::decode(rest, opts);
-    if (!msg) {
-      why = "message: " + msg.error().to_string();
-      return std::nullopt;
-    }
-    f.message = std::move(msg).value();
-  }
+  f.control = std::move(*control);
+  rest = rest.subspan(consumed);
+  if (!rest.empty() && !decode_message(rest, options, f, why)) return std::nullopt;
   return f;
 }
 

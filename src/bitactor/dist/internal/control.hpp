@@ -70,9 +70,16 @@ struct outgoing_frame {
 };
 outgoing_frame encode_outgoing(const term::term& control, const term::term* message = nullptr);
 
-/// True when `control` is a tuple whose first element is an operation code (0..255); else
-/// false with `why` set. Every frame form's control message is checked by it.
-bool starts_with_operation(const term::term& control, std::string& why);
+/// The control message at the start of `bytes` (`131 Control ...`) and, in `consumed`, the
+/// bytes it took; nullopt with `why` set when it does not decode or is not a tuple starting
+/// with an operation code (0..255). Every frame form reads its control with it.
+std::optional<term::term> decode_control(std::span<const std::uint8_t> bytes,
+                                         term::decode_options options, std::size_t& consumed,
+                                         std::string& why);
+/// Decodes the message that fills `bytes` (`131 Message`) into `f.message`; false with `why`
+/// set when it does not, or leaves bytes over.
+bool decode_message(std::span<const std::uint8_t> bytes, term::decode_options options,
+                    control_frame& f, std::string& why);
 
 /// Decodes a frame's payload (after the length). Returns nullopt with `why` set when the
 /// payload is not a pass-through frame, the control is not a tuple starting with a small

@@ -101,27 +101,17 @@ std::optional<control_frame> frame_reader::decode_body(std::vector<std::uint8_t>
   // already) is overwritten with 131: no copy of the message.
   term::decode_options opts;
   opts.atom_cache_refs = refs;
-  opts.allow_trailing = true;
   buf[start - 1] = 131;
   std::span<const std::uint8_t> all(buf);
-  auto ctrl = term::decode(all.subspan(start - 1), opts);
-  if (!ctrl) {
-    why = "control: " + ctrl.error().to_string();
-    return std::nullopt;
-  }
+  std::size_t consumed = 0;
+  auto control = decode_control(all.subspan(start - 1), opts, consumed, why);
+  if (!control) return std::nullopt;
   control_frame f;
-  f.control = std::move(ctrl).value();
-  if (!starts_with_operation(f.control, why)) return std::nullopt;
-  const std::size_t next = start + ctrl.consumed() - 1;
+  f.control = std::move(*control);
+  const std::size_t next = start + consumed - 1;
   if (next < buf.size()) {
     buf[next - 1] = 131;
-    opts.allow_trailing = false;
-    auto msg = term::decode(all.subspan(next - 1), opts);
-    if (!msg) {
-      why = "message: " + msg.error().to_string();
-      return std::nullopt;
-    }
-    f.message = std::move(msg).value();
+    if (!decode_message(all.subspan(next - 1), opts, f, why)) return std::nullopt;
   }
   return f;
 }
