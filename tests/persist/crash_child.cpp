@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "account.hpp"
+#include "bitactor/otp/report.hpp"
 #include "bitactor/otp/supervisor.hpp"
 #include "bitactor/persist/postgres/postgres_storage.hpp"
 #include "bitactor/persist/rocksdb_storage.hpp"
@@ -139,6 +140,9 @@ void deposit_with_retries(node& n, const std::string& name, std::int64_t j) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Its stderr is the test's: crash reports and errors show there, progress reports would
+  // bury them (hundreds of starts per run).
+  otp::set_default_sink_level(otp::report_level::warning);
   if (argc == 4 && std::string(argv[3]) == "workflow") {
     try {
       auto store = open_storage(argv[1], argv[2]);

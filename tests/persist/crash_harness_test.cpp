@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <random>
 #include <sstream>
 #include <string>
@@ -72,27 +73,46 @@ class child_process {
         return line;
       }
       pollfd p{out_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return std::nullopt;
+      if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) {
+        silence_ = "it printed nothing for " + std::to_string(timeout.count()) + " ms";
+        return std::nullopt;
+      }
       char chunk[4096];
       ssize_t got = ::read(out_, chunk, sizeof chunk);
-      if (got <= 0) return std::nullopt;
+      if (got <= 0) {
+        silence_ = "its output ended: " + reap();
+        return std::nullopt;
+      }
       buffer_.append(chunk, static_cast<std::size_t>(got));
     }
   }
+
+  /// Why the last next_line returned nullopt: a timeout, or how the child ended.
+  const std::string& silence() const { return silence_; }
 
   /// SIGKILL, then reaps it.
   void kill() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
+    reap();
   }
 
  private:
+  // Waits for the child to end (its output has, or it was killed) and says how it did.
+  std::string reap() {
+    if (pid_ <= 0) return "already reaped";
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    if (WIFEXITED(status)) return "it exited with status " + std::to_string(WEXITSTATUS(status));
+    if (WIFSIGNALED(status)) return std::string("it died of ") + ::strsignal(WTERMSIG(status));
+    return "it ended with wait status " + std::to_string(status);
+  }
+
   pid_t pid_ = -1;
   int out_ = -1;
   std::string buffer_;
+  std::string silence_;
 };
 
 struct trial_totals {
@@ -117,7 +137,7 @@ void run_trials(const std::string& where, const std::string& backend, trial_tota
     // Recovery: every acknowledged event is there (the child checked order and duplicates).
     for (int i = 0; i < accounts; ++i) {
       auto line = child.next_line(std::chrono::seconds(60));
-      ASSERT_TRUE(line) << "trial " << trial << ": the child said nothing while recovering";
+      ASSERT_TRUE(line) << "trial " << trial << ": no recovery line: " << child.silence();
       std::istringstream words(*line);
       std::string what;
       int index = -1;
@@ -134,13 +154,14 @@ void run_trials(const std::string& where, const std::string& backend, trial_tota
     if (trial == trials) break;  // the last run only checks the last kill
     auto started = child.next_line(std::chrono::seconds(60));
     ASSERT_TRUE(started && *started == "started")
-        << "trial " << trial << ": " << started.value_or("");
+        << "trial " << trial << ": " << started.value_or("no start line: " + child.silence());
 
     // Kill after a random number of acknowledgements: sometimes none, mostly a few hundred.
     std::uint64_t kill_after = random() % 4 == 0 ? random() % 4 : random() % 400;
     for (std::uint64_t seen = 0; seen < kill_after; ++seen) {
       auto line = child.next_line(std::chrono::seconds(30));
-      ASSERT_TRUE(line) << "trial " << trial << ": no acknowledgement for 30 s";
+      ASSERT_TRUE(line) << "trial " << trial << ": after " << seen << " of " << kill_after
+                        << " acknowledgements: " << child.silence();
       std::istringstream words(*line);
       std::string what;
       int i = -1;
@@ -191,7 +212,7 @@ TEST(crash_harness, a_workflow_completes_once_after_its_os_process_is_killed_mid
       child_process child({BITACTOR_CRASH_CHILD, dir.str(), "rocksdb", "workflow"});
       for (int seen = 0; seen < k; ++seen) {
         auto line = child.next_line(std::chrono::seconds(30));
-        ASSERT_TRUE(line && line->rfind("did ", 0) == 0) << line.value_or("(nothing)");
+        ASSERT_TRUE(line && line->rfind("did ", 0) == 0) << line.value_or(child.silence());
       }
       child.kill();
     }
@@ -199,7 +220,7 @@ TEST(crash_harness, a_workflow_completes_once_after_its_os_process_is_killed_mid
     std::optional<std::string> line;
     do {
       line = again.next_line(std::chrono::seconds(30));
-      ASSERT_TRUE(line) << "the restarted workflow did not finish";
+      ASSERT_TRUE(line) << "the restarted workflow did not finish: " << again.silence();
     } while (line->rfind("did ", 0) == 0);
     EXPECT_EQ(*line, "done 5 5 31");  // five results, five ledger events, 1+2+4+8+16
   }

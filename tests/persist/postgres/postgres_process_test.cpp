@@ -19,13 +19,16 @@ namespace {
 using namespace std::chrono_literals;
 
 // The balance of the account registered as "acct" once a call reaches it, nullopt if no call
-// does within `limit` (calls fail while the supervisor restarts it).
-std::optional<std::int64_t> balance_within(node& n, std::chrono::milliseconds limit) {
+// does within `limit` (calls fail while the supervisor restarts it); `last_error` is then why
+// the last call failed.
+std::optional<std::int64_t> balance_within(node& n, std::chrono::milliseconds limit,
+                                           std::string& last_error) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < deadline) {
     try {
       return otp::call(n, "acct", balance{}, 2s);
-    } catch (const otp::call_error&) {
+    } catch (const otp::call_error& e) {
+      last_error = e.what();
       std::this_thread::yield();  // restarting: a later call finds the new incarnation
     }
   }
@@ -70,8 +73,11 @@ TEST(persist_postgres_process,
   EXPECT_TRUE(n.is_alive(sup.process)) << "the supervisor outlives its child's failure";
 
   server.resume();
-  const auto balance = balance_within(n, 30s);
-  ASSERT_TRUE(balance) << "the account did not come back after the server did";
+  std::string last_error;
+  const auto balance = balance_within(n, 30s, last_error);
+  ASSERT_TRUE(balance) << "the account did not come back after the server did; the last call: "
+                       << last_error << "; the supervisor is "
+                       << (n.is_alive(sup.process) ? "alive" : "gone");
   EXPECT_EQ(*balance, 15) << "the five acknowledged deposits, and not the refused one";
   EXPECT_NE(*n.whereis("acct"), before) << "a new incarnation, recovered from the server";
   EXPECT_EQ(otp::call(n, "acct", deposit{1}, 5s), 16);
