@@ -59,6 +59,14 @@ handle({call, Dest, Req, Ms}, _) ->
     try {reply, gen_server:call(Dest, Req, Ms)}
     catch exit:R -> {exit, R}
     end;
+%% Another gen_server like echo, registered as Name (for calls that end it).
+handle({start_server, Name}, _) ->
+    {ok, P} = gen_server:start({local, Name}, ?MODULE, [], []),
+    P;
+%% The processes monitoring the process registered as Name (from other nodes too).
+handle({monitored_by, Name}, _) ->
+    {monitored_by, M} = erlang:process_info(whereis(Name), monitored_by),
+    M;
 %% The pid of this node's echo gen_server.
 handle(echo_pid, _) -> whereis(echo);
 %% gen_server:cast/2 to a BitActor process.
@@ -104,5 +112,7 @@ inbox() ->
     end.
 
 init([]) -> {ok, nostate}.
+handle_call({stop_with, Reason}, _From, S) -> {stop, Reason, S};
+handle_call(no_reply, _From, S) -> {noreply, S};
 handle_call(Req, _From, S) -> {reply, {echo, Req}, S}.
 handle_cast(_, S) -> {noreply, S}.

@@ -421,13 +421,65 @@ TEST_F(dist_interop, a_second_connection_under_a_live_name_is_answered_alive) {
 
 TEST_F(dist_interop, bitactor_calls_an_erl_gen_server) {
   distributed_node dn(config("caller"), small());
-  auto r = dn.call("echo", erl_->name(), t::tuple(atom("hello"), 1));
-  ASSERT_TRUE(r);
-  EXPECT_EQ(*r, t::tuple(atom("echo"), t::tuple(atom("hello"), 1)));
+  EXPECT_EQ(dn.call("echo", erl_->name(), t::tuple(atom("hello"), 1)),
+            t::tuple(atom("echo"), t::tuple(atom("hello"), 1)));
   // The same call protocol locally, to this node's own gen_server-style process.
   dn.local().register_name("echo", dn.local().spawn(echo_server));
   EXPECT_EQ(dn.call("echo", dn.name(), atom("x")), t::tuple(atom("echo"), atom("x")));
-  EXPECT_FALSE(dn.call("nobody", erl_->name(), atom("x"), 300ms));
+}
+
+// The exit reason a call ends with (gen_server:call's exit), or "replied".
+std::string call_outcome(distributed_node& dn, std::string_view name, std::string_view peer,
+                         t::term request, std::chrono::milliseconds timeout) {
+  try {
+    dn.call(name, peer, std::move(request), timeout);
+    return "replied";
+  } catch (const bitactor::dist::remote_call_error& e) {
+    return e.reason().to_string();
+  }
+}
+
+TEST_F(dist_interop, a_call_to_a_name_nobody_holds_fails_with_noproc_at_once) {
+  distributed_node dn(config("noproc"), small());
+  // With a minute to wait, a timeout would say `timeout`: noproc comes from the name monitor.
+  EXPECT_EQ(call_outcome(dn, "nobody", erl_->name(), atom("x"), 60s), "noproc");
+  EXPECT_EQ(call_outcome(dn, "nobody", dn.name(), atom("x"), 60s), "noproc");
+  EXPECT_EQ(dn.call("echo", erl_->name(), atom("after")), t::tuple(atom("echo"), atom("after")));
+}
+
+TEST_F(dist_interop, a_server_that_ends_mid_call_gives_the_caller_its_reason_at_once) {
+  distributed_node dn(config("midcall"), small());
+  ASSERT_TRUE(erl_->call(t::tuple(atom("start_server"), atom("doomed"))).is_pid());
+  EXPECT_EQ(
+      call_outcome(dn, "doomed", erl_->name(), t::tuple(atom("stop_with"), atom("boom")), 60s),
+      "boom");
+  EXPECT_EQ(call_outcome(dn, "doomed", erl_->name(), atom("x"), 60s), "noproc");
+}
+
+TEST_F(dist_interop, a_call_without_a_reply_times_out_and_the_server_lives_on) {
+  distributed_node dn(config("noreply"), small());
+  ASSERT_TRUE(erl_->call(t::tuple(atom("start_server"), atom("silent"))).is_pid());
+  EXPECT_EQ(call_outcome(dn, "silent", erl_->name(), atom("no_reply"), 200ms), "timeout");
+  EXPECT_EQ(dn.call("silent", erl_->name(), atom("still")), t::tuple(atom("echo"), atom("still")));
+  // Each call's monitor of the name ended with it (DEMONITOR_P by name).
+  EXPECT_TRUE(eventually(
+      [&] { return erl_->call(t::tuple(atom("monitored_by"), atom("silent"))).is_nil(); }));
+}
+
+TEST_F(dist_interop, a_call_fails_with_noconnection_when_the_node_is_unreachable_or_lost) {
+  distributed_node dn(config("lostcall"), small());
+  EXPECT_EQ(call_outcome(dn, "echo", "nosuchnode@localhost", atom("x"), 5s), "noconnection");
+  ASSERT_TRUE(erl_->call(t::tuple(atom("start_server"), atom("hold"))).is_pid());
+  auto pending = std::async(std::launch::async, [&] {
+    return call_outcome(dn, "hold", erl_->name(), atom("no_reply"), 60s);
+  });
+  // The call is under way once erl holds a monitor of its server for this node's caller.
+  ASSERT_TRUE(eventually([&] {
+    auto info = erl_->call(t::tuple(atom("monitored_by"), atom("hold")));
+    return info.is_list() && !info.is_nil();
+  }));
+  erl_->call(t::tuple(atom("disconnect"), t::atom(dn.name())));
+  EXPECT_EQ(pending.get(), "noconnection");
 }
 
 namespace {

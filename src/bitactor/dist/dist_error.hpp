@@ -2,6 +2,7 @@
 // Errors of the distribution layer.
 
 #include "bitactor/core/error.hpp"
+#include "bitactor/core/exit_reason.hpp"
 
 namespace bitactor::dist {
 
@@ -10,6 +11,20 @@ namespace bitactor::dist {
 class dist_error : public bitactor::error {
  public:
   using bitactor::error::error;
+};
+
+/// A call to a server on another node (distributed_node::call) failed; `reason()` is what
+/// gen_server:call would exit with: `timeout`, `noproc` (no process has the name there),
+/// `noconnection` (the node cannot be reached or went down mid-call), or the server's own exit
+/// reason when it ended before replying.
+class remote_call_error : public dist_error {
+ public:
+  remote_call_error(exit_reason reason, const std::string& call)
+      : dist_error(call + " failed: " + reason.to_string()), reason_(std::move(reason)) {}
+  const exit_reason& reason() const noexcept { return reason_; }
+
+ private:
+  exit_reason reason_;
 };
 
 }  // namespace bitactor::dist

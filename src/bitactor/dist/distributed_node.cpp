@@ -4,6 +4,7 @@
 #include <future>
 
 #include "bitactor/core/inbox.hpp"
+#include "bitactor/core/system_messages.hpp"
 #include "bitactor/dist/internal/controller.hpp"
 #include "bitactor/dist/internal/net_kernel.hpp"
 #include "bitactor/dist/term_mapping.hpp"
@@ -38,29 +39,48 @@ bool distributed_node::connect(std::string_view peer, std::chrono::milliseconds 
 
 bool distributed_node::ping(std::string_view peer, std::chrono::milliseconds timeout) {
   if (peer == name()) return true;
-  auto r =
-      call("net_kernel", peer, term::tuple(term::atom("is_auth"), term::atom(name())), timeout);
-  return r && r->is_atom("yes");
+  try {
+    return call("net_kernel", peer, term::tuple(term::atom("is_auth"), term::atom(name())), timeout)
+        .is_atom("yes");
+  } catch (const remote_call_error&) {
+    return false;  // pang
+  }
 }
 
-std::optional<term::term> distributed_node::call(std::string_view server, std::string_view peer,
-                                                 term::term request,
-                                                 std::chrono::milliseconds timeout) {
-  // gen.erl's call protocol: {'$gen_call', {Caller, Tag}, Request}, answered {Tag, Reply}.
+term::term distributed_node::call(std::string_view server, std::string_view peer,
+                                  term::term request, std::chrono::milliseconds timeout) {
+  // gen.erl's call to {Name, Node}: monitor the name there, send {'$gen_call', {Caller, Mref},
+  // Request} and wait for {Mref, Reply} or the monitor's DOWN.
+  const std::string what = "call to {" + std::string(server) + ", " + std::string(peer) + "}";
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  if (peer != name() && !connect(peer, timeout)) return std::nullopt;
+  auto fail = [&](exit_reason why) { throw remote_call_error(std::move(why), what); };
+  std::optional<pid> local_server;
+  if (peer == name()) {
+    local_server = node_->whereis(server);
+    if (!local_server) fail(exit_reason::noproc());
+  } else if (!connect(peer, timeout)) {
+    fail(std::chrono::steady_clock::now() < deadline ? exit_reason::noconnection()
+                                                     : exit_reason::error(term::atom("timeout")));
+  }
   inbox box(*node_);
-  term::term tag = to_term(node_->make_ref());
-  term::term msg = term::tuple(term::atom("$gen_call"), term::tuple(to_term(box.self()), tag),
-                               std::move(request));
-  send(server, peer, std::move(msg), box.self());
+  const ref mref = local_server
+                       ? box.monitor(*local_server)
+                       : dist_->monitor_name(box.self(), std::string(server), std::string(peer));
+  const term::term tag = to_term(mref);
+  send(server, peer,
+       term::tuple(term::atom("$gen_call"), term::tuple(to_term(box.self()), tag),
+                   std::move(request)),
+       box.self());
   while (true) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return std::nullopt;
-    auto reply = box.receive<term::term>(left);
-    if (!reply) return std::nullopt;
-    if (reply->is_tuple() && reply->size() == 2 && (*reply)[0] == tag) return (*reply)[1];
+    message_ptr m = left.count() > 0 ? box.receive_any(left) : nullptr;
+    if (!m) fail(exit_reason::error(term::atom("timeout")));  // the monitor ends with the inbox
+    if (auto* t = m->get_if<term::term>();
+        t != nullptr && t->is_tuple() && t->size() == 2 && (*t)[0] == tag) {
+      return (*t)[1];
+    }
+    if (auto* d = m->get_if<down_msg>(); d != nullptr && d->monitor == mref) fail(d->reason);
   }
 }
 

@@ -77,12 +77,14 @@ class distributed_node {
   bool connect(std::string_view peer, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   /// net_adm:ping/1: true (pong) when `peer`'s net_kernel answers {is_auth, ThisNode}.
   bool ping(std::string_view peer, std::chrono::milliseconds timeout = std::chrono::seconds(10));
-  /// gen_server:call({name, peer}, request, timeout) from a plain thread: the reply, or nullopt
-  /// when `peer` cannot be reached or no reply comes within `timeout` (a late reply is dropped
-  /// with the temporary mailbox it was sent to). The server is not monitored yet, so a crash
-  /// of it shows as the timeout.
-  std::optional<term::term> call(std::string_view name, std::string_view peer, term::term request,
-                                 std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  /// gen_server:call({name, peer}, request, timeout) from a plain thread, as gen.erl makes it:
+  /// the name is monitored on `peer` for the call's length. The reply; or remote_call_error
+  /// with `noproc` at once when no process has the name there, the server's exit reason at
+  /// once when it ends before replying, `noconnection` when `peer` cannot be reached or is
+  /// lost mid-call, `timeout` when no reply comes within `timeout` (a late reply is dropped
+  /// with the temporary mailbox it was sent to). To this node's own name: the same, locally.
+  term::term call(std::string_view name, std::string_view peer, term::term request,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(5));
   /// Nodes with a connection up now, sorted.
   std::vector<std::string> nodes();
   /// Closes the connection to `peer`; false when there is none.

@@ -515,6 +515,11 @@ ref runtime::monitor_on_behalf(const pid& self, const pid& other) {
   return monitor(*table_.find(self.id), other);
 }
 
+void runtime::record_monitor(const pid& self, const ref& r, const pid& target) {
+  if (!is_alive(self)) throw badarg("monitor: " + self.to_string() + " is not alive");
+  add_monitor_locally(*table_.find(self.id), r, target);
+}
+
 void runtime::send_exit(const pid& from, const pid& to, exit_reason reason) {
   auto* s = new signal(signal_kind::exit, from);
   s->reason = std::move(reason);

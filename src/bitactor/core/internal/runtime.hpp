@@ -103,6 +103,11 @@ class runtime final : public turn_runner {
   /// thread sets up (they are guarded by the relations lock; its handler never touches them).
   void link_on_behalf(const pid& self, const pid& other);
   ref monitor_on_behalf(const pid& self, const pid& other);
+  /// Records that `self` monitors `target` under `r` without sending the monitor signal: for
+  /// the remote router, which sends a monitor of a name itself (`target` then stands for the
+  /// name's node). A DOWN under `r` is then delivered, and a demonitor or the exit of `self`
+  /// goes to `target`. badarg if `self` is not alive.
+  void record_monitor(const pid& self, const ref& r, const pid& target);
 
   /// actor::stop(): `self` (running on this thread) ends with `reason` once its handler returns.
   void request_stop(process& self, exit_reason reason);

@@ -247,6 +247,7 @@ void controller::peer_lost(const std::string& peer) {
       s->monitor_ref = mref;
       s->reason = exit_reason::noconnection();
       rt.deliver(watcher, s);
+      monitored_names_.erase(mref);
     }
     monitors_.erase(it);
   }
@@ -351,12 +352,20 @@ void controller::route_signal(const std::string& peer, const pid& to, core_signa
       monitors_[peer].insert({s.from, s.monitor_ref, to});
       control = term::tuple(op_term(op::monitor_p), from, target, to_term(s.monitor_ref));
       break;
-    case signal_kind::demonitor:
+    case signal_kind::demonitor: {
       if (auto it = monitors_.find(peer); it != monitors_.end()) {
         std::erase_if(it->second, [&](const auto& m) { return std::get<1>(m) == s.monitor_ref; });
       }
-      control = term::tuple(op_term(op::demonitor_p), from, target, to_term(s.monitor_ref));
+      term::term whom = target;
+      if (auto it = monitored_names_.find(s.monitor_ref); it != monitored_names_.end()) {
+        whom = term::atom(it->second);
+        monitored_names_.erase(it);
+      } else if (to.id == 0) {
+        return;  // a name monitor that ended before it was sent (its DOWN came at once)
+      }
+      control = term::tuple(op_term(op::demonitor_p), from, whom, to_term(s.monitor_ref));
       break;
+    }
     case signal_kind::down: {
       // MONITOR_P_EXIT {21, Target, Watcher, Ref, Reason}: a monitor by name names the name,
       // not the pid (what BEAM's by-name monitors expect).
@@ -399,6 +408,33 @@ void controller::send_named(const pid& from, const std::string& name, const std:
   asio::post(io_, [this, peer, sender = running_process(), frame = std::move(frame)]() mutable {
     enqueue(peer, sender, std::move(frame));
   });
+}
+
+ref controller::monitor_name(const pid& watcher, const std::string& name, const std::string& peer) {
+  auto& rt = bitactor::detail::runtime_of(*node_);
+  const ref r = rt.make_ref();
+  // The process of the name is not known here: the peer's node (id 0, never a process)
+  // stands for it, so a demonitor or the watcher's exit is routed back to this controller.
+  const pid placeholder = from_term_pid(term::pid{term::atom(peer), 0, 0, 0});
+  rt.record_monitor(watcher, r, placeholder);
+  asio::post(io_, [this, watcher, name, peer, r, placeholder, sender = running_process()] {
+    auto c = connection_to(peer);
+    if (c == nullptr) {  // as a monitor of a pid there (route_signal)
+      auto* d = new core_signal(signal_kind::down, placeholder);
+      d->monitor_ref = r;
+      d->reason = exit_reason::noconnection();
+      bitactor::detail::runtime_of(*node_).deliver(watcher, d);
+      return;
+    }
+    monitors_[peer].insert({watcher, r, placeholder});
+    monitored_names_[r] = name;
+    // Keyed as send_named keys a REG_SEND from the same thread or process: the monitor is
+    // set up on the peer before a request sent after it arrives.
+    c->send(sender_key(sender),
+            encode_outgoing(term::tuple(op_term(op::monitor_p), to_term(watcher), term::atom(name),
+                                        to_term(r))));
+  });
+  return r;
 }
 
 pid controller::running_process() const {
@@ -551,6 +587,7 @@ bool controller::dispatch(connection& c, control_frame& f) {
       auto* s = new core_signal(signal_kind::down, target);
       s->monitor_ref = mref;
       s->reason = exit_reason_from_term(ctl[4]);
+      monitored_names_.erase(mref);
       if (auto it = monitors_.find(c.peer_name()); it != monitors_.end()) {
         std::erase_if(it->second, [&](const auto& m) { return std::get<1>(m) == mref; });
       }

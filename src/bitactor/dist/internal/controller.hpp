@@ -54,6 +54,11 @@ class controller final : public connection_owner, public remote_router {
   /// Sends `message` to the process registered as `name` on `peer` (REG_SEND).
   void send_named(const pid& from, const std::string& name, const std::string& peer,
                   const term::term& message);
+  /// erlang:monitor(process, {Name, Peer}) on behalf of the local process or inbox `watcher`
+  /// (MONITOR_P with the name): its DOWN comes with noproc at once when no process has the
+  /// name there, with the process's exit reason when it ends, with noconnection when the peer
+  /// cannot be reached or is lost. Demonitor (or the watcher's exit) sends DEMONITOR_P.
+  ref monitor_name(const pid& watcher, const std::string& name, const std::string& peer);
   std::vector<std::string> connected_nodes();
   bool disconnect(const std::string& peer);
 
@@ -118,6 +123,9 @@ class controller final : public connection_owner, public remote_router {
     pid target;
   };
   std::map<ref, name_monitor> name_monitors_;
+  // Local watchers' monitors of a name on a peer (monitor_name), by ref: the name, which
+  // DEMONITOR_P must carry. Their entries in monitors_ hold the placeholder target.
+  std::map<ref, std::string> monitored_names_;
 };
 
 }  // namespace bitactor::dist::detail
