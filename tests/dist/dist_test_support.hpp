@@ -120,11 +120,14 @@ inline bool write_all(int fd, const std::uint8_t* p, std::size_t n) {
   return true;
 }
 
-/// A real erl node running dist_peer.
+/// A real erl node running dist_peer: `-sname name`, or `-name name` when the host part of
+/// `name` is a dotted address or domain (a long name).
 class erl_node {
  public:
-  erl_node(const std::string& sname, const std::string& cookie, std::uint16_t epmd_port,
+  erl_node(const std::string& name, const std::string& cookie, std::uint16_t epmd_port,
            const std::string& beam_dir, std::vector<std::string> extra = {}) {
+    const auto at = name.find('@');
+    const bool long_name = at != std::string::npos && name.find('.', at) != std::string::npos;
     int to_child[2];
     int from_child[2];
     if (pipe(to_child) != 0 || pipe(from_child) != 0) throw std::runtime_error("pipe");
@@ -136,8 +139,11 @@ class erl_node {
       close(to_child[1]);
       close(from_child[0]);
       setenv("ERL_EPMD_PORT", epmd_env.c_str(), 1);
-      std::vector<std::string> args = {"erl",     "-sname",   sname, "-setcookie", cookie,
-                                       "-hidden", "-noinput", "-pa", beam_dir};
+      std::vector<std::string> args = {"erl",      long_name ? "-name" : "-sname",
+                                       name,       "-setcookie",
+                                       cookie,     "-hidden",
+                                       "-noinput", "-pa",
+                                       beam_dir};
       for (auto& e : extra) args.push_back(e);
       args.insert(args.end(), {"-s", "dist_peer", "main"});
       std::vector<char*> argv;
@@ -153,7 +159,7 @@ class erl_node {
     signal(SIGPIPE, SIG_IGN);
     auto ready = read_reply(steady::now() + 30s);
     if (!ready || !ready->is_tuple() || ready->size() != 3 || !(*ready)[0].is_atom("ready")) {
-      throw std::runtime_error("erl " + sname + " did not start");
+      throw std::runtime_error("erl " + name + " did not start");
     }
     name_ = std::string((*ready)[1].as_atom().name());
     inbox_ = (*ready)[2];

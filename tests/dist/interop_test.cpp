@@ -439,6 +439,24 @@ std::string call_outcome(distributed_node& dn, std::string_view name, std::strin
   }
 }
 
+// A -name cluster: long names on both sides (alive@127.0.0.1), ping and calls both ways.
+TEST_F(dist_interop, a_long_name_node_joins_an_erl_started_with_name) {
+  erl_node long_erl("lpeer@127.0.0.1", cookie, epmd_->port(), DIST_PEER_BEAM_DIR);
+  EXPECT_EQ(long_erl.name(), "lpeer@127.0.0.1");
+  dist_config c = config("lba");
+  c.name = "lba@127.0.0.1";
+  c.mode = bitactor::dist::name_mode::long_names;
+  distributed_node dn(c, small());
+  EXPECT_EQ(dn.name(), "lba@127.0.0.1");
+  dn.local().register_name("echo", dn.local().spawn(echo_server));
+  EXPECT_TRUE(dn.ping(long_erl.name()));
+  EXPECT_EQ(long_erl.call(t::tuple(atom("ping"), t::atom(dn.name()))), atom("pong"));
+  EXPECT_EQ(dn.call("echo", long_erl.name(), atom("up")), t::tuple(atom("echo"), atom("up")));
+  EXPECT_EQ(long_erl.call(t::tuple(atom("call"), t::tuple(atom("echo"), t::atom(dn.name())),
+                                   atom("down"), 5000)),
+            t::tuple(atom("reply"), t::tuple(atom("echo"), atom("down"))));
+}
+
 TEST_F(dist_interop, a_call_to_a_name_nobody_holds_fails_with_noproc_at_once) {
   distributed_node dn(config("noproc"), small());
   // With a minute to wait, a timeout would say `timeout`: noproc comes from the name monitor.
