@@ -139,11 +139,11 @@ class erl_node {
       close(to_child[1]);
       close(from_child[0]);
       setenv("ERL_EPMD_PORT", epmd_env.c_str(), 1);
-      std::vector<std::string> args = {"erl",      long_name ? "-name" : "-sname",
-                                       name,       "-setcookie",
-                                       cookie,     "-hidden",
-                                       "-noinput", "-pa",
-                                       beam_dir};
+      std::vector<std::string> args = {"erl", long_name ? "-name" : "-sname", name};
+      for (const char* a :
+           {"-setcookie", cookie.c_str(), "-hidden", "-noinput", "-pa", beam_dir.c_str()}) {
+        args.emplace_back(a);
+      }
       for (auto& e : extra) args.push_back(e);
       args.insert(args.end(), {"-s", "dist_peer", "main"});
       std::vector<char*> argv;
