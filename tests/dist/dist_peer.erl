@@ -67,6 +67,13 @@ handle({start_server, Name}, _) ->
 handle({monitored_by, Name}, _) ->
     {monitored_by, M} = erlang:process_info(whereis(Name), monitored_by),
     M;
+%% rpc:call/5 to Node: its result, {badrpc, Reason} included.
+handle({rpc, Node, M, F, A, Ms}, _) -> rpc:call(Node, M, F, A, Ms);
+%% erpc:call/5 to Node: {return, Value}, or how it raised.
+handle({erpc, Node, M, F, A, Ms}, _) ->
+    try {return, erpc:call(Node, M, F, A, Ms)}
+    catch C:R -> {C, R}
+    end;
 %% The pid of this node's echo gen_server.
 handle(echo_pid, _) -> whereis(echo);
 %% gen_server:cast/2 to a BitActor process.
