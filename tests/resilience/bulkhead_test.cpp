@@ -8,6 +8,7 @@
 #include <bitactor/resilience/bulkhead.hpp>
 #include <bitactor/resilience/events.hpp>
 #include <chrono>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -208,36 +209,46 @@ TEST(bulkhead_in_a_behaviour, waiters_are_resumed_in_arrival_order_without_block
   EXPECT_EQ(b.active(), 0u);
 }
 
-TEST(bulkhead_in_a_behaviour, a_wait_past_max_wait_is_rejected_on_virtual_time) {
-  bitactor::node n{bitactor::node_config::deterministic(4)};
-  resilience::bulkhead b({.max_concurrent = 1, .max_waiting = 1, .max_wait = 500ms});
+namespace {
+
+// A deterministic node, a bulkhead whose one slot the test holds, with one waiting place,
+// and a worker that has asked for the slot and waits for it.
+struct one_waiter {
+  one_waiter(std::uint64_t seed, std::chrono::milliseconds max_wait)
+      : n(bitactor::node_config::deterministic(seed)),
+        b({.max_concurrent = 1, .max_waiting = 1, .max_wait = max_wait}),
+        held(b.try_enter()) {
+    auto r = otp::start<worker>(n, {}, &b, &log);
+    if (!r.ok()) throw std::runtime_error("the worker did not start: " + r.to_string());
+    process = r.process;
+    otp::cast(n, process, work{"a"});
+    n.run_until_idle();
+  }
+  bitactor::node n;
+  resilience::bulkhead b;
   std::vector<std::string> log;
-  auto held = b.try_enter();
-  auto r = otp::start<worker>(n, {}, &b, &log);
-  ASSERT_TRUE(r.ok());
-  otp::cast(n, r.process, work{"a"});
-  n.run_until_idle();
-  n.advance_time(499ms);
-  EXPECT_TRUE(log.empty());
-  n.advance_time(1ms);
-  EXPECT_EQ(log, std::vector<std::string>{"a wait_timeout"});
-  EXPECT_EQ(b.waiting(), 0u);
+  std::optional<resilience::bulkhead::permit> held;
+  bitactor::pid process;
+};
+
+}  // namespace
+
+TEST(bulkhead_in_a_behaviour, a_wait_past_max_wait_is_rejected_on_virtual_time) {
+  one_waiter w(4, 500ms);
+  w.n.advance_time(499ms);
+  EXPECT_TRUE(w.log.empty());
+  w.n.advance_time(1ms);
+  EXPECT_EQ(w.log, std::vector<std::string>{"a wait_timeout"});
+  EXPECT_EQ(w.b.waiting(), 0u);
 }
 
 TEST(bulkhead_in_a_behaviour, a_waiter_that_dies_gives_up_its_place) {
-  bitactor::node n{bitactor::node_config::deterministic(5)};
-  resilience::bulkhead b({.max_concurrent = 1, .max_waiting = 1, .max_wait = 1h});
-  std::vector<std::string> log;
-  auto held = b.try_enter();
-  auto r = otp::start<worker>(n, {}, &b, &log);
-  ASSERT_TRUE(r.ok());
-  otp::cast(n, r.process, work{"a"});
-  n.run_until_idle();
-  ASSERT_EQ(b.waiting(), 1u);
-  n.exit(r.process, bitactor::exit_reason::kill());
-  n.run_until_idle();
-  EXPECT_EQ(b.waiting(), 0u);
-  held->release();
-  EXPECT_EQ(b.active(), 0u);  // the slot was not handed to the dead process
-  EXPECT_TRUE(b.try_enter());
+  one_waiter w(5, 1h);
+  ASSERT_EQ(w.b.waiting(), 1u);
+  w.n.exit(w.process, bitactor::exit_reason::kill());
+  w.n.run_until_idle();
+  EXPECT_EQ(w.b.waiting(), 0u);
+  w.held->release();
+  EXPECT_EQ(w.b.active(), 0u);  // the slot was not handed to the dead process
+  EXPECT_TRUE(w.b.try_enter());
 }
