@@ -47,7 +47,9 @@ void error_tracker::record(std::string_view code) {
       }
     }
   }
-  for (auto& [notify, what] : crossed) {
+  for (auto& entry : crossed) {
+    const auto& notify = entry.first;
+    const threshold_crossed& what = entry.second;  // a plain name: lambdas capture it (clang 14)
     emit_with([&] {
       return event{{"bitactor", "error_tracker", "threshold_crossed"},
                    {{"count", static_cast<double>(what.count)},
