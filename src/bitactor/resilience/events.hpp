@@ -18,6 +18,11 @@
 //   {bitactor, bulkhead, rejected}      metadata reason            measurements active, waiting
 //   {bitactor, error_tracker, threshold_crossed}  metadata code    measurements count,
 //                                                                  threshold, window_ms
+//   {bitactor, feature_flag, changed}   metadata flag, type        measurements percent
+//   {bitactor, rollout, phase_changed}  metadata plan, from, to,   measurements phase
+//                                       direction, reason          (-1: the baseline)
+//   {bitactor, rollback_guard, rolled_back}  metadata plan, metric, measurements value, limit
+//                                            from, to
 //
 // With no handler attached anywhere, emitting costs one relaxed atomic load (enabled());
 // components check it before building an event. A handler must not attach or detach from
