@@ -1,0 +1,101 @@
+// A cluster of three BitActor nodes (no erl): each pair connects over TCP through one epmd,
+// calls by {Name, Node} reach the right node, and when one node goes away the others see its
+// processes' monitors fire and carry on between themselves.
+#include <gtest/gtest.h>
+
+#include <bitactor/core/inbox.hpp>
+#include <bitactor/core/system_messages.hpp>
+#include <bitactor/dist/distributed_node.hpp>
+#include <bitactor/dist/internal/net_kernel.hpp>
+#include <memory>
+
+#include "dist_test_support.hpp"
+
+using namespace bitactor;
+using namespace bitactor::dist;
+using namespace bitactor::dist::testing;
+namespace t = bitactor::term;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Answers gen's `{'$gen_call', From, Req}` with {Node, Req}: the reply says which node served.
+void where_server(actor& self, message& m) {
+  auto* c = m.get_if<t::term>();
+  if (c == nullptr || !c->is_tuple() || c->size() != 3 || !(*c)[0].is_atom("$gen_call")) return;
+  gen_reply(self, (*c)[1], t::tuple(t::atom(self.self().node_name()), (*c)[2]));
+}
+
+template <class Pred>
+bool eventually(Pred pred, std::chrono::milliseconds limit = 10s) {
+  for (auto deadline = std::chrono::steady_clock::now() + limit;
+       std::chrono::steady_clock::now() < deadline;) {
+    if (pred()) return true;
+    std::this_thread::yield();
+  }
+  return pred();
+}
+
+class dist_cluster : public ::testing::Test {
+ protected:
+  std::unique_ptr<distributed_node> start(const std::string& alive) {
+    dist_config c;
+    c.name = alive + "@localhost";
+    c.cookie = "clustercookie";
+    c.epmd_port = epmd_.port();
+    node_config n;
+    n.workers = 1;
+    auto dn = std::make_unique<distributed_node>(c, n);
+    dn->local().register_name("where", dn->local().spawn(where_server));
+    return dn;
+  }
+  private_epmd epmd_;
+};
+
+TEST_F(dist_cluster, three_nodes_call_each_other_and_survive_the_loss_of_one) {
+  auto a = start("ca");
+  auto b = start("cb");
+  auto c = start("cc");
+  distributed_node* all[] = {a.get(), b.get(), c.get()};
+  // Every node calls every other node's `where` by {Name, Node}: the reply names that node.
+  for (auto* from : all) {
+    for (auto* to : all) {
+      if (from == to) continue;
+      EXPECT_EQ(from->call("where", to->name(), t::term(1)),
+                t::tuple(t::atom(to->name()), t::term(1)))
+          << from->name() << " -> " << to->name();
+    }
+  }
+  EXPECT_EQ(a->nodes(), (std::vector<std::string>{"cb@localhost", "cc@localhost"}));
+
+  // a and b watch c's server; c stops: both monitors fire, and a and b carry on.
+  const pid on_c = *c->local().whereis("where");
+  inbox watch_a(a->local());
+  inbox watch_b(b->local());
+  const ref from_a = watch_a.monitor(on_c);
+  const ref from_b = watch_b.monitor(on_c);
+  // The monitors are set up on c before it goes (a call after them on the same connection).
+  EXPECT_TRUE(a->ping(c->name()));
+  EXPECT_TRUE(b->ping(c->name()));
+  c.reset();
+  for (auto [box, mref] : {std::pair{&watch_a, from_a}, std::pair{&watch_b, from_b}}) {
+    auto down = box->receive<down_msg>(10s);
+    ASSERT_TRUE(down) << "no DOWN for c's server";
+    EXPECT_EQ(down->monitor, mref);
+    // c's stop ends its processes (shutdown) or its connection goes first (noconnection).
+    EXPECT_TRUE(down->reason == exit_reason::shutdown() ||
+                down->reason == exit_reason::noconnection())
+        << down->reason.to_string();
+  }
+  EXPECT_TRUE(eventually([&] { return a->nodes() == std::vector<std::string>{"cb@localhost"}; }));
+  EXPECT_EQ(a->call("where", b->name(), t::term(2)), t::tuple(t::atom(b->name()), t::term(2)));
+  EXPECT_EQ(b->call("where", a->name(), t::term(3)), t::tuple(t::atom(a->name()), t::term(3)));
+  try {
+    a->call("where", "cc@localhost", t::term(4), 5s);
+    FAIL() << "a call reached the stopped node";
+  } catch (const remote_call_error& e) {
+    EXPECT_EQ(e.reason(), exit_reason::noconnection());
+  }
+}
+
+}  // namespace
