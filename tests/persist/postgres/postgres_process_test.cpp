@@ -58,12 +58,12 @@ TEST(persist_postgres_process,
           otp::child_spec::worker<account>("acct", std::ref(p), ao).registered_as("acct")}};
   auto sup = otp::start_supervisor(n, spec);
   ASSERT_TRUE(sup.ok()) << sup.to_string();
-  for (std::int64_t d = 1; d <= 5; ++d) otp::call(n, "acct", deposit{d}, 5s);
+  for (std::int64_t d = 1; d <= 5; ++d) otp::call(n, "acct", deposit{d}, 30s);
   const pid before = *n.whereis("acct");
 
   server.halt();
   try {
-    otp::call(n, "acct", deposit{100}, 5s);
+    otp::call(n, "acct", deposit{100}, 30s);  // fails within the 300 ms budget
     FAIL() << "a deposit was acknowledged while the server was stopped";
   } catch (const otp::call_error& e) {
     const std::string why = e.what();
@@ -74,13 +74,13 @@ TEST(persist_postgres_process,
 
   server.resume();
   std::string last_error;
-  const auto balance = balance_within(n, 30s, last_error);
+  const auto balance = balance_within(n, 60s, last_error);
   ASSERT_TRUE(balance) << "the account did not come back after the server did; the last call: "
                        << last_error << "; the supervisor is "
                        << (n.is_alive(sup.process) ? "alive" : "gone");
   EXPECT_EQ(*balance, 15) << "the five acknowledged deposits, and not the refused one";
   EXPECT_NE(*n.whereis("acct"), before) << "a new incarnation, recovered from the server";
-  EXPECT_EQ(otp::call(n, "acct", deposit{1}, 5s), 16);
+  EXPECT_EQ(otp::call(n, "acct", deposit{1}, 30s), 16);
   EXPECT_EQ(store.highest_sequence("acct-pg"), 6u);
   n.stop();
 }
