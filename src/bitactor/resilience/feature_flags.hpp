@@ -96,12 +96,15 @@ class feature_flag {
  public:
   /// On for everyone: a boolean that is on, or a percentage at 100 %.
   bool enabled() const noexcept { return share() >= flag_full_share; }
-  /// On for this id: its bucket is below the share (a boolean: on or off for all ids).
+  /// On for this id: its bucket is below the share (a boolean: on or off for all ids). Off
+  /// and everyone need no hash.
   bool enabled_for(std::string_view id) const noexcept {
-    return detail::bucket_of(cell_->seed, id) < share();
+    const std::uint32_t s = share();
+    return s >= flag_full_share || (s != 0 && detail::bucket_of(cell_->seed, id) < s);
   }
   bool enabled_for(std::uint64_t id) const noexcept {
-    return detail::bucket_of(cell_->seed, id) < share();
+    const std::uint32_t s = share();
+    return s >= flag_full_share || (s != 0 && detail::bucket_of(cell_->seed, id) < s);
   }
   /// The share of ids it is on for, 0..100.
   double percent() const noexcept { return share() / 100.0; }
