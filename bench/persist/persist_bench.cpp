@@ -89,7 +89,7 @@ struct waiter {
   std::mutex mutex;
   std::condition_variable done;
   bool finished = false;
-  std::exception_ptr failed;
+  std::optional<persist::storage_failure> failed;
 };
 
 void journal_workload(const bench::arguments& args, const std::string& dir) {
@@ -119,7 +119,7 @@ void journal_workload(const bench::arguments& args, const std::string& dir) {
           std::lock_guard lock(wait.mutex);
           wait.finished = false;
         }
-        journal.write(std::move(b), mode, [&wait](std::exception_ptr failed) {
+        journal.write(std::move(b), mode, [&wait](std::optional<persist::storage_failure> failed) {
           std::lock_guard lock(wait.mutex);
           wait.finished = true;
           wait.failed = failed;
@@ -127,7 +127,7 @@ void journal_workload(const bench::arguments& args, const std::string& dir) {
         });
         std::unique_lock lock(wait.mutex);
         wait.done.wait(lock, [&] { return wait.finished; });
-        if (wait.failed) std::rethrow_exception(wait.failed);
+        if (wait.failed) throw std::runtime_error(wait.failed->what);
         samples[w].push_back(
             std::chrono::duration_cast<std::chrono::nanoseconds>(bench::clock_type::now() - start)
                 .count());

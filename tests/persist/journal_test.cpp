@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -23,16 +25,10 @@ using namespace std::chrono_literals;
 class outcomes {
  public:
   journal::completion record() {
-    return [this](std::exception_ptr failed) {
+    return [this](std::optional<storage_failure> failed) {
       std::string what = "ok";
       if (failed) {
-        try {
-          std::rethrow_exception(failed);
-        } catch (const sequence_conflict&) {
-          what = "conflict";
-        } catch (const storage_error&) {
-          what = "storage_error";
-        }
+        what = failed->what_kind == storage_failure::kind::conflict ? "conflict" : "storage_error";
       }
       std::lock_guard lock(mutex_);
       seen_.push_back(what);
@@ -153,6 +149,36 @@ TEST(journal, destruction_writes_what_is_queued_and_runs_its_completions) {
   }
   EXPECT_EQ(done.wait_for(3), (std::vector<std::string>{"ok", "ok", "ok"}));
   EXPECT_EQ(inner.highest_sequence("acct"), 3u);
+}
+
+// A failure reaches a completion as a value that names its kind, message and retryability.
+storage_failure failure_of(const std::function<void()>& thrower) {
+  try {
+    thrower();
+  } catch (...) {
+    return storage_failure::of_current_exception();
+  }
+  ADD_FAILURE() << "nothing was thrown";
+  return {};
+}
+
+TEST(storage_failure, keeps_the_kind_message_and_retryability_of_what_was_thrown) {
+  using k = storage_failure::kind;
+  auto conflict = failure_of([] { throw sequence_conflict("gap at 7", false); });
+  EXPECT_EQ(conflict.what_kind, k::conflict);
+  EXPECT_EQ(conflict.what, "gap at 7");
+  EXPECT_FALSE(conflict.retryable);
+  auto corrupt = failure_of([] { throw corrupt_record("bad crc", "acct", 3); });
+  EXPECT_EQ(corrupt.what_kind, k::corrupt);
+  auto lost = failure_of([] { throw storage_error("connection lost", true); });
+  EXPECT_EQ(lost.what_kind, k::storage);
+  EXPECT_EQ(lost.what, "connection lost");
+  EXPECT_TRUE(lost.retryable);
+  auto other = failure_of([] { throw std::logic_error("a bug"); });
+  EXPECT_EQ(other.what_kind, k::other);
+  EXPECT_EQ(other.what, "a bug");
+  EXPECT_FALSE(other.retryable);
+  EXPECT_EQ(failure_of([] { throw 42; }).what_kind, k::other);
 }
 
 }  // namespace

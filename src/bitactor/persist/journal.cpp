@@ -53,7 +53,7 @@ void split_back(write_batch& merged, std::vector<pending>& group,
   }
 }
 
-void complete(std::vector<pending>& group, std::exception_ptr failed) {
+void complete(std::vector<pending>& group, const std::optional<storage_failure>& failed) {
   for (auto& p : group) {
     if (p.done) p.done(failed);
   }
@@ -88,11 +88,11 @@ struct journal::impl {
   }
 
   void write_alone(pending& p, bool sync) {
-    std::exception_ptr failed;
+    std::optional<storage_failure> failed;
     try {
       store.write(p.batch, sync);
     } catch (...) {
-      failed = std::current_exception();
+      failed = storage_failure::of_current_exception();
     }
     if (p.done) p.done(failed);
   }
@@ -114,10 +114,10 @@ struct journal::impl {
       for (auto& p : group) write_alone(p, sync);
       return;
     } catch (...) {
-      complete(group, std::current_exception());
+      complete(group, storage_failure::of_current_exception());
       return;
     }
-    complete(group, nullptr);
+    complete(group, std::nullopt);
   }
 
   void run() {

@@ -5,9 +5,10 @@
 // scheduler worker ever waits on a disk or a database.
 //
 //   persist::journal j(store);
-//   j.write(std::move(batch), persist::durability::group, [](std::exception_ptr failed) {
-//     // runs on the journal's thread: post a message to the process, do not block
-//   });
+//   j.write(std::move(batch), persist::durability::group,
+//           [](std::optional<persist::storage_failure> failed) {
+//             // runs on the journal's thread: post a message to the process, do not block
+//           });
 //
 // Durability modes, per write:
 //   sync   the batch is written alone and fsynced (committed) before it completes: one fsync
@@ -22,16 +23,16 @@
 // Failures: a batch whose append conflicts (sequence_conflict) fails alone: when a merged write
 // conflicts, its batches are written again one by one, so the others still complete. Any other
 // storage_error fails every batch of that write (nothing of it was stored). A completion gets
-// nullptr on success, else the exception.
+// nullopt on success, else the failure as a value (storage_failure).
 //
 // Order: batches are written in the order write() was called; completions run in that order
 // on the journal's thread. The destructor writes what is queued, runs its completions, then
 // joins the thread.
 
 #include <cstddef>
-#include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "bitactor/persist/storage.hpp"
 
@@ -46,7 +47,7 @@ struct journal_options {
 
 class journal {
  public:
-  using completion = std::function<void(std::exception_ptr failed)>;
+  using completion = std::function<void(std::optional<storage_failure> failed)>;
 
   /// `store` must outlive the journal.
   explicit journal(storage& store, journal_options options = {});

@@ -23,20 +23,8 @@ namespace {
 template <class T>
 struct read_answer {
   std::optional<T> value;
-  std::exception_ptr failed;
+  std::optional<storage_failure> failed;
 };
-}  // namespace
-
-namespace {
-std::string what_of(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& x) {
-    return x.what();
-  } catch (...) {
-    return "an exception that is no std::exception";
-  }
-}
 }  // namespace
 
 persistent_server::persistent_server(persistence& p, persistent_options options)
@@ -61,7 +49,7 @@ void persistent_server::start_read(const ref& tag, std::function<T(storage&)> re
         try {
           answer.value = p.with_retries(read);
         } catch (...) {
-          answer.failed = std::current_exception();
+          answer.failed = storage_failure::of_current_exception();
         }
         otp::reply(n, to, std::move(answer));
       });
@@ -76,7 +64,7 @@ T persistent_server::read_result(otp::detail::wait_outcome& o, std::string_view 
   }
   auto answer =
       otp::take_reply<read_answer<T>>(o.matched->get_if<otp::call_reply>()->value, self());
-  if (answer.failed) fail(failure, what_of(answer.failed));
+  if (answer.failed) fail(failure, answer.failed->what);
   return std::move(*answer.value);
 }
 
@@ -236,7 +224,7 @@ void persistent_server::flush() {
   node& n = this_node();
   pid me = self();
   persistence_.writes().write(std::move(batch), options_.mode,
-                              [&n, me, number](std::exception_ptr failed) {
+                              [&n, me, number](std::optional<storage_failure> failed) {
                                 n.send(me, write_done{number, std::move(failed)});
                               });
 }
@@ -250,7 +238,7 @@ void persistent_server::hold(held_reply r) {
 }
 
 void persistent_server::on_write_done(const write_done& d) {
-  if (d.failed) fail("persist_failed", what_of(d.failed));
+  if (d.failed) fail("persist_failed", d.failed->what);
   if (in_flight_.empty() || in_flight_.front().number != d.number) {
     fail("persist_failed", "write " + std::to_string(d.number) + " completed out of order");
   }

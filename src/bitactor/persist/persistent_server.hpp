@@ -136,7 +136,7 @@ class persistent_server : public otp::gen_server {
   };
   struct write_done {
     std::uint64_t number = 0;
-    std::exception_ptr failed;
+    std::optional<storage_failure> failed;
   };
   struct recovered;
   /// Reads in the background: start_read runs `read(storage)` on the persistence's reader

@@ -115,6 +115,24 @@ class corrupt_record : public storage_error {
   std::uint64_t sequence_;
 };
 
+/// Why a storage operation failed, as a plain value. A failure detected on the journal's or the
+/// reader's thread crosses to the process that asked as this copy rather than as the exception
+/// itself: a shared exception object would be destroyed by whichever thread lets go of it last.
+struct storage_failure {
+  enum class kind {
+    conflict,  // sequence_conflict
+    corrupt,   // corrupt_record
+    storage,   // any other storage_error
+    other,     // an exception that is no storage_error
+  };
+  kind what_kind = kind::other;
+  std::string what;
+  bool retryable = false;
+
+  /// The failure of the exception being handled; call only inside a catch block.
+  static storage_failure of_current_exception();
+};
+
 class storage {
  public:
   virtual ~storage() = default;
