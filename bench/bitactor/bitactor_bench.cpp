@@ -14,6 +14,7 @@
 #include <bitactor/otp/report.hpp>
 #include <bitactor/otp/supervisor.hpp>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -512,6 +513,62 @@ void bench_supervisor(const bench::arguments& args) {
       .add("restarts_per_s", static_cast<double>(restarts) / s);
 }
 
+// --- 7b. recovery: from a kill to the replacement answering --------------------------------
+
+// Kills the registered server and returns the nanoseconds until a call by its name is answered
+// by its replacement (the supervisor restarted it and it registered again).
+std::int64_t kill_and_wait_for_the_replacement(bitactor::node& node, const std::string& name) {
+  std::optional<pid> old;
+  while (!(old = node.whereis(name))) std::this_thread::yield();
+  const auto t0 = bench::clock_type::now();
+  node.exit(*old, bitactor::exit_reason::kill());
+  for (;;) {
+    auto now = node.whereis(name);
+    if (now && *now != *old) {
+      try {
+        otp::call(node, *now, ping_request{}, std::chrono::seconds(5));
+        break;
+      } catch (const otp::call_error&) {
+        // it died again or is not registered yet under that pid: look again
+      }
+    } else {
+      std::this_thread::yield();  // not restarted yet: let the supervisor run
+    }
+  }
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(bench::clock_type::now() - t0)
+      .count();
+}
+
+void bench_recovery(const bench::arguments& args) {
+  const auto kills = args.integer("kills", 20'000);
+  otp::set_default_sink_level(otp::report_level::none);  // a crash report per kill otherwise
+  bitactor::node node(config(args));
+  const std::string name = "recovery_target";
+  otp::supervisor_spec spec{
+      .flags = {.strategy = otp::restart_strategy::one_for_one,
+                .intensity = 1'000'000'000,
+                .period = std::chrono::seconds(1)},
+      .children = {otp::child_spec::worker<echo_server>(name).registered_as(name).with_shutdown(
+          otp::shutdown_policy::brutal_kill())}};
+  must_start(otp::start_supervisor(node, spec), "supervisor");
+  for (std::int64_t i = 0; i < std::max<std::int64_t>(1, kills / 100); ++i) {
+    kill_and_wait_for_the_replacement(node, name);  // warm-up
+  }
+  std::vector<std::int64_t> samples;
+  samples.reserve(static_cast<std::size_t>(kills));
+  for (std::int64_t i = 0; i < kills; ++i) {
+    samples.push_back(kill_and_wait_for_the_replacement(node, name));
+  }
+  double sum = 0;
+  for (auto v : samples) sum += static_cast<double>(v);
+  bench::report("recovery", "bitactor", node.config().workers)
+      .add("kills", static_cast<double>(kills))
+      .add("mean_us", sum / static_cast<double>(kills) / 1000.0)
+      .add("p50_us", bench::percentile(samples, 0.50) / 1000.0)
+      .add("p99_us", bench::percentile(samples, 0.99) / 1000.0)
+      .add("p999_us", bench::percentile(samples, 0.999) / 1000.0);
+}
+
 // --- 8. mailbox under contention -----------------------------------------------------------
 
 struct item {
@@ -594,6 +651,8 @@ int main(int argc, char** argv) {
       bench_call_latency(args);
     else if (workload == "supervisor")
       bench_supervisor(args);
+    else if (workload == "recovery")
+      bench_recovery(args);
     else if (workload == "contention")
       bench_contention(args);
     else if (workload == "idle")

@@ -33,6 +33,7 @@ run("fan_out", O) -> fan_out(int(O, "processes", 10000), int(O, "messages", 100)
 run("skynet", O) -> skynet(int(O, "leaves", 1000000), int(O, "branching", 10));
 run("call_latency", O) -> call_latency(int(O, "calls", 200000), str(O, "mode", "process"));
 run("supervisor", O) -> supervisor_restarts(int(O, "restarts", 100000), str(O, "crash", "throw"));
+run("recovery", O) -> recovery(int(O, "kills", 20000));
 run("contention", O) -> contention(int(O, "senders", 1), int(O, "messages", 2000000));
 run("idle", O) -> idle(int(O, "processes", 100000), int(O, "millis", 5000));
 run(Other, _) -> error({unknown_workload, Other}).
@@ -243,6 +244,46 @@ crash_loop(_Child, 0, _Msg) -> ok;
 crash_loop(Child, K, Msg) ->
     Child ! Msg,
     receive {started, Next} -> crash_loop(Next, K - 1, Msg) end.
+
+%% --- 7b. recovery: from the kill of a supervised, registered gen_server to its replacement
+%% answering a call by name ------------------------------------------------------------------
+
+recovery(Kills) ->
+    logger:set_primary_config(level, none),
+    process_flag(trap_exit, true),
+    {ok, Sup} = otp_bench_sup:start_link(recovery),
+    Warmup = max(1, Kills div 100),
+    _ = recovery_samples(Warmup, []),
+    Samples = recovery_samples(Kills, []),
+    exit(Sup, shutdown),
+    receive {'EXIT', Sup, _} -> ok end,
+    Sorted = list_to_tuple(lists:sort(Samples)),
+    report("recovery", [{kills, Kills}, {mean_us, lists:sum(Samples) / Kills / 1000},
+                        {p50_us, percentile(Sorted, 0.50) / 1000},
+                        {p99_us, percentile(Sorted, 0.99) / 1000},
+                        {p999_us, percentile(Sorted, 0.999) / 1000}]).
+
+recovery_samples(0, Acc) -> Acc;
+recovery_samples(K, Acc) ->
+    Old = whereis(recovery_target),
+    T0 = erlang:monotonic_time(nanosecond),
+    exit(Old, kill),
+    answered_by_another(Old),
+    recovery_samples(K - 1, [erlang:monotonic_time(nanosecond) - T0 | Acc]).
+
+answered_by_another(Old) ->
+    case whereis(recovery_target) of
+        New when is_pid(New), New =/= Old ->
+            try gen_server:call(New, ping) of
+                pong -> ok
+            catch
+                exit:_ -> answered_by_another(Old)
+            end;
+        _ ->
+            %% Not restarted yet: let the supervisor run before looking again.
+            erlang:yield(),
+            answered_by_another(Old)
+    end.
 
 %% --- 8. mailbox under contention: N senders, one receiver --------------------------------------
 

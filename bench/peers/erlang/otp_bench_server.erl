@@ -5,10 +5,13 @@
 %%                   stops it with reason crash (no exception).
 -module(otp_bench_server).
 -behaviour(gen_server).
--export([start_link/1, init/1, handle_call/3, handle_cast/2, handle_info/2]).
+-export([start_link/1, start_link_registered/2, init/1, handle_call/3, handle_cast/2, handle_info/2]).
 
 start_link(Arg) ->
     gen_server:start_link(?MODULE, Arg, []).
+
+start_link_registered(Name, Arg) ->
+    gen_server:start_link({local, Name}, ?MODULE, Arg, []).
 
 init(echo) ->
     {ok, echo};

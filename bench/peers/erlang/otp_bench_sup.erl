@@ -9,6 +9,13 @@
 start_link(Driver) ->
     supervisor:start_link(?MODULE, Driver).
 
+init(recovery) ->
+    %% The recovery workload: a registered echo server, killed again and again.
+    Flags = #{strategy => one_for_one, intensity => 1000000000, period => 1},
+    Child = #{id => recovery_target,
+              start => {otp_bench_server, start_link_registered, [recovery_target, echo]},
+              restart => permanent, shutdown => brutal_kill, type => worker},
+    {ok, {Flags, [Child]}};
 init(Driver) ->
     Flags = #{strategy => one_for_one, intensity => 1000000000, period => 1},
     Child = #{id => crasher,
