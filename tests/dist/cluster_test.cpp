@@ -98,4 +98,40 @@ TEST_F(dist_cluster, three_nodes_call_each_other_and_survive_the_loss_of_one) {
   }
 }
 
+// rpc between BitActor nodes: each serves a C++ function the others call, and a call to a
+// node lost while it runs fails with {erpc, noconnection}.
+TEST_F(dist_cluster, nodes_call_each_others_registered_functions) {
+  auto a = start("ra");
+  auto b = start("rb");
+  for (auto* dn : {a.get(), b.get()}) {
+    dn->register_rpc("where", "am_i", 1, [dn](std::span<const t::term> args) {
+      return t::tuple(t::atom(dn->name()), args[0]);
+    });
+  }
+  EXPECT_EQ(a->rpc(b->name(), "where", "am_i", {t::term(1)}),
+            t::tuple(t::atom(b->name()), t::term(1)));
+  EXPECT_EQ(b->rpc(a->name(), "where", "am_i", {t::term(2)}),
+            t::tuple(t::atom(a->name()), t::term(2)));
+  try {
+    a->rpc(b->name(), "where", "nowhere", {});
+    FAIL() << "an unregistered function answered";
+  } catch (const rpc_error& e) {
+    EXPECT_EQ(e.cls(), exception_class::error);
+    EXPECT_TRUE(e.reason()[1].is_atom("undef")) << e.what();
+  }
+  // b's function drops b's connection to a mid-call.
+  b->register_rpc("link", "drop", 0,
+                  [&](std::span<const t::term>) {
+                    b->disconnect(a->name());
+                    return t::term(t::atom("unreachable"));
+                  },
+                  {.blocking = true});  // disconnect waits for the connection's thread
+  try {
+    a->rpc(b->name(), "link", "drop", {}, 30s);
+    FAIL() << "the call outlived its connection";
+  } catch (const rpc_error& e) {
+    EXPECT_EQ(e.erpc_failure(), "noconnection") << e.what();
+  }
+}
+
 }  // namespace

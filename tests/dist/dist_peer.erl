@@ -74,6 +74,12 @@ handle({erpc, Node, M, F, A, Ms}, _) ->
     try {return, erpc:call(Node, M, F, A, Ms)}
     catch C:R -> {C, R}
     end;
+%% rpc:cast/4 to Node.
+handle({rpc_cast, Node, M, F, A}, _) -> rpc:cast(Node, M, F, A);
+%% spawn_monitor(Node, M, F, A) (a plain spawn there): the process's exit reason.
+handle({spawn_monitor_on, Node, M, F, A, Ms}, _) ->
+    {Pid, Ref} = spawn_monitor(Node, M, F, A),
+    receive {'DOWN', Ref, process, Pid, Reason} -> Reason after Ms -> timeout end;
 %% The pid of this node's echo gen_server.
 handle(echo_pid, _) -> whereis(echo);
 %% gen_server:cast/2 to a BitActor process.

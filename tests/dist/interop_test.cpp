@@ -457,18 +457,6 @@ TEST_F(dist_interop, a_long_name_node_joins_an_erl_started_with_name) {
             t::tuple(atom("reply"), t::tuple(atom("echo"), atom("down"))));
 }
 
-// SPAWN_REQUEST is not supported yet (DFLAG_SPAWN is not advertised): rpc and erpc from erl
-// fail at once with notsup, within a minute's timeout, rather than hang.
-TEST_F(dist_interop, rpc_from_erl_fails_at_once_with_notsup) {
-  distributed_node dn(config("rpcnotsup"), small());
-  EXPECT_EQ(erl_->call(
-                t::tuple(atom("rpc"), t::atom(dn.name()), atom("m"), atom("f"), t::list(1), 60000)),
-            t::tuple(atom("badrpc"), atom("notsup")));
-  EXPECT_EQ(erl_->call(t::tuple(atom("erpc"), t::atom(dn.name()), atom("m"), atom("f"), t::list(1),
-                                60000)),
-            t::tuple(atom("error"), t::tuple(atom("erpc"), atom("notsup"))));
-}
-
 TEST_F(dist_interop, a_call_to_a_name_nobody_holds_fails_with_noproc_at_once) {
   distributed_node dn(config("noproc"), small());
   // With a minute to wait, a timeout would say `timeout`: noproc comes from the name monitor.

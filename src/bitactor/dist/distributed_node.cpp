@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <future>
+#include <stdexcept>
 
 #include "bitactor/core/inbox.hpp"
 #include "bitactor/core/system_messages.hpp"
 #include "bitactor/dist/internal/controller.hpp"
+#include "bitactor/dist/internal/erpc.hpp"
 #include "bitactor/dist/internal/net_kernel.hpp"
 #include "bitactor/dist/term_mapping.hpp"
 
@@ -82,6 +84,84 @@ term::term distributed_node::call(std::string_view server, std::string_view peer
     }
     if (auto* d = m->get_if<down_msg>(); d != nullptr && d->monitor == mref) fail(d->reason);
   }
+}
+
+void distributed_node::register_rpc(std::string_view module, std::string_view function,
+                                    std::size_t arity, rpc_function fn, rpc_options options) {
+  if (!fn) throw std::invalid_argument("register_rpc: an empty function");
+  dist_->functions().add(module, function, arity, {std::move(fn), options});
+}
+
+bool distributed_node::unregister_rpc(std::string_view module, std::string_view function,
+                                      std::size_t arity) {
+  return dist_->functions().remove(module, function, arity);
+}
+
+namespace {
+// erpc.erl call/5 on a {spawn_reply, ReqId, error, Reason}: spawn errors become {erpc, Why}.
+std::string_view spawn_error_why(const term::term& reason) {
+  if (reason.is_atom("badopt")) return "badarg";
+  if (reason.is_atom("notsup") || reason.is_atom("system_limit") ||
+      reason.is_atom("noconnection")) {
+    return reason.as_atom().name();
+  }
+  return "badarg";
+}
+}  // namespace
+
+term::term distributed_node::rpc(std::string_view peer, std::string_view module,
+                                 std::string_view function, std::vector<term::term> args,
+                                 std::chrono::milliseconds timeout) {
+  const std::string what = "rpc " + std::string(module) + ":" + std::string(function) + "/" +
+                           std::to_string(args.size()) + " on " + std::string(peer);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const bool here = peer == name();
+  if (!here && !connect(peer, timeout)) {
+    throw detail::erpc_failure(
+        std::chrono::steady_clock::now() < deadline ? "noconnection" : "timeout", what);
+  }
+  inbox box(*node_);
+  // erpc:call/5: Res = make_ref(), spawn_request(N, erpc, execute_call, [Res, M, F, A],
+  // [{reply, error_only}, monitor]); the DOWN of that process carries the result.
+  const term::term res = to_term(node_->make_ref());
+  term::term arg_list = term::list_from(std::move(args));
+  term::term call_args =
+      term::list(res, term::atom(module), term::atom(function), std::move(arg_list));
+  const term::atom erpc("erpc");
+  const term::atom execute_call("execute_call");
+  const ref req =
+      here ? dist_->spawn_here(box.self(), erpc, execute_call, call_args)
+           : dist_->spawn_request(box.self(), std::string(peer), erpc, execute_call, call_args);
+  const term::term req_term = to_term(req);
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    // On timeout the inbox's end demonitors: the request is abandoned (erpc call_abandon).
+    message_ptr m = left.count() > 0 ? box.receive_any(left) : nullptr;
+    if (!m) throw detail::erpc_failure("timeout", what);
+    if (auto* d = m->get_if<down_msg>(); d != nullptr && d->monitor == req) {
+      return detail::call_result(res, d->reason.as_term(), what);
+    }
+    if (auto* t = m->get_if<term::term>(); t != nullptr && t->is_tuple() && t->size() == 4 &&
+                                           (*t)[0].is_atom("spawn_reply") && (*t)[1] == req_term &&
+                                           (*t)[2].is_atom("error")) {
+      throw detail::erpc_failure(spawn_error_why((*t)[3]), what);
+    }
+  }
+}
+
+void distributed_node::rpc_cast(std::string_view peer, std::string_view module,
+                                std::string_view function, std::vector<term::term> args) {
+  term::term cast_args =
+      term::list(term::atom(module), term::atom(function), term::list_from(std::move(args)));
+  const term::atom erpc("erpc");
+  const term::atom execute_cast("execute_cast");
+  if (peer == name()) {
+    inbox box(*node_);  // the monitor is dropped with the inbox: nothing comes back
+    dist_->spawn_here(box.self(), erpc, execute_cast, cast_args);
+    return;
+  }
+  dist_->spawn_unanswered(std::string(peer), erpc, execute_cast, cast_args);
 }
 
 std::vector<std::string> distributed_node::nodes() {

@@ -30,7 +30,10 @@
 // Frames with the distribution header are read, atom cache refs included, and messages over
 // 64 KiB go both ways as fragments (DIST_HDR_ATOM_CACHE, FRAGMENTS), so a large message does
 // not hold up other processes' small ones.
-// Not yet: rpc (SPAWN_REQUEST), aliases, sending through the atom cache, TLS.
+// rpc both ways (SPAWN_REQUEST, SPAWN_REPLY): C++ functions registered with register_rpc
+// answer rpc:call, erpc:call, rpc:cast and spawn/4 from Erlang nodes; rpc() and rpc_cast()
+// call functions of other nodes as erpc:call/5 and erpc:cast/4 do.
+// Not yet: aliases, sending through the atom cache, TLS.
 
 #include <chrono>
 #include <memory>
@@ -42,6 +45,7 @@
 #include "bitactor/core/node.hpp"
 #include "bitactor/dist/dist_config.hpp"
 #include "bitactor/dist/dist_error.hpp"
+#include "bitactor/dist/rpc.hpp"
 #include "bitactor/term/term.hpp"
 
 namespace bitactor::dist {
@@ -85,6 +89,31 @@ class distributed_node {
   /// with the temporary mailbox it was sent to). To this node's own name: the same, locally.
   term::term call(std::string_view name, std::string_view peer, term::term request,
                   std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  /// Serves `fn` as module:function/arity to other nodes: rpc:call(ThisNode, module,
+  /// function, Args) and erpc:call run it, with Args of that length, in a process spawned for
+  /// the call (rpc.hpp says how it runs and how it raises), and get what it returns. Replaces
+  /// what was registered under that name, as loading a new version of a module does; calls
+  /// running keep the function they started with. Any thread.
+  void register_rpc(std::string_view module, std::string_view function, std::size_t arity,
+                    rpc_function fn, rpc_options options = {});
+  /// Stops serving module:function/arity (calls then raise error undef); false if it was not
+  /// registered.
+  bool unregister_rpc(std::string_view module, std::string_view function, std::size_t arity);
+  /// erpc:call(peer, module, function, args, timeout) from a plain thread: spawns
+  /// erpc:execute_call on `peer`, monitored, and waits for the value it returns. Throws
+  /// rpc_error with what erpc:call raises (dist_error.hpp): the function's throw, exit or
+  /// error (`undef` when there is none), `{erpc, noconnection}` when `peer` cannot be reached
+  /// or is lost, `{erpc, timeout}` after `timeout` (the call is abandoned: its process runs on
+  /// and its result is dropped, as erpc does), `{erpc, notsup}` when `peer` does not serve
+  /// spawns. To this node's own name: the functions registered here, in a local process.
+  term::term rpc(std::string_view peer, std::string_view module, std::string_view function,
+                 std::vector<term::term> args,
+                 std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  /// erpc:cast(peer, module, function, args): runs it there, nothing comes back, nothing is
+  /// raised (a peer that cannot be reached drops it).
+  void rpc_cast(std::string_view peer, std::string_view module, std::string_view function,
+                std::vector<term::term> args);
+
   /// Nodes with a connection up now, sorted.
   std::vector<std::string> nodes();
   /// Closes the connection to `peer`; false when there is none.

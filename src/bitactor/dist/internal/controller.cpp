@@ -11,6 +11,8 @@
 #include "bitactor/core/internal/signal.hpp"
 #include "bitactor/dist/dist_error.hpp"
 #include "bitactor/dist/internal/flags.hpp"
+#include "bitactor/dist/internal/spawn_control.hpp"
+#include "bitactor/dist/internal/spawned_apply.hpp"
 #include "bitactor/dist/term_mapping.hpp"
 #include "bitactor/term/print.hpp"
 
@@ -25,6 +27,12 @@ namespace {
 std::uint64_t sender_key(const pid& p) { return p ? (std::uint64_t{p.id} << 32) | p.serial : 0; }
 
 term::term op_term(op o) { return term::term(static_cast<int>(o)); }
+
+// Stands for a process of `peer` not known yet (a monitor by name, a spawn not yet answered):
+// id 0 is never a process, and its node routes a demonitor back to this controller.
+pid placeholder_on(const std::string& peer) {
+  return from_term_pid(term::pid{term::atom(peer), 0, 0, 0});
+}
 
 std::optional<std::uint64_t> unlink_id_of(const term::term& t) {
   // Ids are in [1, 2^64-1]; BEAM sends small ones. Larger ones are refused for now.
@@ -251,6 +259,7 @@ void controller::peer_lost(const std::string& peer) {
     }
     monitors_.erase(it);
   }
+  std::erase_if(spawn_requests_, [&](const auto& e) { return e.second.peer == peer; });
   // The peer's monitors of local processes end with it (no DOWN goes anywhere).
   if (auto it = watched_by_.find(peer); it != watched_by_.end()) {
     for (const auto& [target, mref, watcher] : it->second) {
@@ -360,6 +369,14 @@ void controller::route_signal(const std::string& peer, const pid& to, core_signa
       if (auto it = monitored_names_.find(s.monitor_ref); it != monitored_names_.end()) {
         whom = term::atom(it->second);
         monitored_names_.erase(it);
+      } else if (auto sp = spawn_requests_.find(s.monitor_ref); sp != spawn_requests_.end()) {
+        // erpc's call_abandon: a request not answered yet is undone when its reply comes.
+        if (!sp->second.child) {
+          sp->second.abandoned = true;
+          return;
+        }
+        whom = to_term(sp->second.child);
+        spawn_requests_.erase(sp);
       } else if (to.id == 0) {
         return;  // a name monitor that ended before it was sent (its DOWN came at once)
       }
@@ -415,7 +432,7 @@ ref controller::monitor_name(const pid& watcher, const std::string& name, const 
   const ref r = rt.make_ref();
   // The process of the name is not known here: the peer's node (id 0, never a process)
   // stands for it, so a demonitor or the watcher's exit is routed back to this controller.
-  const pid placeholder = from_term_pid(term::pid{term::atom(peer), 0, 0, 0});
+  const pid placeholder = placeholder_on(peer);
   rt.record_monitor(watcher, r, placeholder);
   asio::post(io_, [this, watcher, name, peer, r, placeholder, sender = running_process()] {
     auto c = connection_to(peer);
@@ -434,6 +451,74 @@ ref controller::monitor_name(const pid& watcher, const std::string& name, const 
             encode_outgoing(term::tuple(op_term(op::monitor_p), to_term(watcher), term::atom(name),
                                         to_term(r))));
   });
+  return r;
+}
+
+ref controller::spawn_request(const pid& requester, const std::string& peer, term::atom module,
+                              term::atom function, const term::term& args) {
+  auto& rt = bitactor::detail::runtime_of(*node_);
+  const ref r = rt.make_ref();
+  const pid placeholder = placeholder_on(peer);
+  rt.record_monitor(requester, r, placeholder);
+  // net_kernel stands in as the group leader, which BEAM requires to be a pid: it answers the
+  // io requests of what runs there (net_kernel.hpp).
+  auto frame = encode_outgoing(
+      spawn_request_control(to_term(r), to_term(requester), to_term(net_kernel_), module, function,
+                            args.size(), term::list(term::atom("monitor"))),
+      &args);
+  asio::post(io_, [this, requester, peer, r, placeholder, sender = running_process(),
+                   frame = std::move(frame)]() mutable {
+    auto c = connection_to(peer);
+    if (c == nullptr) {  // as a monitor of a pid there (route_signal)
+      auto* d = new core_signal(signal_kind::down, placeholder);
+      d->monitor_ref = r;
+      d->reason = exit_reason::noconnection();
+      bitactor::detail::runtime_of(*node_).deliver(requester, d);
+      return;
+    }
+    if (c->is_up() && (c->negotiated() & flags::spawn) == 0) {
+      // BEAM answers a spawn_request to such a node with notsup at once.
+      deliver_term(requester, term::tuple(term::atom("spawn_reply"), to_term(r),
+                                          term::atom("error"), term::atom("notsup")));
+      return;
+    }
+    monitors_[peer].insert({requester, r, placeholder});
+    spawn_requests_[r] = pending_spawn{.peer = peer, .requester = requester};
+    c->send(sender_key(sender), std::move(frame));
+  });
+  return r;
+}
+
+void controller::spawn_unanswered(const std::string& peer, term::atom module, term::atom function,
+                                  const term::term& args) {
+  auto& rt = bitactor::detail::runtime_of(*node_);
+  // The request id is a fresh ref no monitor holds: the peer's reply finds no request here.
+  auto frame = encode_outgoing(
+      spawn_request_control(to_term(rt.make_ref()), to_term(net_kernel_), to_term(net_kernel_),
+                            module, function, args.size(), term::nil()),
+      &args);
+  asio::post(io_, [this, peer, sender = running_process(), frame = std::move(frame)]() mutable {
+    auto c = connection_to(peer);
+    if (c == nullptr || (c->is_up() && (c->negotiated() & flags::spawn) == 0)) return;
+    c->send(sender_key(sender), std::move(frame));
+  });
+}
+
+ref controller::spawn_here(const pid& requester, term::atom module, term::atom function,
+                           const term::term& args) {
+  auto& rt = bitactor::detail::runtime_of(*node_);
+  const ref r = rt.make_ref();
+  spawn_plan plan = plan_spawn(functions_, module, function, args);
+  bitactor::detail::spawn_options options;
+  options.blocking = plan.blocking();
+  options.needs_start = true;
+  options.monitored_by = requester;
+  options.monitor_ref = r;
+  // The requester's half first, so that a DOWN however early finds it. Its target is this
+  // node's id 0, never a process: a demonitor (the requester's end) goes nowhere, and the
+  // process, abandoned, runs to its end, as erpc's call_abandon leaves it.
+  rt.record_monitor(requester, r, placeholder_on(settings().node_name));
+  rt.spawn(std::make_unique<spawned_apply>(std::move(plan)), sizeof(spawned_apply), options);
   return r;
 }
 
@@ -588,23 +673,108 @@ bool controller::dispatch(connection& c, control_frame& f) {
       s->monitor_ref = mref;
       s->reason = exit_reason_from_term(ctl[4]);
       monitored_names_.erase(mref);
+      spawn_requests_.erase(mref);
       if (auto it = monitors_.find(c.peer_name()); it != monitors_.end()) {
         std::erase_if(it->second, [&](const auto& m) { return std::get<1>(m) == mref; });
       }
       signal_to(2, s);
       return true;
     }
+    case op::spawn_request:     // {29, ReqId, From, GL, {M, F, A}, Opts} + Args
+    case op::spawn_request_tt:  // {30, ReqId, From, GL, {M, F, A}, Opts, Token} + Args
+      return serve_spawn_request(c, f);
+    case op::spawn_reply:     // {31, ReqId, To, Flags, Result}
+    case op::spawn_reply_tt:  // {32, ReqId, To, Flags, Result, Token}
+      return take_spawn_reply(c, f);
     case op::payload_monitor_p_exit:
-    case op::spawn_request:
-    case op::spawn_request_tt:
-    case op::spawn_reply:
-    case op::spawn_reply_tt:
     case op::alias_send:
     case op::alias_send_tt:
       // Their flags are not advertised, so a peer does not send them; ignore if one does.
       return true;
   }
   return false;  // an operation this node does not know: BEAM too drops the connection
+}
+
+bool controller::serve_spawn_request(connection& c, const control_frame& f) {
+  auto req = parse_spawn_request(f);
+  if (!req) return false;
+  auto& rt = bitactor::detail::runtime_of(*node_);
+  auto reply = [&](const pid& sender, std::int64_t flags, term::term result) {
+    c.send(sender_key(sender),
+           encode_outgoing(spawn_reply_control(
+               {.req_id = req->req_id, .to = req->from, .flags = flags, .result = result})));
+  };
+  if (!req->options_ok) {
+    reply({}, 0, term::atom("badopt"));
+    return true;
+  }
+  const pid requester = from_term(req->from.as_pid());
+  const ref mref = from_term(req->req_id.as_reference());
+  spawn_plan plan = plan_spawn(functions_, req->module, req->function, req->args);
+  bitactor::detail::spawn_options options;
+  options.blocking = plan.blocking();
+  options.needs_start = true;
+  if (req->monitor) {
+    options.monitored_by = requester;
+    options.monitor_ref = mref;
+  }
+  if (req->link) options.link_to = requester;
+  pid child;
+  try {
+    child =
+        rt.spawn(std::make_unique<spawned_apply>(std::move(plan)), sizeof(spawned_apply), options);
+  } catch (const system_limit&) {
+    reply({}, 0, term::atom("system_limit"));
+    return true;
+  } catch (const node_stopped&) {
+    reply({}, 0, term::atom("noconnection"));  // this node is going away
+    return true;
+  }
+  std::int64_t flags = 0;
+  if (req->link) {
+    links_[c.peer_name()].insert({child, requester});
+    flags |= spawn_flag_link;
+  }
+  if (req->monitor) {
+    watched_by_[c.peer_name()].insert({child, mref, requester});
+    flags |= spawn_flag_monitor;
+  }
+  // Keyed as the child's own frames: the reply goes out before any signal of the child (its
+  // DOWN, an exit over the link), which reach this thread later through route() (SPAWN_REPLY
+  // must come first: erlang/otp PR #6003).
+  reply(child, flags, to_term(child));
+  return true;
+}
+
+bool controller::take_spawn_reply(connection& c, const control_frame& f) {
+  auto r = parse_spawn_reply(f);
+  if (!r) return false;
+  const ref mref = from_term(r->req_id.as_reference());
+  auto it = spawn_requests_.find(mref);
+  if (it == spawn_requests_.end()) return true;  // the requester's node lost it (or not ours)
+  pending_spawn& p = it->second;
+  auto& watches = monitors_[c.peer_name()];
+  std::erase_if(watches, [&](const auto& m) { return std::get<1>(m) == mref; });
+  if (r->result.is_atom()) {
+    // {reply, error_only}: only a failed spawn is told, as a message (erlang:spawn_request/5).
+    deliver_term(p.requester,
+                 term::tuple(term::atom("spawn_reply"), r->req_id, term::atom("error"), r->result));
+    spawn_requests_.erase(it);
+    return true;
+  }
+  const bool monitored = (r->flags & spawn_flag_monitor) != 0;
+  if (p.abandoned || !monitored) {
+    if (monitored) {
+      c.send(sender_key(p.requester),
+             encode_outgoing(term::tuple(op_term(op::demonitor_p), to_term(p.requester), r->result,
+                                         r->req_id)));
+    }
+    spawn_requests_.erase(it);
+    return true;
+  }
+  p.child = from_term(r->result.as_pid());
+  watches.insert({p.requester, mref, p.child});
+  return true;
 }
 
 }  // namespace bitactor::dist::detail

@@ -28,6 +28,7 @@
 #include "bitactor/dist/dist_config.hpp"
 #include "bitactor/dist/internal/connection.hpp"
 #include "bitactor/dist/internal/epmd_client.hpp"
+#include "bitactor/dist/internal/rpc_registry.hpp"
 
 namespace bitactor::dist::detail {
 
@@ -59,6 +60,26 @@ class controller final : public connection_owner, public remote_router {
   /// name there, with the process's exit reason when it ends, with noconnection when the peer
   /// cannot be reached or is lost. Demonitor (or the watcher's exit) sends DEMONITOR_P.
   ref monitor_name(const pid& watcher, const std::string& name, const std::string& peer);
+  /// erlang:spawn_request(Peer, Module, Function, Args, [monitor, {reply, error_only}]) on
+  /// behalf of the local process or inbox `requester` (SPAWN_REQUEST, as erpc:call makes it).
+  /// Returns the request id, which is also the ref of the monitor of the new process: its end
+  /// comes as a DOWN under that ref, with noconnection when the peer cannot be reached or is
+  /// lost. A spawn the peer refuses comes as the term `{spawn_reply, ReqId, error, Reason}`
+  /// (notsup from a peer without DFLAG_SPAWN). A demonitor (or the requester's exit) abandons
+  /// the request: the monitor is undone on the peer, once its reply arrives if need be.
+  ref spawn_request(const pid& requester, const std::string& peer, term::atom module,
+                    term::atom function, const term::term& args);
+  /// erlang:spawn_request(Peer, Module, Function, Args, [{reply, no}]): nothing comes back
+  /// (erpc:cast). Dropped when the peer cannot be reached.
+  void spawn_unanswered(const std::string& peer, term::atom module, term::atom function,
+                        const term::term& args);
+  /// What serving a SPAWN_REQUEST from `requester` does, on this node: spawns the process that
+  /// applies module:function(args) (spawned_apply.hpp) monitored by `requester`, under the
+  /// returned ref. For rpc to this node's own name.
+  ref spawn_here(const pid& requester, term::atom module, term::atom function,
+                 const term::term& args);
+  /// The functions this node serves to SPAWN_REQUEST (rpc:call and spawn/4 from peers).
+  rpc_registry& functions() noexcept { return functions_; }
   std::vector<std::string> connected_nodes();
   bool disconnect(const std::string& peer);
 
@@ -88,6 +109,10 @@ class controller final : public connection_owner, public remote_router {
   pid running_process() const;
   void route_signal(const std::string& peer, const pid& to, bitactor::detail::signal& s);
   bool dispatch(connection& c, control_frame& f);
+  /// SPAWN_REQUEST: spawns the process (spawned_apply.hpp) and answers SPAWN_REPLY.
+  bool serve_spawn_request(connection& c, const control_frame& f);
+  /// SPAWN_REPLY to a spawn_request() of this node.
+  bool take_spawn_reply(connection& c, const control_frame& f);
   void deliver_term(const pid& to, term::term msg);
   bool is_local(const term::term& t) const;
   void peer_lost(const std::string& peer);
@@ -126,6 +151,18 @@ class controller final : public connection_owner, public remote_router {
   // Local watchers' monitors of a name on a peer (monitor_name), by ref: the name, which
   // DEMONITOR_P must carry. Their entries in monitors_ hold the placeholder target.
   std::map<ref, std::string> monitored_names_;
+  // This node's spawn requests awaiting their process's end, by request id (= monitor ref).
+  // Until the reply names the child, the requester's monitor (in monitors_ and in core)
+  // holds the placeholder target.
+  struct pending_spawn {
+    std::string peer{};
+    pid requester{};
+    pid child{};             // once SPAWN_REPLY named it
+    bool abandoned = false;  // demonitored before the reply: undo the monitor when it comes
+  };
+  std::map<ref, pending_spawn> spawn_requests_;
+
+  rpc_registry functions_;  // any thread (it locks itself)
 };
 
 }  // namespace bitactor::dist::detail
