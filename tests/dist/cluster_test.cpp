@@ -38,9 +38,10 @@ bool eventually(Pred pred, std::chrono::milliseconds limit = 10s) {
 
 class dist_cluster : public ::testing::Test {
  protected:
-  std::unique_ptr<distributed_node> start(const std::string& alive) {
+  std::unique_ptr<distributed_node> start(const std::string& alive, bool hidden = true) {
     dist_config c;
     c.name = alive + "@localhost";
+    c.hidden = hidden;
     c.cookie = "clustercookie";
     c.epmd_port = epmd_.port();
     node_config n;
@@ -96,6 +97,28 @@ TEST_F(dist_cluster, three_nodes_call_each_other_and_survive_the_loss_of_one) {
   } catch (const remote_call_error& e) {
     EXPECT_EQ(e.reason(), exit_reason::noconnection());
   }
+}
+
+// Visible nodes (dist_config::hidden = false) publish themselves: a plain monitor_nodes
+// subscription hears of each other's coming and going, as monitor_nodes(true) in OTP.
+TEST_F(dist_cluster, visible_nodes_see_each_other_come_and_go) {
+  auto a = start("va", /*hidden=*/false);
+  auto b = start("vb", /*hidden=*/false);
+  auto h = start("vh");  // hidden: a plain subscription does not hear of it
+  inbox box(a->local());
+  a->monitor_nodes(box.self());
+  ASSERT_TRUE(a->ping(h->name()));
+  ASSERT_TRUE(a->ping(b->name()));
+  auto up = box.receive<t::term>(10s);
+  ASSERT_TRUE(up);
+  EXPECT_EQ(*up, t::tuple(t::atom("nodeup"), t::atom(b->name())));
+  b.reset();
+  auto down = box.receive<t::term>(10s);
+  ASSERT_TRUE(down);
+  EXPECT_EQ(*down, t::tuple(t::atom("nodedown"), t::atom("vb@localhost")));
+  EXPECT_TRUE(a->disconnect(h->name()));
+  EXPECT_TRUE(eventually([&] { return a->nodes().empty(); }));
+  EXPECT_FALSE(box.receive<t::term>(0ms));
 }
 
 // rpc between BitActor nodes: each serves a C++ function the others call, and a call to a

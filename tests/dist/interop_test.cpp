@@ -759,3 +759,30 @@ TEST_F(dist_interop, a_fragment_of_an_unknown_sequence_closes_only_that_connecti
   frame.insert(frame.end(), {0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 1, 106});
   bad_bytes_close_only_their_connection("badfrag", "raw5@localhost", frame);
 }
+
+// net_kernel:monitor_nodes/2: erl's connection is hidden (erl runs -hidden, and so does this
+// node), so a plain subscription hears nothing of it and {node_type, all} hears both ends.
+TEST_F(dist_interop, monitor_nodes_reports_erl_coming_and_going) {
+  distributed_node dn(config("watcher"), small());
+  inbox plain(dn.local());
+  inbox all(dn.local());
+  dn.monitor_nodes(plain.self());
+  dn.monitor_nodes(all.self(), {.type = node_type::all, .nodedown_reason = true});
+  ASSERT_TRUE(dn.ping(erl_->name()));
+  auto up = all.receive<t::term>(10s);
+  ASSERT_TRUE(up);
+  EXPECT_EQ(*up, t::tuple(atom("nodeup"), t::atom(erl_->name()),
+                          t::list(t::tuple(atom("node_type"), atom("hidden")))));
+  ASSERT_TRUE(erl_->call(t::tuple(atom("disconnect"), t::atom(dn.name()))).is_atom("true"));
+  auto down = all.receive<t::term>(10s);
+  ASSERT_TRUE(down);
+  EXPECT_EQ(*down, t::tuple(atom("nodedown"), t::atom(erl_->name()),
+                            t::list(t::tuple(atom("node_type"), atom("hidden")),
+                                    t::tuple(atom("nodedown_reason"), atom("connection_closed")))));
+  // The plain subscription was told first of anything it concerned: it has nothing.
+  EXPECT_FALSE(plain.receive<t::term>(0ms));
+  EXPECT_TRUE(dn.demonitor_nodes(all.self(), {.type = node_type::all, .nodedown_reason = true}));
+  EXPECT_FALSE(dn.demonitor_nodes(all.self(), {}));
+  ASSERT_TRUE(dn.ping(erl_->name()));
+  EXPECT_FALSE(all.receive<t::term>(0ms));
+}

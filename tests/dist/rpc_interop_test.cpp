@@ -254,7 +254,10 @@ TEST_F(dist_rpc, a_blocking_function_may_itself_call_other_nodes) {
   auto dn = start("nested");
   const std::string erl = erl_->name();
   dn->register_rpc("relay", "node_of_caller", 0,
-                   [&](std::span<const t::term>) { return dn->rpc(erl, "erlang", "node", {}); },
+                   // By value: nothing orders the test's end with this process but the network.
+                   [node = dn.get(), erl](std::span<const t::term>) {
+                     return node->rpc(erl, "erlang", "node", {});
+                   },
                    {.blocking = true});
   EXPECT_EQ(erl_rpc(*dn, "relay", "node_of_caller", t::nil()), t::atom(erl));
 }

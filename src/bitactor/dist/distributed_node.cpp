@@ -164,6 +164,15 @@ void distributed_node::rpc_cast(std::string_view peer, std::string_view module,
   dist_->spawn_unanswered(std::string(peer), erpc, execute_cast, cast_args);
 }
 
+void distributed_node::monitor_nodes(const pid& subscriber, const monitor_nodes_options& options) {
+  dist_->monitor_nodes(subscriber, options);
+}
+
+bool distributed_node::demonitor_nodes(const pid& subscriber,
+                                       const monitor_nodes_options& options) {
+  return dist_->demonitor_nodes(subscriber, options);
+}
+
 std::vector<std::string> distributed_node::nodes() {
   auto out = dist_->connected_nodes();
   std::sort(out.begin(), out.end());

@@ -45,6 +45,7 @@
 #include "bitactor/core/node.hpp"
 #include "bitactor/dist/dist_config.hpp"
 #include "bitactor/dist/dist_error.hpp"
+#include "bitactor/dist/node_monitor.hpp"
 #include "bitactor/dist/rpc.hpp"
 #include "bitactor/term/term.hpp"
 
@@ -113,6 +114,18 @@ class distributed_node {
   /// raised (a peer that cannot be reached drops it).
   void rpc_cast(std::string_view peer, std::string_view module, std::string_view function,
                 std::vector<term::term> args);
+
+  /// net_kernel:monitor_nodes(true, Options): the local process or inbox `subscriber` gets
+  /// the term {nodeup, Node} when a connection comes up and {nodedown, Node} when one goes
+  /// (after that node's links and monitors have fired noconnection), or the forms with an
+  /// info list that `options` asks for (node_monitor.hpp). By default only visible nodes are
+  /// reported, as in OTP: a node is hidden by default (dist_config::hidden), so ask for
+  /// node_type::all to hear of every peer. A process may subscribe more than once; each
+  /// subscription gets its own messages. Subscriptions end with their process.
+  void monitor_nodes(const pid& subscriber, const monitor_nodes_options& options = {});
+  /// monitor_nodes(false, Options): ends one subscription made with the same options; false if
+  /// there was none.
+  bool demonitor_nodes(const pid& subscriber, const monitor_nodes_options& options = {});
 
   /// Nodes with a connection up now, sorted.
   std::vector<std::string> nodes();

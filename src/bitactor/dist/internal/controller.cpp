@@ -221,6 +221,9 @@ void controller::connection_up(const std::shared_ptr<connection>& c) {
   auto waiters = std::move(waiting_[c->peer_name()]);
   waiting_.erase(c->peer_name());
   for (auto& w : waiters) w(true);
+  // Visible when neither node is hidden (dist_util: the PUBLISHED flag both ways).
+  const bool visible = !settings_.config.hidden && (c->peer_flags() & flags::published) != 0;
+  tell_watchers(watchers_.up(c->peer_name(), visible));
 }
 
 void controller::connection_down(const std::shared_ptr<connection>& c, const std::string& why) {
@@ -235,6 +238,27 @@ void controller::connection_down(const std::shared_ptr<connection>& c, const std
   waiting_.erase(peer);
   for (auto& w : waiters) w(false);
   peer_lost(peer);
+  tell_watchers(watchers_.down(peer, node_watchers::reason_of(why)));
+}
+
+void controller::tell_watchers(node_watchers::deliveries d) {
+  if (node_ == nullptr) return;
+  auto& rt = bitactor::detail::runtime_of(*node_);
+  for (auto& [who, msg] : d) {
+    if (!rt.is_alive(who)) {
+      watchers_.forget(who);  // as net_kernel drops the subscriptions of a process that ended
+      continue;
+    }
+    deliver_term(who, std::move(msg));
+  }
+}
+
+void controller::monitor_nodes(const pid& who, const monitor_nodes_options& options) {
+  on_io([&] { watchers_.add(who, options); });
+}
+
+bool controller::demonitor_nodes(const pid& who, const monitor_nodes_options& options) {
+  return on_io([&] { return watchers_.remove(who, options); });
 }
 
 void controller::peer_lost(const std::string& peer) {

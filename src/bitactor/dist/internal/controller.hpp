@@ -28,6 +28,7 @@
 #include "bitactor/dist/dist_config.hpp"
 #include "bitactor/dist/internal/connection.hpp"
 #include "bitactor/dist/internal/epmd_client.hpp"
+#include "bitactor/dist/internal/node_watchers.hpp"
 #include "bitactor/dist/internal/rpc_registry.hpp"
 
 namespace bitactor::dist::detail {
@@ -80,6 +81,11 @@ class controller final : public connection_owner, public remote_router {
                  const term::term& args);
   /// The functions this node serves to SPAWN_REQUEST (rpc:call and spawn/4 from peers).
   rpc_registry& functions() noexcept { return functions_; }
+  /// net_kernel:monitor_nodes(true, Options) for the local process or inbox `who`: it gets
+  /// {nodeup, ...} and {nodedown, ...} terms as connections come and go (node_monitor.hpp).
+  void monitor_nodes(const pid& who, const monitor_nodes_options& options);
+  /// monitor_nodes(false, Options): false if `who` had no such subscription.
+  bool demonitor_nodes(const pid& who, const monitor_nodes_options& options);
   std::vector<std::string> connected_nodes();
   bool disconnect(const std::string& peer);
 
@@ -163,6 +169,8 @@ class controller final : public connection_owner, public remote_router {
   std::map<ref, pending_spawn> spawn_requests_;
 
   rpc_registry functions_;  // any thread (it locks itself)
+  node_watchers watchers_;  // io thread
+  void tell_watchers(node_watchers::deliveries d);
 };
 
 }  // namespace bitactor::dist::detail
