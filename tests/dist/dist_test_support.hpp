@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -12,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <bitactor/dist/dist_config.hpp>
 #include <bitactor/dist/internal/handshake.hpp>
 #include <bitactor/term/decode.hpp>
 #include <bitactor/term/encode.hpp>
@@ -20,6 +22,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -302,5 +305,41 @@ class raw_peer {
   int fd_ = -1;
   int ticks_ = 0;
 };
+
+#ifdef DIST_PEER_BEAM_DIR
+/// A test suite with its own epmd (on a free port) and one erl node running dist_peer.erl,
+/// started once for the suite: `class my_suite : public erl_peer_suite<my_suite>` with
+/// `static constexpr const char* peer_name = "x@localhost";` and `cookie`. Its cases fail
+/// (not skip) without erl.
+template <class Suite>
+class erl_peer_suite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!have_program("erl") || !have_program("epmd")) return;
+    epmd_ = std::make_unique<private_epmd>();
+    erl_ = std::make_unique<erl_node>(Suite::peer_name, Suite::cookie, epmd_->port(),
+                                      DIST_PEER_BEAM_DIR);
+  }
+  static void TearDownTestSuite() {
+    erl_.reset();
+    epmd_.reset();
+  }
+  void SetUp() override {
+    ASSERT_TRUE(have_program("erl")) << "erl is required for the distribution tests";
+    ASSERT_TRUE(epmd_ && erl_) << "the private epmd or the erl peer did not start";
+  }
+  /// A config for a BitActor node `alive@localhost` in this suite's cluster.
+  static dist_config config_for(const std::string& alive) {
+    dist_config c;
+    c.name = alive + "@localhost";
+    c.cookie = Suite::cookie;
+    c.epmd_port = epmd_->port();
+    return c;
+  }
+
+  static inline std::unique_ptr<private_epmd> epmd_;
+  static inline std::unique_ptr<erl_node> erl_;
+};
+#endif
 
 }  // namespace bitactor::dist::testing

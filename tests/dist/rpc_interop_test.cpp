@@ -23,35 +23,18 @@ namespace t = bitactor::term;
 
 namespace {
 
-const std::string cookie = "dist_rpc_cookie";
-
 t::term atom(const char* a) { return t::atom(a); }
 
-class dist_rpc : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    if (!have_program("erl") || !have_program("epmd")) return;
-    epmd_ = std::make_unique<private_epmd>();
-    erl_ =
-        std::make_unique<erl_node>("rpcpeer@localhost", cookie, epmd_->port(), DIST_PEER_BEAM_DIR);
-  }
-  static void TearDownTestSuite() {
-    erl_.reset();
-    epmd_.reset();
-  }
-  void SetUp() override {
-    ASSERT_TRUE(have_program("erl")) << "erl is required for the distribution tests";
-    ASSERT_TRUE(epmd_ && erl_) << "the private epmd or the erl peer did not start";
-  }
+class dist_rpc : public erl_peer_suite<dist_rpc> {
+ public:
+  static constexpr const char* peer_name = "rpcpeer@localhost";
+  static constexpr const char* cookie = "dist_rpc_cookie";
 
+ protected:
   std::unique_ptr<distributed_node> start(const std::string& alive) {
-    dist_config c;
-    c.name = alive + "@localhost";
-    c.cookie = cookie;
-    c.epmd_port = epmd_->port();
     node_config n;
     n.workers = 2;
-    auto dn = std::make_unique<distributed_node>(c, n);
+    auto dn = std::make_unique<distributed_node>(config_for(alive), n);
     // calc:add/2, and calc:fail/1, which raises as its argument says.
     dn->register_rpc("calc", "add", 2, [](std::span<const t::term> args) -> t::term {
       if (!args[0].is_small() || !args[1].is_small()) {
@@ -75,9 +58,6 @@ class dist_rpc : public ::testing::Test {
   t::term erl_erpc(const distributed_node& dn, const char* m, const char* f, t::term args) {
     return erl_->call(t::tuple(atom("erpc"), t::atom(dn.name()), atom(m), atom(f), args, 60000));
   }
-
-  static inline std::unique_ptr<private_epmd> epmd_;
-  static inline std::unique_ptr<erl_node> erl_;
 };
 
 // What rpc() threw, for checks on its class and reason.

@@ -173,6 +173,12 @@ bool distributed_node::demonitor_nodes(const pid& subscriber,
   return dist_->demonitor_nodes(subscriber, options);
 }
 
+void distributed_node::add_codec(type_id type, std::string tag,
+                                 std::function<term::term(const message&)> encode,
+                                 std::function<message*(const term::term&)> decode) {
+  dist_->codecs().add(type, std::move(tag), std::move(encode), std::move(decode));
+}
+
 std::vector<std::string> distributed_node::nodes() {
   auto out = dist_->connected_nodes();
   std::sort(out.begin(), out.end());

@@ -14,9 +14,12 @@
 //   bool up = dn.ping("erl@localhost");               // net_adm:ping/1
 //
 // Messages crossing nodes are bitactor::term::term values; a process of this node receives
-// them as such (m.get_if<term::term>()). Messages of other C++ types sent to remote pids are
-// dropped (they have no term form yet). Pids inside terms are term::pid: dist::from_term and
-// dist::to_term (term_mapping.hpp) convert them.
+// them as such (m.get_if<term::term>()). A C++ type with a term form (term::codec, declared
+// once) registered with register_codec<T>() crosses too: sent to a remote pid it goes as its
+// term, and a term with its tag arriving from another node is delivered as a T, so handlers
+// keep dispatching on C++ types. Messages of other C++ types sent to remote pids are dropped.
+// Pids inside terms are term::pid: dist::from_term and dist::to_term (term_mapping.hpp)
+// convert them.
 //
 // Supported so far: ping both ways (net_kernel answers is_auth), send to pids and to
 // registered names both ways, links and exit signals across nodes (LINK, UNLINK_ID,
@@ -36,17 +39,20 @@
 // Not yet: aliases, sending through the atom cache, TLS.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "bitactor/core/message.hpp"
 #include "bitactor/core/node.hpp"
 #include "bitactor/dist/dist_config.hpp"
 #include "bitactor/dist/dist_error.hpp"
 #include "bitactor/dist/node_monitor.hpp"
 #include "bitactor/dist/rpc.hpp"
+#include "bitactor/term/codec.hpp"
 #include "bitactor/term/term.hpp"
 
 namespace bitactor::dist {
@@ -127,6 +133,25 @@ class distributed_node {
   /// there was none.
   bool demonitor_nodes(const pid& subscriber, const monitor_nodes_options& options = {});
 
+  /// From now on, a T sent to a pid of another node goes as term::codec<T>::encode(T), and a
+  /// message from another node whose term has T's tag (`{tag, ...}` or `tag`) and decodes
+  /// is delivered as a T (one that does not decode, or whose decoder throws, arrives as the
+  /// term). Throws std::invalid_argument when T or its tag has a codec here already. A T
+  /// whose encode throws is dropped, as a send to an unreachable node is. Any thread; register
+  /// before the messages flow.
+  template <term::has_codec T>
+  void register_codec() {
+    add_codec(
+        type_id_of<T>(), std::string(term::codec<T>::tag),
+        [](const message& m) {
+          return term::term(term::codec<T>::encode(static_cast<const message_of<T>&>(m).value));
+        },
+        [](const term::term& t) -> message* {
+          auto value = term::codec<T>::decode(t);
+          return value ? make_message<T>(std::move(*value)) : nullptr;
+        });
+  }
+
   /// Nodes with a connection up now, sorted.
   std::vector<std::string> nodes();
   /// Closes the connection to `peer`; false when there is none.
@@ -139,6 +164,9 @@ class distributed_node {
   void send(const pid& to, term::term msg) { node_->send(to, std::move(msg)); }
 
  private:
+  void add_codec(type_id type, std::string tag, std::function<term::term(const message&)> encode,
+                 std::function<message*(const term::term&)> decode);
+
   std::unique_ptr<detail::controller> dist_;
   std::unique_ptr<node> node_;
   pid net_kernel_;

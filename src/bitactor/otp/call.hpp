@@ -40,6 +40,7 @@
 #include "bitactor/core/message.hpp"
 #include "bitactor/core/node.hpp"
 #include "bitactor/core/pid.hpp"
+#include "bitactor/term/codec.hpp"
 #include "bitactor/term/term.hpp"
 
 namespace bitactor::otp {
@@ -169,12 +170,14 @@ bool take_erlang_call(const term::term& message, from& caller, term::term& reque
 /// Reads `{'$gen_cast', Req}`.
 bool take_erlang_cast(const term::term& message, term::term& request);
 [[noreturn]] void throw_not_a_term_reply(std::string_view type);
-/// The reply to a call from Erlang must be a term; anything else is a bug of the server,
-/// which fails with a logic_error naming the type.
+/// The reply to a call from Erlang must be a term or have one (term::codec); anything else is
+/// a bug of the server, which fails with a logic_error naming the type.
 template <class T>
 term::term erlang_reply(T&& value) {
   if constexpr (std::is_constructible_v<term::term, T&&>) {
     return term::term(std::forward<T>(value));
+  } else if constexpr (term::has_codec<std::decay_t<T>>) {
+    return term::codec<std::decay_t<T>>::encode(value);
   } else {
     throw_not_a_term_reply(type_name(type_id_of<std::decay_t<T>>()));
   }

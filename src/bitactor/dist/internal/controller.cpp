@@ -328,20 +328,27 @@ void controller::route(const pid& to, message* m) noexcept {
   if (to.node == 0 || shut_down_) return;  // nonode@nohost: no such process anywhere
   try {
     std::string peer(to.node_name());
-    if (auto* t = owned->get_if<term::term>()) {
-      // SEND {2, '', To}: core messages carry no sender, and SEND needs none. The process
-      // whose turn sends it (none from a thread) still keys the frame's place in the order.
-      auto frame = encode_outgoing(term::tuple(op_term(op::send), term::atom(), to_term(to)), t);
+    // A term, or a C++ type with a codec, goes as SEND {2, '', To}: core messages carry no
+    // sender, and SEND needs none. The process whose turn sends it (none from a thread) still
+    // keys the frame's place in the order.
+    auto send_term = [&](const term::term& t) {
+      auto frame =
+          encode_outgoing(term::tuple(op_term(op::send), term::atom(), to_term(to)), &t);
       pid from = running_process();
       asio::post(io_, [this, peer = std::move(peer), from, frame = std::move(frame)]() mutable {
         enqueue(peer, from, std::move(frame));
       });
+    };
+    if (auto* t = owned->get_if<term::term>()) {
+      send_term(*t);
     } else if (owned->is<core_signal>()) {
       auto shared = std::shared_ptr<message>(std::move(owned));
       asio::post(io_, [this, peer = std::move(peer), to, shared]() {
         auto& s = static_cast<core_signal&>(*shared);
         route_signal(peer, to, s);
       });
+    } else if (auto encoded = codecs_.encode(*owned)) {
+      send_term(*encoded);
     }
     // Other C++ types have no term form: dropped, as a send to an unreachable node is.
   } catch (...) {
@@ -563,6 +570,14 @@ void controller::deliver_term(const pid& to, term::term msg) {
   bitactor::detail::runtime_of(*node_).deliver(to, make_message<term::term>(std::move(msg)));
 }
 
+void controller::deliver_message(const pid& to, term::term msg) {
+  if (message* typed = codecs_.decode(msg)) {
+    bitactor::detail::runtime_of(*node_).deliver(to, typed);
+    return;
+  }
+  deliver_term(to, std::move(msg));
+}
+
 void controller::frame_arrived(const std::shared_ptr<connection>& c, control_frame f) {
   bool ok = false;
   try {
@@ -598,12 +613,14 @@ bool controller::dispatch(connection& c, control_frame& f) {
     case op::send_tt:         // {12, Cookie, ToPid, Token}
     case op::send_sender_tt:  // {23, From, ToPid, Token}
       if (n < 3 || !f.message) return false;
-      if (auto to = local(2)) deliver_term(*to, std::move(*f.message));
+      if (auto to = local(2)) deliver_message(*to, std::move(*f.message));
       return true;
     case op::reg_send:     // {6, From, Cookie, ToName}
     case op::reg_send_tt:  // {16, From, Cookie, ToName, Token}
       if (n < 4 || !f.message || !ctl[3].is_atom()) return false;
-      if (auto to = rt.whereis(ctl[3].as_atom().name())) deliver_term(*to, std::move(*f.message));
+      if (auto to = rt.whereis(ctl[3].as_atom().name())) {
+        deliver_message(*to, std::move(*f.message));
+      }
       return true;
     case op::link: {  // {1, From, To}
       if (n != 3) return false;

@@ -26,6 +26,7 @@
 #include "bitactor/core/internal/signal.hpp"
 #include "bitactor/core/node.hpp"
 #include "bitactor/dist/dist_config.hpp"
+#include "bitactor/dist/internal/codec_registry.hpp"
 #include "bitactor/dist/internal/connection.hpp"
 #include "bitactor/dist/internal/epmd_client.hpp"
 #include "bitactor/dist/internal/node_watchers.hpp"
@@ -81,6 +82,8 @@ class controller final : public connection_owner, public remote_router {
                  const term::term& args);
   /// The functions this node serves to SPAWN_REQUEST (rpc:call and spawn/4 from peers).
   rpc_registry& functions() noexcept { return functions_; }
+  /// The C++ types sent and received as terms (distributed_node::register_codec).
+  codec_registry& codecs() noexcept { return codecs_; }
   /// net_kernel:monitor_nodes(true, Options) for the local process or inbox `who`: it gets
   /// {nodeup, ...} and {nodedown, ...} terms as connections come and go (node_monitor.hpp).
   void monitor_nodes(const pid& who, const monitor_nodes_options& options);
@@ -120,6 +123,8 @@ class controller final : public connection_owner, public remote_router {
   /// SPAWN_REPLY to a spawn_request() of this node.
   bool take_spawn_reply(connection& c, const control_frame& f);
   void deliver_term(const pid& to, term::term msg);
+  /// A message from a peer: as the C++ type whose codec takes it, else as the term.
+  void deliver_message(const pid& to, term::term msg);
   bool is_local(const term::term& t) const;
   void peer_lost(const std::string& peer);
 
@@ -169,6 +174,7 @@ class controller final : public connection_owner, public remote_router {
   std::map<ref, pending_spawn> spawn_requests_;
 
   rpc_registry functions_;  // any thread (it locks itself)
+  codec_registry codecs_;   // any thread (it locks itself)
   node_watchers watchers_;  // io thread
   void tell_watchers(node_watchers::deliveries d);
 };
