@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <bitactor/dist/dist_config.hpp>
+#include <bitactor/dist/internal/control.hpp>
 #include <bitactor/dist/internal/handshake.hpp>
 #include <bitactor/term/decode.hpp>
 #include <bitactor/term/encode.hpp>
@@ -289,6 +290,26 @@ class raw_peer {
     }
   }
   int ticks() const { return ticks_; }
+  /// The next frame the node sends (ticks skipped), decoded; nullopt after `limit` or on close.
+  /// The peer must not have asked for the distribution header or fragments (pass-through
+  /// frames only).
+  std::optional<control_frame> next_frame(std::chrono::milliseconds limit) {
+    auto deadline = steady::now() + limit;
+    while (true) {
+      std::uint8_t head[4];
+      if (!read_exact(fd_, head, 4, deadline)) return std::nullopt;
+      std::size_t n = (std::size_t{head[0]} << 24) | (std::size_t{head[1]} << 16) |
+                      (std::size_t{head[2]} << 8) | head[3];
+      if (n == 0) {
+        ++ticks_;
+        continue;
+      }
+      std::vector<std::uint8_t> body(n);
+      if (!read_exact(fd_, body.data(), n, deadline)) return std::nullopt;
+      std::string why;
+      return decode_frame(body, why);
+    }
+  }
 
  private:
   void put(const std::vector<std::uint8_t>& b) {

@@ -15,6 +15,7 @@
 #include <bitactor/term/print.hpp>
 #include <future>
 #include <memory>
+#include <set>
 #include <thread>
 
 #include "dist_test_support.hpp"
@@ -201,6 +202,46 @@ TEST_F(dist_interop, an_unknown_operation_closes_the_connection) {
   raw_peer raw(dn.port(), "raw2@localhost", dn.name(), cookie, flags::advertised);
   raw.write(encode_frame(t::tuple(99, atom("x"))));
   EXPECT_TRUE(raw.closed_within(10s));
+}
+
+// EXIT_PAYLOAD: to a peer that sets it, an exit over a link and a DOWN go as PAYLOAD_EXIT and
+// PAYLOAD_MONITOR_P_EXIT with the reason as the frame's message; to one that does not, as EXIT
+// and MONITOR_P_EXIT with the reason in the control tuple.
+TEST_F(dist_interop, exits_and_downs_take_the_payload_forms_only_with_a_peer_that_sets_the_flag) {
+  distributed_node dn(config("payload"), small());
+  const std::uint64_t pass_through =
+      flags::advertised & ~(flags::dist_hdr_atom_cache | flags::fragments);
+  for (const bool with : {true, false}) {
+    const std::string name = with ? "pay@localhost" : "nopay@localhost";
+    raw_peer raw(dn.port(), name, dn.name(), cookie,
+                 with ? pass_through : pass_through & ~flags::exit_payload);
+    pid victim = dn.local().spawn([](actor& self, message& m) {
+      if (m.is<int>()) self.exit(exit_reason::error("bye"));
+    });
+    const t::term remote = t::pid{t::atom(name), 1, 0, 0};
+    t::reference mref{t::atom(name), 0, 3, {7, 8, 9, 0, 0}};
+    raw.write(encode_frame(t::tuple(1, remote, t::term(to_term(victim)))));         // LINK
+    raw.write(encode_frame(t::tuple(19, remote, t::term(to_term(victim)), mref)));  // MONITOR_P
+    ASSERT_TRUE(eventually([&] {
+      auto info = dn.local().info(victim);
+      return info && !info->links.empty() && !info->monitored_by.empty();
+    }));
+    dn.local().send(victim, 1);
+    std::set<int> ops;
+    for (int i = 0; i < 2; ++i) {
+      auto f = raw.next_frame(10s);
+      ASSERT_TRUE(f) << "frame " << i;
+      ops.insert(static_cast<int>(f->control[0].as_int()));
+      if (with) {
+        ASSERT_TRUE(f->message) << t::to_string(f->control);
+        EXPECT_TRUE(f->message->is_atom("bye"));
+      } else {
+        EXPECT_FALSE(f->message);
+        EXPECT_TRUE(f->control[f->control.size() - 1].is_atom("bye")) << t::to_string(f->control);
+      }
+    }
+    EXPECT_EQ(ops, with ? (std::set<int>{24, 28}) : (std::set<int>{3, 21}));
+  }
 }
 
 TEST_F(dist_interop, a_frame_over_max_frame_bytes_closes_the_connection) {
@@ -763,7 +804,7 @@ TEST_F(dist_interop, a_fragment_of_an_unknown_sequence_closes_only_that_connecti
 // net_kernel:monitor_nodes/2: erl's connection is hidden (erl runs -hidden, and so does this
 // node), so a plain subscription hears nothing of it and {node_type, all} hears both ends.
 TEST_F(dist_interop, monitor_nodes_reports_erl_coming_and_going) {
-  distributed_node dn(config("watcher"), small());
+  distributed_node dn(config("nodewatch"), small());
   inbox plain(dn.local());
   inbox all(dn.local());
   dn.monitor_nodes(plain.self());
@@ -785,4 +826,49 @@ TEST_F(dist_interop, monitor_nodes_reports_erl_coming_and_going) {
   EXPECT_FALSE(dn.demonitor_nodes(all.self(), {}));
   ASSERT_TRUE(dn.ping(erl_->name()));
   EXPECT_FALSE(all.receive<t::term>(0ms));
+}
+
+// EXIT_PAYLOAD is set both ways: exit and DOWN reasons travel as the frame's message
+// (PAYLOAD_EXIT, PAYLOAD_MONITOR_P_EXIT), so a reason of 300 KB goes as fragments and arrives
+// whole, both ways.
+TEST_F(dist_interop, large_exit_reasons_cross_both_ways) {
+  distributed_node dn(config("bigexit"), small());
+  const t::term reason = t::tuple(atom("big"), t::binary(std::string(300'000, 'r')));
+  // Out: a BitActor process linked to and monitored by erl processes exits with it.
+  pid victim = dn.local().spawn([reason](actor& self, message& m) {
+    if (m.is<int>()) self.exit(exit_reason::from_term(reason));
+  });
+  t::term linker = erl_->call(t::tuple(atom("spawn_linker"), t::term(to_term(victim))));
+  auto mon = erl_->call(t::tuple(atom("spawn_monitor_of"), t::term(to_term(victim))));
+  ASSERT_TRUE(linker.is_pid() && mon.is_tuple());
+  ASSERT_TRUE(eventually([&] {
+    auto info = dn.local().info(victim);
+    return info && !info->links.empty() && !info->monitored_by.empty();
+  }));
+  dn.local().send(victim, 1);
+  std::vector<t::term> got;
+  for (int i = 0; i < 2; ++i) {
+    auto m = erl_->receive(20s);
+    ASSERT_TRUE(m) << "message " << i;
+    got.push_back(*m);
+  }
+  const t::term exit = t::tuple(atom("EXIT"), t::term(to_term(victim)), reason);
+  const t::term down =
+      t::tuple(atom("DOWN"), mon[1], atom("process"), t::term(to_term(victim)), reason);
+  EXPECT_TRUE((got[0] == exit && got[1] == down) || (got[0] == down && got[1] == exit));
+
+  // In: an erl process linked to and monitored by an inbox here is killed with it.
+  inbox box(dn.local());
+  t::term idle = erl_->call(atom("spawn_idle"));
+  box.link(from_term(idle.as_pid()));
+  const ref mref = box.monitor(from_term(idle.as_pid()));
+  ASSERT_TRUE(dn.ping(erl_->name()));
+  erl_->call(t::tuple(atom("exit"), idle, reason));
+  auto e = box.receive<exit_msg>(20s);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->reason.as_term(), reason);
+  auto d = box.receive<down_msg>(20s);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->monitor, mref);
+  EXPECT_EQ(d->reason.as_term(), reason);
 }

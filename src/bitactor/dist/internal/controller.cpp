@@ -332,8 +332,7 @@ void controller::route(const pid& to, message* m) noexcept {
     // sender, and SEND needs none. The process whose turn sends it (none from a thread) still
     // keys the frame's place in the order.
     auto send_term = [&](const term::term& t) {
-      auto frame =
-          encode_outgoing(term::tuple(op_term(op::send), term::atom(), to_term(to)), &t);
+      auto frame = encode_outgoing(term::tuple(op_term(op::send), term::atom(), to_term(to)), &t);
       pid from = running_process();
       asio::post(io_, [this, peer = std::move(peer), from, frame = std::move(frame)]() mutable {
         enqueue(peer, from, std::move(frame));
@@ -360,6 +359,15 @@ void controller::route_signal(const std::string& peer, const pid& to, core_signa
   const term::term from = to_term(s.from ? s.from : net_kernel_);
   const term::term target = to_term(to);
   std::optional<term::term> control;
+  // With EXIT_PAYLOAD both ways, exit and DOWN reasons travel as the frame's message (the
+  // PAYLOAD_* forms); before the connection is up the old forms, which BEAM reads too.
+  // The connection is looked up (made, when there is none) only by what goes out.
+  std::shared_ptr<connection> c;
+  auto payload = [&] {
+    if (c == nullptr) c = connection_to(peer);
+    return c != nullptr && c->is_up() && (c->negotiated() & flags::exit_payload) != 0;
+  };
+  std::optional<term::term> reason;
   switch (s.kind) {
     case signal_kind::link:
       links_[peer].insert({s.from, to});
@@ -374,9 +382,14 @@ void controller::route_signal(const std::string& peer, const pid& to, core_signa
     case signal_kind::exit:
       if (s.via_link) {
         if (auto it = links_.find(peer); it != links_.end()) it->second.erase({s.from, to});
-        control = term::tuple(op_term(op::exit), from, target, to_term(s.reason));
+      }
+      if (payload()) {
+        control =
+            term::tuple(op_term(s.via_link ? op::payload_exit : op::payload_exit2), from, target);
+        reason = to_term(s.reason);
       } else {
-        control = term::tuple(op_term(op::exit2), from, target, to_term(s.reason));
+        control = term::tuple(op_term(s.via_link ? op::exit : op::exit2), from, target,
+                              to_term(s.reason));
       }
       break;
     case signal_kind::monitor:
@@ -425,12 +438,18 @@ void controller::route_signal(const std::string& peer, const pid& to, core_signa
       if (auto it = watched_by_.find(peer); it != watched_by_.end()) {
         it->second.erase({s.from, s.monitor_ref, to});
       }
-      control = term::tuple(op_term(op::monitor_p_exit), who, target, to_term(s.monitor_ref),
-                            to_term(s.reason));
+      if (payload()) {
+        control =
+            term::tuple(op_term(op::payload_monitor_p_exit), who, target, to_term(s.monitor_ref));
+        reason = to_term(s.reason);
+      } else {
+        control = term::tuple(op_term(op::monitor_p_exit), who, target, to_term(s.monitor_ref),
+                              to_term(s.reason));
+      }
       break;
     }
   }
-  auto c = connection_to(peer);
+  if (c == nullptr) c = connection_to(peer);
   if (c == nullptr) {
     if (s.kind == signal_kind::link) {
       // The node cannot be reached: the link breaks at once (erlang:link/1, noconnection).
@@ -442,7 +461,7 @@ void controller::route_signal(const std::string& peer, const pid& to, core_signa
     }
     return;
   }
-  c->send(sender_key(s.from), encode_outgoing(*control));
+  c->send(sender_key(s.from), encode_outgoing(*control, reason ? &*reason : nullptr));
 }
 
 void controller::send_named(const pid& from, const std::string& name, const std::string& peer,
@@ -706,13 +725,17 @@ bool controller::dispatch(connection& c, control_frame& f) {
       rt.deliver(*target, s);
       return true;
     }
-    case op::monitor_p_exit: {  // {21, PidOrName, Watcher, Ref, Reason}
-      if (n != 5 || !ctl[3].is_reference()) return false;
+    case op::monitor_p_exit:            // {21, PidOrName, Watcher, Ref, Reason}
+    case op::payload_monitor_p_exit: {  // {28, PidOrName, Watcher, Ref} + Reason
+      const bool payload = static_cast<op>(ctl[0].as_int()) == op::payload_monitor_p_exit;
+      if (n != (payload ? 4U : 5U) || !ctl[3].is_reference() || (payload && !f.message)) {
+        return false;
+      }
       ref mref = from_term(ctl[3].as_reference());
       pid target = ctl[1].is_pid() ? remote(1) : pid{};
       auto* s = new core_signal(signal_kind::down, target);
       s->monitor_ref = mref;
-      s->reason = exit_reason_from_term(ctl[4]);
+      s->reason = exit_reason_from_term(payload ? *f.message : ctl[4]);
       monitored_names_.erase(mref);
       spawn_requests_.erase(mref);
       if (auto it = monitors_.find(c.peer_name()); it != monitors_.end()) {
@@ -727,10 +750,9 @@ bool controller::dispatch(connection& c, control_frame& f) {
     case op::spawn_reply:     // {31, ReqId, To, Flags, Result}
     case op::spawn_reply_tt:  // {32, ReqId, To, Flags, Result, Token}
       return take_spawn_reply(c, f);
-    case op::payload_monitor_p_exit:
     case op::alias_send:
     case op::alias_send_tt:
-      // Their flags are not advertised, so a peer does not send them; ignore if one does.
+      // ALIAS is not advertised, so a peer does not send them; ignore if one does.
       return true;
   }
   return false;  // an operation this node does not know: BEAM too drops the connection

@@ -48,11 +48,12 @@ inline constexpr std::uint64_t mandatory_26 = mandatory_25 | v4_nc | unlink_id;
 /// and DIST_MONITOR_NAME (MONITOR_P, DEMONITOR_P, MONITOR_P_EXIT, by pid and by name),
 /// DIST_HDR_ATOM_CACHE (frame_reader decodes the atom cache header; this node sends `131 68 0`,
 /// storing nothing in the peer's cache) and FRAGMENTS (frame_reader reassembles, frame_writer
-/// splits messages over 64 KiB) and SPAWN (every SPAWN_REQUEST is answered with SPAWN_REPLY,
-/// and rpc:call is served: spawned_apply.hpp).
+/// splits messages over 64 KiB), SPAWN (every SPAWN_REQUEST is answered with SPAWN_REPLY,
+/// and rpc:call is served: spawned_apply.hpp) and EXIT_PAYLOAD (PAYLOAD_EXIT, PAYLOAD_EXIT2 and
+/// PAYLOAD_MONITOR_P_EXIT read, and sent on a connection up with a peer that set it).
 inline constexpr std::uint64_t advertised = mandatory_26 | mandatory_25_digest | send_sender |
                                             small_atom_tags | dist_monitor | dist_monitor_name |
-                                            dist_hdr_atom_cache | fragments | spawn;
+                                            dist_hdr_atom_cache | fragments | spawn | exit_payload;
 
 /// Flags a peer must send for this node to accept it: what the term layer and the link
 /// protocol rely on (OTP 25's mandatory set; UNLINK_ID for the OTP 23+ unlink protocol).
