@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo node in distributed mode, called from a real Erlang node: gen_server:call from erl
-# reaches the registered 'demo' gen_server and gets the live counts back as a map.
+# reaches the registered 'demo' gen_server and gets the live counts back as a map, and so does
+# rpc:call of the C++ function the demo registers as demo:stats/0.
 # Usage: distributed_test.sh <bitactor_demo>
 set -euo pipefail
 demo=$1
@@ -29,10 +30,11 @@ fi
 answer=$(timeout 60 erl -sname "probe_$$" -setcookie "$cookie" -noshell -eval "
   Stats = gen_server:call({demo, '$node'}, stats, 10000),
   Pong = gen_server:call({demo, '$node'}, ping, 10000),
-  io:format(\"~p ~p~n\", [Pong, maps:get(requests, Stats) > 0]),
+  ByRpc = rpc:call('$node', demo, stats, [], 10000),
+  io:format(\"~p ~p ~p~n\", [Pong, maps:get(requests, Stats) > 0, maps:get(requests, ByRpc) > 0]),
   halt().")
 echo "erl: $answer"
-[ "$answer" = "pong true" ] || { echo "FAILED: unexpected answer from the demo"; exit 1; }
+[ "$answer" = "pong true true" ] || { echo "FAILED: unexpected answer from the demo"; exit 1; }
 
 # The demo ends by itself; its summary must say the tree stopped cleanly.
 while IFS= read -r -t 60 line <&3; do

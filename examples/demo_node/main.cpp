@@ -350,6 +350,19 @@ otp::supervisor_spec service_spec(std::size_t i, std::size_t pool) {
   return s;
 }
 
+/// The live counts as an Erlang map.
+term::term demo_counts(const demo_stats& stats, bitactor::node& node) {
+  auto count = [](const std::atomic<std::uint64_t>& c) {
+    return term::term(static_cast<std::int64_t>(c.load(std::memory_order_relaxed)));
+  };
+  return term::map_from({{term::atom("requests"), count(stats.requests)},
+                         {term::atom("restarts"), count(stats.restarts)},
+                         {term::atom("killed"), count(stats.kills)},
+                         {term::atom("wrong"), count(stats.wrong)},
+                         {term::atom("processes"),
+                          term::term(static_cast<std::int64_t>(node.counters().processes))}});
+}
+
 /// The application's top supervisor, built from its environment (OTP: Module:start/2).
 // [stats-server]
 /// Answers the node's live counts to callers on Erlang nodes (in distributed mode):
@@ -362,23 +375,12 @@ class stats_server : public otp::gen_server {
   void handle_call(otp::call_context& c) override {
     c.match([&](term::term& request) -> term::term {
       if (request.is_atom("ping")) return term::atom("pong");
-      if (request.is_atom("stats")) return counts();
+      if (request.is_atom("stats")) return demo_counts(*stats_, this_node());
       return term::tuple(term::atom("error"), term::tuple(term::atom("unknown_request"), request));
     });
   }
 
  private:
-  term::term counts() const {
-    auto count = [](const std::atomic<std::uint64_t>& c) {
-      return term::term(static_cast<std::int64_t>(c.load(std::memory_order_relaxed)));
-    };
-    return term::map_from({{term::atom("requests"), count(stats_->requests)},
-                           {term::atom("restarts"), count(stats_->restarts)},
-                           {term::atom("killed"), count(stats_->kills)},
-                           {term::atom("wrong"), count(stats_->wrong)},
-                           {term::atom("processes"), term::term(static_cast<std::int64_t>(
-                                                         this_node().counters().processes))}});
-  }
   demo_stats* stats_;
 };
 // [stats-server]
@@ -467,6 +469,12 @@ int main(int argc, char** argv) {
     local = std::make_unique<bitactor::node>(config);
   }
   bitactor::node& node = distributed ? distributed->local() : *local;
+  if (distributed) {
+    // rpc:call('demo@host', demo, stats, []) answers the same counts, from a C++ function.
+    distributed->register_rpc("demo", "stats", 0, [&stats, &node](std::span<const term::term>) {
+      return demo_counts(stats, node);
+    });
+  }
   // [distributed]
   int status = 0;
   {
@@ -504,8 +512,10 @@ int main(int argc, char** argv) {
         node.name().c_str(), node.config().workers, services, per_service, in_flight, chaos_ms);
     if (distributed) {
       std::printf(
-          "from an Erlang shell (erl -sname shell%s): gen_server:call({demo, '%s'}, stats).\n",
-          cookie.empty() ? "" : (" -setcookie " + cookie).c_str(), distributed->name().c_str());
+          "from an Erlang shell (erl -sname shell%s): gen_server:call({demo, '%s'}, stats). "
+          "or rpc:call('%s', demo, stats, []).\n",
+          cookie.empty() ? "" : (" -setcookie " + cookie).c_str(), distributed->name().c_str(),
+          distributed->name().c_str());
     }
     std::fflush(stdout);
 
