@@ -98,6 +98,20 @@ TEST(dist_config, bad_names_and_values_are_refused_naming_the_field) {
   EXPECT_NE(error_of(c).find("max_frame_bytes"), std::string::npos);
 }
 
+TEST(dist_config, tls_needs_a_certificate_a_key_and_cas_to_verify_with) {
+  auto c = with_cookie("ba@localhost");
+  c.tls = tls_config{.certificate_file = "node.pem"};
+  EXPECT_NE(error_of(c).find("dist_config.tls: certificate_file and private_key_file"),
+            std::string::npos);
+  c.tls->private_key_file = "node.key";
+  EXPECT_NE(error_of(c).find("dist_config.tls.ca_file"), std::string::npos);
+  c.tls->verify_peer = false;  // nothing to verify with, nothing verified
+  EXPECT_NO_THROW(resolve(c));
+  c.tls->ca_file = "ca.pem";
+  c.tls->verify_peer = true;
+  EXPECT_NO_THROW(resolve(c));  // the files themselves are read when the node starts
+}
+
 TEST(dist_config, epmd_port_comes_from_erl_epmd_port_when_unset) {
   auto c = with_cookie("ba@localhost");
   c.epmd_port = 0;

@@ -339,7 +339,7 @@ class erl_peer_suite : public ::testing::Test {
     if (!have_program("erl") || !have_program("epmd")) return;
     epmd_ = std::make_unique<private_epmd>();
     erl_ = std::make_unique<erl_node>(Suite::peer_name, Suite::cookie, epmd_->port(),
-                                      DIST_PEER_BEAM_DIR);
+                                      DIST_PEER_BEAM_DIR, Suite::extra_erl_args());
   }
   static void TearDownTestSuite() {
     erl_.reset();
@@ -349,6 +349,8 @@ class erl_peer_suite : public ::testing::Test {
     ASSERT_TRUE(have_program("erl")) << "erl is required for the distribution tests";
     ASSERT_TRUE(epmd_ && erl_) << "the private epmd or the erl peer did not start";
   }
+  /// More arguments for erl (a suite hides this to add its own).
+  static std::vector<std::string> extra_erl_args() { return {}; }
   /// A config for a BitActor node `alive@localhost` in this suite's cluster.
   static dist_config config_for(const std::string& alive) {
     dist_config c;

@@ -158,6 +158,17 @@ resolved_dist_config resolve(const dist_config& c) {
     throw dist_error("dist_config.setup_timeout: must be positive");
   }
   if (c.max_frame_bytes < 1024) throw dist_error("dist_config.max_frame_bytes: below 1024");
+  if (c.tls) {
+    if (c.tls->certificate_file.empty() || c.tls->private_key_file.empty()) {
+      throw dist_error(
+          "dist_config.tls: certificate_file and private_key_file are required (PEM files)");
+    }
+    if ((c.tls->verify_peer || c.tls->require_client_certificate) && c.tls->ca_file.empty()) {
+      throw dist_error(
+          "dist_config.tls.ca_file: required to verify peers (verify_peer, "
+          "require_client_certificate)");
+    }
+  }
   return r;
 }
 

@@ -19,6 +19,24 @@ namespace bitactor::dist {
 /// address). BEAM refuses connections between the two kinds, and so does this node.
 enum class name_mode { short_names, long_names };
 
+/// TLS distribution, as erl's `-proto_dist inet_tls` speaks it: TLS (1.2 or 1.3) around the
+/// same handshake and frames, so a node with TLS joins erl nodes started with
+/// `-proto_dist inet_tls -ssl_dist_optfile F`, and refuses peers without TLS. Files are PEM.
+struct tls_config {
+  /// This node's certificate (with its chain) and private key: presented to peers that
+  /// connect and, when they ask for one, to peers this node connects to.
+  std::string certificate_file{};
+  std::string private_key_file{};
+  /// The certificate authorities a peer's certificate must chain to.
+  std::string ca_file{};
+  /// Check the peer's certificate: connecting, the server's, with its host name (the part of
+  /// the node name after '@') against the certificate's names, as OTP's client does;
+  /// accepting, a client's when it presents one. Off: anything is accepted (testing only).
+  bool verify_peer = true;
+  /// Mutual TLS: peers that connect must present a certificate (erl's fail_if_no_peer_cert).
+  bool require_client_certificate = false;
+};
+
 struct dist_config {
   /// `alive` or `alive@host`. With short names a bare `alive` gets this machine's short host
   /// name, as -sname does; long names need the host spelled out.
@@ -26,7 +44,7 @@ struct dist_config {
   name_mode mode = name_mode::short_names;
   /// The cookie; when unset, the content of $HOME/.erlang.cookie, created with a random
   /// cookie (mode 0400) if missing, as erl does (auth.erl).
-  std::optional<std::string> cookie;
+  std::optional<std::string> cookie = std::nullopt;
   /// Hidden (the default, epmd node type 72 and no PUBLISHED flag) or visible. A visible node
   /// that does not speak `global` would block global:sync() on BEAM nodes (see the notes).
   bool hidden = true;
@@ -44,6 +62,8 @@ struct dist_config {
   /// Frames above this many bytes close the connection that sent them; so do fragmented
   /// messages whose reassembly, alone or with the peer's other partial ones, would exceed it.
   std::size_t max_frame_bytes = std::size_t{64} << 20;
+  /// TLS for every connection, in and out; nullopt: plain TCP.
+  std::optional<tls_config> tls = std::nullopt;
 };
 
 /// A configuration checked and completed: the full node name, the cookie and the epmd port

@@ -37,7 +37,8 @@
 // answer rpc:call, erpc:call, rpc:cast and spawn/4 from Erlang nodes; rpc() and rpc_cast()
 // call functions of other nodes as erpc:call/5 and erpc:cast/4 do.
 // Exit and DOWN reasons go as payloads to peers that set EXIT_PAYLOAD.
-// Not yet: aliases, sending through the atom cache, TLS.
+// TLS distribution (dist_config::tls) speaks erl's inet_tls.
+// Not yet: aliases, sending through the atom cache.
 
 #include <chrono>
 #include <functional>

@@ -1,9 +1,11 @@
 #include "bitactor/dist/internal/connection.hpp"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -30,7 +32,11 @@ connection::connection(connection_owner& owner, tcp::socket socket)
       setup_timer_(socket_.get_executor()),
       tick_timer_(socket_.get_executor()),
       initiator_(false),
-      reader_(owner.settings().config.max_frame_bytes) {}
+      reader_(owner.settings().config.max_frame_bytes) {
+  if (auto* ctx = owner_.tls_context()) {
+    tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *ctx);
+  }
+}
 
 connection::connection(connection_owner& owner, asio::io_context& io, std::string peer)
     : owner_(owner),
@@ -39,7 +45,11 @@ connection::connection(connection_owner& owner, asio::io_context& io, std::strin
       tick_timer_(io),
       peer_(std::move(peer)),
       initiator_(true),
-      reader_(owner.settings().config.max_frame_bytes) {}
+      reader_(owner.settings().config.max_frame_bytes) {
+  if (auto* ctx = owner_.tls_context()) {
+    tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *ctx);
+  }
+}
 
 std::uint64_t connection::negotiated() const noexcept { return owner_.local_flags() & peer_flags_; }
 
@@ -54,8 +64,10 @@ asio::awaitable<void> connection::run() {
   try {
     if (initiator_) {
       co_await connect_as_initiator();
+      co_await start_tls();
       co_await handshake_as_initiator();
     } else {
+      co_await start_tls();
       co_await handshake_as_acceptor();
     }
     if (state_ != state::handshaking || yielded_) co_return;
@@ -107,19 +119,58 @@ asio::awaitable<void> connection::connect_as_initiator() {
   socket_.set_option(tcp::no_delay(true));
 }
 
+asio::awaitable<void> connection::start_tls() {
+  if (!tls_) co_return;
+  arm_setup_timer();
+  if (initiator_) {
+    // As OTP's client: the host part of the node name is the server name (SNI) and, when
+    // peers are verified, what the certificate must name.
+    const std::string host = split_node_name(peer_)->second;
+    // SSL_set_tlsext_host_name, without the macro's C cast.
+    if (SSL_ctrl(tls_->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                 const_cast<char*>(host.c_str())) != 1) {
+      throw dist_error("tls: cannot set the server name " + host);
+    }
+    if (owner_.settings().config.tls->verify_peer) {
+      tls_->set_verify_callback(asio::ssl::host_name_verification(host));
+    }
+    co_await tls_->async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
+  } else {
+    co_await tls_->async_handshake(asio::ssl::stream_base::server, asio::use_awaitable);
+  }
+}
+
+asio::awaitable<void> connection::read_exactly(asio::mutable_buffer into) {
+  if (tls_) {
+    co_await asio::async_read(*tls_, into, asio::use_awaitable);
+  } else {
+    co_await asio::async_read(socket_, into, asio::use_awaitable);
+  }
+}
+
 asio::awaitable<std::vector<std::uint8_t>> connection::read_handshake_message() {
   arm_setup_timer();
-  std::uint8_t head[2];
-  co_await asio::async_read(socket_, asio::buffer(head), asio::use_awaitable);
-  std::size_t n = (std::size_t{head[0]} << 8) | head[1];
+  // inet_tls_dist frames handshake messages with 4-byte lengths, plain TCP with 2.
+  std::uint8_t head[4];
+  const std::size_t width = tls_ ? 4 : 2;
+  co_await read_exactly(asio::buffer(head, width));
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < width; ++i) n = (n << 8) | head[i];
+  if (n > 65535) throw dist_error("handshake: a message of " + std::to_string(n) + " bytes");
   std::vector<std::uint8_t> body(n);
-  co_await asio::async_read(socket_, asio::buffer(body), asio::use_awaitable);
+  co_await read_exactly(asio::buffer(body));
   co_return body;
 }
 
 asio::awaitable<void> connection::write_raw(const std::vector<std::uint8_t>& bytes) {
   arm_setup_timer();
-  co_await asio::async_write(socket_, asio::buffer(bytes), asio::use_awaitable);
+  if (!tls_) {
+    co_await asio::async_write(socket_, asio::buffer(bytes), asio::use_awaitable);
+    co_return;
+  }
+  std::vector<std::uint8_t> framed(bytes.size() + 2, 0);  // two more length bytes, zero
+  std::copy(bytes.begin(), bytes.end(), framed.begin() + 2);
+  co_await asio::async_write(*tls_, asio::buffer(framed), asio::use_awaitable);
 }
 
 asio::awaitable<void> connection::handshake_as_initiator() {
@@ -242,7 +293,7 @@ asio::awaitable<void> connection::read_frames() {
   std::vector<std::uint8_t> payload;
   while (state_ == state::up) {
     std::uint8_t head[4];
-    co_await asio::async_read(socket_, asio::buffer(head), asio::use_awaitable);
+    co_await read_exactly(asio::buffer(head));
     last_read_ = std::chrono::steady_clock::now();
     std::size_t n = (std::size_t{head[0]} << 24) | (std::size_t{head[1]} << 16) |
                     (std::size_t{head[2]} << 8) | head[3];
@@ -252,7 +303,7 @@ asio::awaitable<void> connection::read_frames() {
       co_return;
     }
     payload.resize(n);
-    co_await asio::async_read(socket_, asio::buffer(payload), asio::use_awaitable);
+    co_await read_exactly(asio::buffer(payload));
     last_read_ = std::chrono::steady_clock::now();
     std::string why;
     auto f = reader_.read(payload, why);
@@ -281,21 +332,25 @@ void connection::write_next() {
   std::vector<asio::const_buffer> buffers;
   buffers.reserve(inflight_.size());
   for (const auto& b : inflight_) buffers.emplace_back(asio::buffer(b));
-  asio::async_write(socket_, buffers,
-                    [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                      self->writing_ = false;
-                      self->inflight_.clear();
-                      if (ec) {
-                        self->close("write failed: " + ec.message());
-                        return;
-                      }
-                      self->wrote_since_tick_ = true;
-                      if (self->finishing_ && self->writer_.empty()) {
-                        self->close(self->finish_reason_);
-                        return;
-                      }
-                      self->write_next();
-                    });
+  auto written = [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+    self->writing_ = false;
+    self->inflight_.clear();
+    if (ec) {
+      self->close("write failed: " + ec.message());
+      return;
+    }
+    self->wrote_since_tick_ = true;
+    if (self->finishing_ && self->writer_.empty()) {
+      self->close(self->finish_reason_);
+      return;
+    }
+    self->write_next();
+  };
+  if (tls_) {
+    asio::async_write(*tls_, buffers, std::move(written));
+  } else {
+    asio::async_write(socket_, buffers, std::move(written));
+  }
 }
 
 void connection::schedule_tick() {

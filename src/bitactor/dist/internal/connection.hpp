@@ -2,7 +2,8 @@
 // Internal: one connection to a peer node. It runs the handshake (as initiator or acceptor),
 // then a reader (frame_reader: headers, the atom cache, fragments) and a single writer
 // (frame_writer: each sender's frames in order, large messages as fragments interleaved with
-// other senders' frames), and the tick timer, all on the distribution's io_context thread;
+// other senders' frames), and the tick timer, all on the distribution's io_context thread,
+// over TCP or TLS (inet_tls_dist: TLS first, then the same handshake and frames);
 // nothing here runs on a scheduler worker. Frames queued before the handshake completes go
 // out, in order, once it does.
 
@@ -12,6 +13,8 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
@@ -37,6 +40,8 @@ class connection_owner {
   virtual const resolved_dist_config& settings() const = 0;
   virtual std::uint32_t creation() const = 0;
   virtual std::uint64_t local_flags() const = 0;
+  /// The TLS context of every connection (dist_config::tls), or nullptr for plain TCP.
+  virtual boost::asio::ssl::context* tls_context() = 0;
   /// Acceptor side: the peer has named itself. Returns the status to send: ok,
   /// ok_simultaneous, nok, not_allowed or alive.
   virtual std::string peer_named(const std::shared_ptr<connection>& c) = 0;
@@ -84,8 +89,14 @@ class connection : public std::enable_shared_from_this<connection> {
   boost::asio::awaitable<void> connect_as_initiator();
   boost::asio::awaitable<void> handshake_as_initiator();
   boost::asio::awaitable<void> handshake_as_acceptor();
+  /// With TLS: the TLS handshake, in this connection's role (before the distribution's).
+  boost::asio::awaitable<void> start_tls();
   boost::asio::awaitable<std::vector<std::uint8_t>> read_handshake_message();
+  /// Writes a handshake message as handshake::encode built it (2-byte length); over TLS with
+  /// the 4-byte length inet_tls_dist uses.
   boost::asio::awaitable<void> write_raw(const std::vector<std::uint8_t>& bytes);
+  /// Reads exactly the buffer's size, through TLS when there is TLS.
+  boost::asio::awaitable<void> read_exactly(boost::asio::mutable_buffer into);
   boost::asio::awaitable<void> read_frames();
   void arm_setup_timer();
   void schedule_tick();
@@ -94,6 +105,8 @@ class connection : public std::enable_shared_from_this<connection> {
 
   connection_owner& owner_;
   boost::asio::ip::tcp::socket socket_;
+  // TLS over socket_ (dist_config::tls); null for plain TCP.
+  std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
   boost::asio::steady_timer setup_timer_;
   boost::asio::steady_timer tick_timer_;
   std::string peer_;

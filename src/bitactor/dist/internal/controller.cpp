@@ -13,6 +13,7 @@
 #include "bitactor/dist/internal/flags.hpp"
 #include "bitactor/dist/internal/spawn_control.hpp"
 #include "bitactor/dist/internal/spawned_apply.hpp"
+#include "bitactor/dist/internal/tls_context.hpp"
 #include "bitactor/dist/term_mapping.hpp"
 #include "bitactor/term/print.hpp"
 
@@ -50,6 +51,7 @@ controller::controller(resolved_dist_config settings)
       epmd_(io_),
       trace_(std::getenv("BITACTOR_DIST_TRACE") != nullptr) {
   const auto& c = settings_.config;
+  if (c.tls) tls_context_.emplace(make_tls_context(*c.tls));  // a bad file fails the start
   try {
     tcp::endpoint at(asio::ip::make_address(c.listen_address), c.port);
     acceptor_.open(at.protocol());

@@ -12,10 +12,12 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -49,6 +51,9 @@ class controller final : public connection_owner, public remote_router {
   std::uint32_t creation() const override { return creation_; }
   const resolved_dist_config& settings() const override { return settings_; }
   std::uint64_t local_flags() const override;
+  boost::asio::ssl::context* tls_context() override {
+    return tls_context_ ? &*tls_context_ : nullptr;
+  }
   std::uint16_t listen_port() const noexcept { return listen_port_; }
 
   /// Connects to `peer` unless connected; `done(true)` once the connection is up,
@@ -129,6 +134,7 @@ class controller final : public connection_owner, public remote_router {
   void peer_lost(const std::string& peer);
 
   resolved_dist_config settings_;
+  std::optional<boost::asio::ssl::context> tls_context_;  // dist_config::tls
   boost::asio::io_context io_;
   std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   boost::asio::ip::tcp::acceptor acceptor_;
