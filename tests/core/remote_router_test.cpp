@@ -4,7 +4,10 @@
 #include <bitactor/core/internal/remote_router.hpp>
 #include <bitactor/core/internal/runtime.hpp>
 #include <bitactor/core/internal/signal.hpp>
+#include <bitactor/term/print.hpp>
+#include <map>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "test_support.hpp"
@@ -29,10 +32,21 @@ class recording_router final : public remote_router {
     std::lock_guard guard(lock_);
     return std::move(seen_);
   }
+  void send_named(const pid& from, std::string_view name, std::string_view node,
+                  const term::term& msg) noexcept override {
+    std::lock_guard guard(lock_);
+    named_.push_back(std::string(name) + "@" + std::string(node) + " from " + from.to_string() +
+                     ": " + term::to_string(msg));
+  }
+  std::vector<std::string> named() {
+    std::lock_guard guard(lock_);
+    return named_;
+  }
 
  private:
   std::mutex lock_;
   std::vector<routed> seen_;
+  std::vector<std::string> named_;
 };
 
 node_config named_node() {
@@ -95,4 +109,66 @@ TEST(remote_router, without_a_router_sends_to_other_nodes_are_dropped) {
   n.send(remote_pid(), 5);  // no crash, nothing delivered anywhere
   n.send(box.self(), 6);
   EXPECT_EQ(box.receive<int>(), 6);
+}
+
+// {Name, Node}: a send to another node's name goes to the router; to this node's own name it is
+// a local send to the registered process.
+TEST(remote_router, a_send_to_a_name_on_another_node_goes_to_the_router) {
+  node n(named_node());
+  recording_router router;
+  detail::runtime_of(n).set_remote_router(&router);
+  inbox box(n);
+  n.register_name("box", box.self());
+  pid p = n.spawn([](actor& self, message& m) {
+    if (!m.is<int>()) return;
+    self.send("srv", "there@localhost", term::atom("hi"));
+    self.send("box", "here@localhost", term::atom("local"));
+    self.send("nobody", "here@localhost", term::atom("dropped"));
+  });
+  n.send(p, 1);
+  n.run_until_idle();
+  EXPECT_EQ(router.named(),
+            std::vector<std::string>{"srv@there@localhost from " + p.to_string() + ": hi"});
+  auto local = box.receive<term::term>(0ms);
+  ASSERT_TRUE(local);
+  EXPECT_TRUE(local->is_atom("local"));
+}
+
+// erlang:monitor(process, {Name, Node}): a name here is monitored as its process; no such name
+// is noproc at once; a node the router cannot reach (here: the default answer) is noconnection
+// at once.
+TEST(remote_router, a_monitor_by_name_and_node_watches_the_process_or_fails_at_once) {
+  node n(named_node());
+  recording_router router;
+  detail::runtime_of(n).set_remote_router(&router);
+  inbox box(n);
+  pid target = n.spawn([](actor& self, message& m) {
+    if (m.is<int>()) self.exit(exit_reason::error("bye"));
+  });
+  n.register_name("target", target);
+  std::vector<ref> refs;
+  pid watcher = n.spawn([&, observer = box.self()](actor& self, message& m) {
+    if (m.is<int>()) {
+      refs.push_back(self.monitor("target", "here@localhost"));
+      refs.push_back(self.monitor("nobody", "here@localhost"));
+      refs.push_back(self.monitor("srv", "there@localhost"));
+    } else if (auto* d = m.get_if<down_msg>()) {
+      self.send(observer, *d);
+    }
+  });
+  n.send(watcher, 1);
+  n.run_until_idle();
+  n.send(target, 1);
+  n.run_until_idle();
+  ASSERT_EQ(refs.size(), 3u);
+  std::map<ref, down_msg> downs;
+  for (int i = 0; i < 3; ++i) {
+    auto d = box.receive<down_msg>(0ms);
+    ASSERT_TRUE(d) << "DOWN " << i;
+    downs.emplace(d->monitor, *d);
+  }
+  EXPECT_EQ(downs.at(refs[0]).process, target);
+  EXPECT_EQ(downs.at(refs[0]).reason, exit_reason::error("bye"));
+  EXPECT_EQ(downs.at(refs[1]).reason, exit_reason::noproc());
+  EXPECT_EQ(downs.at(refs[2]).reason, exit_reason::noconnection());
 }

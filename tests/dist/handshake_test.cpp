@@ -82,8 +82,12 @@ TEST(handshake, advertised_flags_hold_the_otp_25_and_26_mandatory_sets) {
   // The distribution header and fragments are read and written (frame_reader, frame_writer).
   EXPECT_NE(flags::advertised & flags::dist_hdr_atom_cache, 0u);
   EXPECT_NE(flags::advertised & flags::fragments, 0u);
-  // Only what is implemented: no spawn, alias or payload exits yet.
-  EXPECT_EQ(
-      flags::advertised & (flags::spawn | flags::alias | flags::exit_payload | flags::published),
-      0u);
+  // SPAWN_REQUEST (rpc) and payload exits are served; aliases are not, and PUBLISHED is added
+  // only for a visible node (controller::local_flags).
+  EXPECT_NE(flags::advertised & flags::spawn, 0u);
+  EXPECT_NE(flags::advertised & flags::exit_payload, 0u);
+  EXPECT_EQ(flags::advertised & (flags::alias | flags::published), 0u);
+  // A peer must send what pids and the unlink protocol rely on.
+  EXPECT_EQ(flags::required_of_peer & (flags::v4_nc | flags::unlink_id),
+            flags::v4_nc | flags::unlink_id);
 }

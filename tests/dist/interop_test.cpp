@@ -666,6 +666,57 @@ TEST_F(dist_interop, bitactor_calls_an_erl_gen_server_by_pid_from_a_thread_and_a
             t::tuple(atom("echo"), atom("inside")));
 }
 
+namespace {
+struct ask_by_name {
+  std::string name;
+  std::string node;
+  t::term request;
+  using reply = std::string;  // the reply printed, or the call's exit reason
+};
+// Calls {Name, Node} from inside a behaviour, as gen_server:call({Name, Node}, Req) does.
+class named_client : public bitactor::otp::gen_server {
+ protected:
+  void handle_call(bitactor::otp::call_context& c) override {
+    c.match([&](ask_by_name& a) { return ask(a); });
+  }
+
+ private:
+  bitactor::otp::async_reply<std::string> ask(ask_by_name a) {
+    try {
+      t::term answer = co_await call(a.name, a.node, std::move(a.request), 10s);
+      co_return t::to_string(answer);
+    } catch (const bitactor::otp::call_error& e) {
+      co_return "exit " + e.reason().to_string();
+    }
+  }
+};
+}  // namespace
+
+TEST_F(dist_interop, a_behaviour_calls_an_erl_gen_server_by_name_and_node) {
+  distributed_node dn(config("named_caller"), small());
+  auto client = bitactor::otp::start<named_client>(dn.local(), {});
+  ASSERT_TRUE(client.ok());
+  auto ask = [&](std::string name, std::string node, t::term request) {
+    return bitactor::otp::call(dn.local(), client.process,
+                               ask_by_name{std::move(name), std::move(node), std::move(request)},
+                               30s);
+  };
+  EXPECT_EQ(ask("echo", erl_->name(), atom("by_name")), "{echo,by_name}");
+  // Nobody has the name there: noproc at once (the name monitor's DOWN), not the timeout.
+  auto start = steady::now();
+  EXPECT_EQ(ask("nobody", erl_->name(), atom("x")), "exit noproc");
+  EXPECT_LT(steady::now() - start, 5s);
+  // The server ends mid-call: its reason at once.
+  ASSERT_TRUE(erl_->call(t::tuple(atom("start_server"), atom("doomed"))).is_pid());
+  EXPECT_EQ(ask("doomed", erl_->name(), t::tuple(atom("stop_with"), atom("went_away"))),
+            "exit went_away");
+  // A node that does not exist: noconnection.
+  EXPECT_EQ(ask("echo", "nowhere@localhost", atom("x")), "exit noconnection");
+  // This node's own name: the local registered process.
+  dn.local().register_name("echo", dn.local().spawn(echo_server));
+  EXPECT_EQ(ask("echo", dn.name(), atom("here")), "{echo,here}");
+}
+
 TEST_F(dist_interop, a_call_to_an_erl_process_that_dies_mid_call_fails_at_once) {
   // gen.erl's rule both ways: the caller monitors the server, so its death ends the call with
   // its reason instead of the timeout.

@@ -177,6 +177,16 @@ TEST_F(dist_rpc, bitactor_calls_erlang_functions) {
   EXPECT_EQ(dn->rpc(erl_->name(), "erlang", "iolist_to_binary", {t::list(big)}), big);
 }
 
+// What runs there prints to its group leader, this node's net_kernel, which answers the I/O
+// protocol: io:format returns ok instead of waiting for an answer that never comes.
+TEST_F(dist_rpc, an_erlang_function_that_prints_returns) {
+  auto dn = start("printer");
+  EXPECT_EQ(dn->rpc(erl_->name(), "io", "format",
+                    {t::binary("rpc output from erl: ~p~n"), t::list(t::list(1, 2))}, 10s),
+            atom("ok"));
+  EXPECT_EQ(dn->rpc(erl_->name(), "io", "get_line", {t::binary("> ")}, 10s), atom("eof"));
+}
+
 TEST_F(dist_rpc, erlang_exceptions_reach_bitactor_as_erpc_raises_them) {
   auto dn = start("catcher");
   const std::string erl = erl_->name();

@@ -47,6 +47,14 @@ void actor::unlink(const pid& other) { rt_->unlink(*proc_, other); }
 
 ref actor::monitor(const pid& other) { return rt_->monitor(*proc_, other); }
 
+ref actor::monitor(std::string_view name, std::string_view node) {
+  return rt_->monitor_name(*proc_, name, node);
+}
+
+void actor::send(std::string_view name, std::string_view node, term::term msg) {
+  rt_->send_named(self(), name, node, std::move(msg));
+}
+
 bool actor::demonitor(const ref& r, bool flush) { return rt_->demonitor(*proc_, r, flush); }
 
 bool actor::end_monitor_by(const pid& watcher, const ref& r) {

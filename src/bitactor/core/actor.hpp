@@ -30,6 +30,7 @@
 #include "bitactor/core/message.hpp"
 #include "bitactor/core/pid.hpp"
 #include "bitactor/core/system_messages.hpp"
+#include "bitactor/term/term.hpp"
 
 namespace bitactor {
 
@@ -131,6 +132,11 @@ class actor {
   void send(std::string_view name, T&& msg) {
     send(resolve(name), std::forward<T>(msg));
   }
+  /// `{name, node} ! msg` (erlang:send/2 to {Name, Node}): to the process registered as
+  /// `name` on the node named `node` (alive@host), through the distribution; on this node's
+  /// own name, to the local registered process. Dropped, as in Erlang, when nobody has the
+  /// name or the node cannot be reached. Across nodes messages are terms.
+  void send(std::string_view name, std::string_view node, term::term msg);
   /// Takes ownership of the message being handled (e.g. to postpone it); the runtime will
   /// not destroy it after handle() returns.
   /// `m` must be the message handle() was called with.
@@ -176,6 +182,11 @@ class actor {
   /// Monitors `other` (erlang:monitor(process, Pid)); a down_msg arrives when it exits, with
   /// reason noproc if it is already dead. Each call creates an independent monitor.
   ref monitor(const pid& other);
+  /// erlang:monitor(process, {Name, Node}): monitors whichever process has the name on that
+  /// node now. Its down_msg comes when that process ends, with noproc at once when nobody has
+  /// the name, with noconnection when the node cannot be reached or is lost; its `process` is
+  /// then the null pid when no process was found.
+  ref monitor(std::string_view name, std::string_view node);
   /// Removes a monitor; with flush, also removes its down_msg if already delivered. Returns
   /// false if the monitor was not active.
   bool demonitor(const ref& r, bool flush = false);

@@ -122,7 +122,8 @@ term::term distributed_node::rpc(std::string_view peer, std::string_view module,
   }
   inbox box(*node_);
   // erpc:call/5: Res = make_ref(), spawn_request(N, erpc, execute_call, [Res, M, F, A],
-  // [{reply, error_only}, monitor]); the DOWN of that process carries the result.
+  // [{reply, error_only}, monitor]) (the reply option is the requester's node's business: the
+  // wire carries [monitor]); the DOWN of that process carries the result.
   const term::term res = to_term(node_->make_ref());
   term::term arg_list = term::list_from(std::move(args));
   term::term call_args =

@@ -267,6 +267,12 @@ behaviour::term_call_awaiter behaviour::call(const pid& server, term::term reque
   return term_call_awaiter(*this, server, std::move(request), timeout);
 }
 
+behaviour::term_call_awaiter behaviour::call(std::string_view name, std::string_view node,
+                                             term::term request,
+                                             std::chrono::milliseconds timeout) {
+  return term_call_awaiter(*this, name, node, std::move(request), timeout);
+}
+
 behaviour::start_awaiter behaviour::start_child_process(const start_fn& fn,
                                                         std::chrono::milliseconds timeout) {
   return start_awaiter(*this, fn(*this), timeout);

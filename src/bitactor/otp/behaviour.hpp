@@ -181,6 +181,12 @@ class behaviour : public actor {
   class term_call_awaiter;
   term_call_awaiter call(const pid& server, term::term request,
                          std::chrono::milliseconds timeout = default_call_timeout);
+  /// co_await call(name, node, term): gen_server:call({Name, Node}, Req) as gen.erl makes it:
+  /// the name is monitored on that node for the call's length, so a name nobody holds fails
+  /// with noproc at once, a server that ends mid-call with its reason, an unreachable or lost
+  /// node with noconnection. On this node's own name, the local registered process.
+  term_call_awaiter call(std::string_view name, std::string_view node, term::term request,
+                         std::chrono::milliseconds timeout = default_call_timeout);
   /// Through a typed reference: a request S does not list in its `calls` does not compile.
   template <class S, class R, request Req = std::remove_cvref_t<R>>
   requires answers<S, Req> call_awaiter<reply_t<Req>> call(
@@ -359,20 +365,34 @@ class behaviour::term_call_awaiter {
  public:
   term_call_awaiter(behaviour& b, pid server, term::term request, std::chrono::milliseconds timeout)
       : owner_(b), server_(server), request_(std::move(request)), timeout_(timeout) {}
+  /// To {name, node}.
+  term_call_awaiter(behaviour& b, std::string_view name, std::string_view node, term::term request,
+                    std::chrono::milliseconds timeout)
+      : owner_(b), name_(name), node_(node), request_(std::move(request)), timeout_(timeout) {}
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h) {
-    tag_ = owner_.monitor(server_);  // the monitor's ref doubles as the call tag (gen.erl)
-    owner_.send(server_, detail::erlang_call_message(owner_.self(), tag_, std::move(request_)));
+    // The monitor's ref doubles as the call tag (gen.erl).
+    if (name_.empty()) {
+      tag_ = owner_.monitor(server_);
+      owner_.send(server_, detail::erlang_call_message(owner_.self(), tag_, std::move(request_)));
+    } else {
+      tag_ = owner_.monitor(name_, node_);
+      owner_.send(name_, node_,
+                  detail::erlang_call_message(owner_.self(), tag_, std::move(request_)));
+    }
     owner_.park(detail::wait_spec{tag_, tag_, pid{}, timeout_, false}, &outcome_, h);
   }
   term::term await_resume() {
     owner_.end_call_monitor(tag_, outcome_);
-    return detail::erlang_call_result(outcome_, server_);
+    if (name_.empty()) return detail::erlang_call_result(outcome_, server_);
+    return detail::erlang_call_result(outcome_, "call to {" + name_ + ", " + node_ + "}");
   }
 
  private:
   behaviour& owner_;
   pid server_;
+  std::string name_;  // with node_: a call to {name_, node_}
+  std::string node_;
   term::term request_;
   std::chrono::milliseconds timeout_;
   ref tag_;

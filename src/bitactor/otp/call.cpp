@@ -60,13 +60,17 @@ term::term erlang_call_message(const pid& caller, const ref& tag, term::term req
 }
 
 term::term erlang_call_result(wait_outcome& o, const pid& server) {
+  return erlang_call_result(o, describe_call(server, "a term"));
+}
+
+term::term erlang_call_result(wait_outcome& o, const std::string& what) {
   switch (o.kind) {
     case wait_outcome::how::matched:
       return (*o.matched->get_if<term::term>())[1];
     case wait_outcome::how::timeout:
-      throw call_error(timeout_reason(), describe_call(server, "a term"));
+      throw call_error(timeout_reason(), what);
     default:
-      throw call_error(o.reason, describe_call(server, "a term"));
+      throw call_error(o.reason, what);
   }
 }
 

@@ -241,6 +241,8 @@ std::optional<ref> erlang_reply_tag(const term::term& t);
 term::term erlang_call_message(const pid& caller, const ref& tag, term::term request);
 /// A term call's outcome: the Reply of `{Tag, Reply}`, or call_error as call_result.
 term::term erlang_call_result(wait_outcome& o, const pid& server);
+/// The same, describing the call as `what` in a call_error.
+term::term erlang_call_result(wait_outcome& o, const std::string& what);
 
 /// A plain thread's wait: receives from `box` until a call_reply or init_ack with spec.tag
 /// (or a reply in term form, `{Tag, Reply}`, with that tag),

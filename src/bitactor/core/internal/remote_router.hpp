@@ -5,8 +5,12 @@
 // instead of being dropped. Links, monitors, unlinks and exit signals use the same path as
 // messages, so per-pair order is kept across nodes as Erlang guarantees.
 
+#include <optional>
+#include <string_view>
+
 #include "bitactor/core/message.hpp"
 #include "bitactor/core/pid.hpp"
+#include "bitactor/term/term.hpp"
 
 namespace bitactor {
 
@@ -20,6 +24,21 @@ class remote_router {
   /// sends to dead pids are; a link or monitor that cannot reach its target is answered with
   /// noconnection by the router.
   virtual void route(const pid& to, message* m) noexcept = 0;
+  /// `{name, node} ! msg` from the local process `from` (REG_SEND), `node` another node's
+  /// name. Must not block. The default drops it.
+  virtual void send_named(const pid& from, std::string_view name, std::string_view node,
+                          const term::term& msg) noexcept {
+    (void)from, (void)name, (void)node, (void)msg;
+  }
+  /// erlang:monitor(process, {name, node}) for the local process `watcher`, `node` another
+  /// node's name: records the watcher's half (runtime::record_monitor) and returns its ref; the
+  /// DOWN comes as for a monitor of a pid. nullopt (the default): the runtime answers with a
+  /// DOWN noconnection at once.
+  virtual std::optional<ref> monitor_name(const pid& watcher, std::string_view name,
+                                          std::string_view node) {
+    (void)watcher, (void)name, (void)node;
+    return std::nullopt;
+  }
 };
 
 }  // namespace bitactor

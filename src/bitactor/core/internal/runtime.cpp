@@ -466,6 +466,34 @@ ref runtime::monitor(process& self, const pid& other) {
   return r;
 }
 
+ref runtime::monitor_name(process& self, std::string_view name, std::string_view node) {
+  if (node == config_.name) {
+    if (auto target = whereis(name)) return monitor(self, *target);
+  } else if (remote_router* router = router_.load(std::memory_order_acquire)) {
+    if (auto r = router->monitor_name(pid_of(self), name, node)) return *r;
+  }
+  // No such name here (noproc), or no way to the node (noconnection): the DOWN comes at once,
+  // from the null pid, which a demonitor does not reach.
+  const ref r = make_ref();
+  add_monitor_locally(self, r, pid{});
+  auto* down = new signal(signal_kind::down, pid{});
+  down->monitor_ref = r;
+  down->reason = node == config_.name ? exit_reason::noproc() : exit_reason::noconnection();
+  deliver(pid_of(self), down);
+  return r;
+}
+
+void runtime::send_named(const pid& from, std::string_view name, std::string_view node,
+                         term::term msg) {
+  if (node == config_.name) {
+    if (auto target = whereis(name)) deliver(*target, make_message<term::term>(std::move(msg)));
+    return;
+  }
+  if (remote_router* router = router_.load(std::memory_order_acquire)) {
+    router->send_named(from, name, node, msg);
+  }
+}
+
 bool runtime::demonitor(process& self, const ref& r, bool flush) {
   pid target;
   {

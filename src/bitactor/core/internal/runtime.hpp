@@ -92,6 +92,13 @@ class runtime final : public turn_runner {
   void link(process& self, const pid& other);
   void unlink(process& self, const pid& other);
   ref monitor(process& self, const pid& other);
+  /// erlang:monitor(process, {name, node}): on this node's own name the process registered as
+  /// `name` (none: DOWN noproc at once), on another through the router (none: DOWN
+  /// noconnection at once).
+  ref monitor_name(process& self, std::string_view name, std::string_view node);
+  /// `{name, node} ! msg`: on this node's own name a local send to the registered name
+  /// (dropped when none has it), on another through the router.
+  void send_named(const pid& from, std::string_view name, std::string_view node, term::term msg);
   bool demonitor(process& self, const ref& r, bool flush);
   /// The two halves of a monitor ended by a reply (actor::end_monitor_by, forget_monitor).
   static bool end_monitor_by(process& self, const pid& watcher, const ref& r);

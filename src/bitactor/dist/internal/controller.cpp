@@ -209,8 +209,10 @@ std::string controller::decide_status(const std::shared_ptr<connection>& c) {
 void controller::replace_alive(const std::shared_ptr<connection>& c) {
   auto it = connections_.find(c->peer_name());
   if (it != connections_.end() && it->second != c) {
+    // Closed while still in the table, so connection_down treats it as the peer's connection
+    // going: its links and monitors fire noconnection and subscribers get the nodedown before
+    // the new connection's nodeup (the peer restarted; its old processes are gone).
     auto old = it->second;
-    connections_.erase(it);
     old->close("replaced by a new connection from " + c->peer_name());
   }
   connections_[c->peer_name()] = c;
@@ -466,6 +468,15 @@ void controller::route_signal(const std::string& peer, const pid& to, core_signa
   c->send(sender_key(s.from), encode_outgoing(*control, reason ? &*reason : nullptr));
 }
 
+void controller::send_named(const pid& from, std::string_view name, std::string_view peer,
+                            const term::term& message) noexcept {
+  try {
+    send_named(from, std::string(name), std::string(peer), message);
+  } catch (...) {
+    // As route(): what cannot be encoded or queued is dropped, as a send to a lost node is.
+  }
+}
+
 void controller::send_named(const pid& from, const std::string& name, const std::string& peer,
                             const term::term& message) {
   auto frame =
@@ -513,7 +524,7 @@ ref controller::spawn_request(const pid& requester, const std::string& peer, ter
   const pid placeholder = placeholder_on(peer);
   rt.record_monitor(requester, r, placeholder);
   // net_kernel stands in as the group leader, which BEAM requires to be a pid: it answers the
-  // io requests of what runs there (net_kernel.hpp).
+  // io requests of what runs there (net_kernel.hpp: output is written to this node's stdout).
   auto frame = encode_outgoing(
       spawn_request_control(to_term(r), to_term(requester), to_term(net_kernel_), module, function,
                             args.size(), term::list(term::atom("monitor"))),

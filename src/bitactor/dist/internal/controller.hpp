@@ -67,7 +67,15 @@ class controller final : public connection_owner, public remote_router {
   /// name there, with the process's exit reason when it ends, with noconnection when the peer
   /// cannot be reached or is lost. Demonitor (or the watcher's exit) sends DEMONITOR_P.
   ref monitor_name(const pid& watcher, const std::string& name, const std::string& peer);
-  /// erlang:spawn_request(Peer, Module, Function, Args, [monitor, {reply, error_only}]) on
+  /// remote_router's: the same, for actor::monitor(name, node) and actor::send(name, node, m).
+  std::optional<ref> monitor_name(const pid& watcher, std::string_view name,
+                                  std::string_view peer) override {
+    return monitor_name(watcher, std::string(name), std::string(peer));
+  }
+  void send_named(const pid& from, std::string_view name, std::string_view peer,
+                  const term::term& message) noexcept override;
+  /// erlang:spawn_request(Peer, Module, Function, Args, [monitor]) with {reply, error_only}
+  /// handled here (only a failed spawn is told), on
   /// behalf of the local process or inbox `requester` (SPAWN_REQUEST, as erpc:call makes it).
   /// Returns the request id, which is also the ref of the monitor of the new process: its end
   /// comes as a DOWN under that ref, with noconnection when the peer cannot be reached or is

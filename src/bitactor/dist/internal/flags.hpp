@@ -56,7 +56,9 @@ inline constexpr std::uint64_t advertised = mandatory_26 | mandatory_25_digest |
                                             dist_hdr_atom_cache | fragments | spawn | exit_payload;
 
 /// Flags a peer must send for this node to accept it: what the term layer and the link
-/// protocol rely on (OTP 25's mandatory set; UNLINK_ID for the OTP 23+ unlink protocol).
-inline constexpr std::uint64_t required_of_peer = mandatory_25 | unlink_id;
+/// protocol rely on (OTP 25's mandatory set; UNLINK_ID for the OTP 23+ unlink protocol; V4_NC,
+/// since pids and ports always go out with 32-bit id, serial and creation, which a peer
+/// without it would misread). OTP 24 and later send all three; OTP 26 requires them.
+inline constexpr std::uint64_t required_of_peer = mandatory_25 | unlink_id | v4_nc;
 
 }  // namespace bitactor::dist::flags

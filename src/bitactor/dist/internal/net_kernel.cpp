@@ -1,5 +1,9 @@
 #include "bitactor/dist/internal/net_kernel.hpp"
 
+#include <cstdio>
+#include <string>
+
+#include "bitactor/dist/internal/io_server.hpp"
 #include "bitactor/dist/term_mapping.hpp"
 
 namespace bitactor::dist {
@@ -12,7 +16,19 @@ bool gen_reply(actor& self, const term::term& from, term::term reply) {
 
 void net_kernel::handle(message& m) {
   auto* t = m.get_if<term::term>();
-  if (t == nullptr || !t->is_tuple() || t->size() != 3 || !(*t)[0].is_atom("$gen_call")) return;
+  if (t == nullptr || !t->is_tuple()) return;
+  if (t->size() == 4 && (*t)[0].is_atom("io_request") && (*t)[1].is_pid()) {
+    // {io_request, From, ReplyAs, Request}: as the group leader of rpc'd processes.
+    std::string output;
+    term::term reply = detail::io_reply((*t)[3], output);
+    if (!output.empty()) {
+      std::fwrite(output.data(), 1, output.size(), stdout);
+      std::fflush(stdout);
+    }
+    send(from_term((*t)[1].as_pid()), term::tuple(term::atom("io_reply"), (*t)[2], reply));
+    return;
+  }
+  if (t->size() != 3 || !(*t)[0].is_atom("$gen_call")) return;
   const term::term& request = (*t)[2];
   if (request.is_tuple() && request.size() == 2 && request[0].is_atom("is_auth")) {
     gen_reply(*this, (*t)[1], term::atom("yes"));

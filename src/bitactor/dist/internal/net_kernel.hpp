@@ -1,7 +1,8 @@
 #pragma once
 // The process registered as `net_kernel`: what a peer's net_adm:ping/1 talks to. ping is a
 // gen_server:call({net_kernel, Node}, {is_auth, CallerNode}) answered `yes`
-// (kernel net_adm.erl); nothing else is served yet.
+// (kernel net_adm.erl). It is also the group leader this node names in spawn requests: it
+// answers Erlang's I/O protocol (io_server.hpp), writing output to this node's stdout.
 
 #include "bitactor/core/actor.hpp"
 #include "bitactor/term/term.hpp"
