@@ -61,6 +61,16 @@ inline std::int64_t rss_bytes() {
   return resident * static_cast<std::int64_t>(sysconf(_SC_PAGESIZE));
 }
 
+/// The most resident memory this process has held, in bytes (VmHWM of /proc/self/status).
+inline std::int64_t peak_rss_bytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::atoll(line.c_str() + 6) * 1024;
+  }
+  return 0;
+}
+
 /// User + system CPU time of the whole process (every thread), from /proc/self/stat.
 inline double cpu_seconds() {
   std::ifstream stat("/proc/self/stat");
@@ -125,6 +135,16 @@ inline void add_latency(report& r, std::vector<std::int64_t>& samples_ns, double
       .add("p50_us", percentile(samples_ns, 0.50) / 1000.0)
       .add("p99_us", percentile(samples_ns, 0.99) / 1000.0)
       .add("p999_us", percentile(samples_ns, 0.999) / 1000.0);
+}
+
+/// The dist_connect figures from per-connection samples in nanoseconds: the first connection
+/// (the first contact with the peer) apart, then the median and the worst of all of them.
+inline void add_connect_times(report& r, std::vector<std::int64_t>& samples_ns) {
+  const double first = samples_ns.empty() ? 0 : static_cast<double>(samples_ns.front());
+  r.add("connects", static_cast<double>(samples_ns.size()))
+      .add("first_ms", first / 1e6)
+      .add("p50_ms", percentile(samples_ns, 0.50) / 1e6)
+      .add("max_ms", percentile(samples_ns, 1.0) / 1e6);
 }
 
 }  // namespace bench
