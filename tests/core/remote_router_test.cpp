@@ -5,6 +5,7 @@
 #include <bitactor/core/internal/runtime.hpp>
 #include <bitactor/core/internal/signal.hpp>
 #include <bitactor/term/print.hpp>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -171,4 +172,54 @@ TEST(remote_router, a_monitor_by_name_and_node_watches_the_process_or_fails_at_o
   EXPECT_EQ(downs.at(refs[0]).reason, exit_reason::error("bye"));
   EXPECT_EQ(downs.at(refs[1]).reason, exit_reason::noproc());
   EXPECT_EQ(downs.at(refs[2]).reason, exit_reason::noconnection());
+}
+
+// runtime::park_after_turn, which the distribution's busy limit uses: a parked process runs
+// nothing more until resumed, its mail waiting; an exit signal does not wait for the resume.
+TEST(park_after_turn, a_parked_process_waits_for_its_resume_but_not_for_an_exit_signal) {
+  node n(deterministic());
+  std::function<void()> resume;
+  int handled = 0;
+  pid p = n.spawn([&](actor&, message& m) {
+    if (!m.is<int>()) return;
+    ++handled;
+    if (m.get_if<int>() != nullptr && *m.get_if<int>() == 1) {
+      detail::runtime::park_after_turn([&](std::function<void()> r) { resume = std::move(r); });
+    }
+  });
+  n.send(p, 1);
+  n.run_until_idle();
+  ASSERT_TRUE(resume) << "the park function was not called at the end of the turn";
+  EXPECT_EQ(n.info(p)->status, process_status::suspended);
+  n.send(p, 2);
+  n.send(p, 3);
+  n.run_until_idle();
+  EXPECT_EQ(handled, 1);  // parked: 2 and 3 wait
+  resume();
+  n.run_until_idle();
+  EXPECT_EQ(handled, 3);
+  EXPECT_EQ(n.info(p)->status, process_status::waiting);
+
+  // Parked again, then killed: it dies without being resumed; a late resume does nothing.
+  resume = nullptr;
+  n.send(p, 1);
+  n.run_until_idle();
+  ASSERT_TRUE(resume);
+  n.exit(p, exit_reason::kill());
+  n.run_until_idle();
+  EXPECT_FALSE(n.is_alive(p));
+  resume();
+  n.run_until_idle();
+  EXPECT_EQ(handled, 4);
+}
+
+TEST(park_after_turn, outside_a_turn_it_does_nothing) {
+  bool called = false;
+  detail::runtime::park_after_turn([&](std::function<void()>) { called = true; });
+  node n(deterministic());
+  pid p = n.spawn([](actor&, message&) {});
+  n.send(p, 1);
+  n.run_until_idle();
+  EXPECT_FALSE(called);
+  EXPECT_EQ(n.info(p)->status, process_status::waiting);
 }

@@ -4,6 +4,7 @@
 // without it these tests fail.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <bitactor/core/inbox.hpp>
 #include <bitactor/dist/distributed_node.hpp>
 #include <bitactor/dist/internal/control.hpp>
@@ -242,6 +243,54 @@ TEST_F(dist_interop, exits_and_downs_take_the_payload_forms_only_with_a_peer_tha
     }
     EXPECT_EQ(ops, with ? (std::set<int>{24, 28}) : (std::set<int>{3, 21}));
   }
+}
+
+// The busy limit (BEAM's dist_buf_busy_limit): a process streaming to a peer that does not
+// read is parked once the connection's queue passes the limit, so what is queued stays bounded
+// instead of growing with every send, and it runs again once the peer reads.
+TEST_F(dist_interop, a_process_sending_to_a_peer_that_does_not_read_is_parked) {
+  dist_config c = config("busy");
+  c.busy_limit_bytes = 256 * 1024;
+  c.busy_park_limit = 10min;  // only the peer's reading releases it in this test
+  distributed_node dn(c, small());
+  const std::uint64_t pass_through =
+      flags::advertised & ~(flags::dist_hdr_atom_cache | flags::fragments);
+  raw_peer raw(dn.port(), "slow@localhost", dn.name(), cookie, pass_through);
+  ASSERT_TRUE(eventually([&] { return dn.nodes() == std::vector<std::string>{"slow@localhost"}; }));
+  const pid reader = from_term(t::pid{t::atom("slow@localhost"), 1, 0, 0});
+  const t::term chunk = t::binary(std::string(64 * 1024, 'q'));
+  std::atomic<std::uint64_t> sent{0};
+  // One 64 KiB message per turn, then a message to itself to go on.
+  pid sender = dn.local().spawn([&](actor& self, message& m) {
+    if (!m.is<int>()) return;
+    self.send(reader, chunk);
+    sent.fetch_add(1, std::memory_order_relaxed);
+    self.send(self.self(), 1);
+  });
+  dn.local().send(sender, 1);
+  // Parked: suspended, as BEAM's process_info shows a process held by a busy port.
+  auto parked = [&] {
+    auto info = dn.local().info(sender);
+    return info && info->status == process_status::suspended;
+  };
+  ASSERT_TRUE(eventually(parked, 30s)) << sent.load() << " sent, never parked";
+  const std::uint64_t at_park = sent.load();
+  // Bounded by the socket's buffers and the limit, not by the time the test took.
+  EXPECT_LT(at_park * chunk.size(), std::uint64_t{64} << 20) << at_park << " messages queued";
+  EXPECT_TRUE(parked());
+  // The peer reads: the queue drains and the sender goes on.
+  std::atomic<bool> reading{true};
+  std::thread drain([&] {
+    while (reading.load()) raw.closed_within(100ms);
+  });
+  EXPECT_TRUE(eventually([&] { return sent.load() > at_park + 100; }, 30s))
+      << "still " << sent.load() << " after " << at_park;
+  reading = false;
+  drain.join();
+  // Parked again, it still dies of an exit signal at once: a kill is not held up by the peer.
+  ASSERT_TRUE(eventually(parked, 30s));
+  dn.local().exit(sender, exit_reason::kill());
+  EXPECT_TRUE(eventually([&] { return !dn.local().is_alive(sender); }, 10s));
 }
 
 TEST_F(dist_interop, a_frame_over_max_frame_bytes_closes_the_connection) {

@@ -108,6 +108,8 @@ const char* to_string(process_status s) noexcept {
       return "running";
     case process_status::exiting:
       return "exiting";
+    case process_status::suspended:
+      return "suspended";
   }
   return "?";
 }

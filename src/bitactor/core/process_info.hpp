@@ -13,10 +13,11 @@
 namespace bitactor {
 
 enum class process_status {
-  waiting,   // idle, mailbox empty
-  runnable,  // has work, queued for a worker
-  running,   // a worker is running its turn now
-  exiting,   // ending
+  waiting,    // idle, mailbox empty
+  runnable,   // has work, queued for a worker
+  running,    // a worker is running its turn now
+  exiting,    // ending
+  suspended,  // held until something outside it lets it run (a busy distribution connection)
 };
 
 const char* to_string(process_status s) noexcept;

@@ -158,6 +158,10 @@ resolved_dist_config resolve(const dist_config& c) {
     throw dist_error("dist_config.setup_timeout: must be positive");
   }
   if (c.max_frame_bytes < 1024) throw dist_error("dist_config.max_frame_bytes: below 1024");
+  if (c.busy_limit_bytes < 1024) throw dist_error("dist_config.busy_limit_bytes: below 1024");
+  if (c.busy_park_limit <= std::chrono::milliseconds(0)) {
+    throw dist_error("dist_config.busy_park_limit: must be positive");
+  }
   if (c.tls) {
     if (c.tls->certificate_file.empty() || c.tls->private_key_file.empty()) {
       throw dist_error(

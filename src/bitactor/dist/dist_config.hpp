@@ -62,6 +62,13 @@ struct dist_config {
   /// Frames above this many bytes close the connection that sent them; so do fragmented
   /// messages whose reassembly, alone or with the peer's other partial ones, would exceed it.
   std::size_t max_frame_bytes = std::size_t{64} << 20;
+  /// A connection with more than this many bytes queued to go out is busy (BEAM's
+  /// dist_buf_busy_limit, +zdbbl, 1 MiB by default): a process that sends to that node then is
+  /// parked after its handler returns, until the queue is down to half the limit (at most
+  /// `busy_park_limit`, after which it runs again and parks again if still busy). Sends
+  /// from plain threads are not held. Nothing is dropped either way.
+  std::size_t busy_limit_bytes = std::size_t{1} << 20;
+  std::chrono::milliseconds busy_park_limit = std::chrono::seconds(1);
   /// TLS for every connection, in and out; nullopt: plain TCP.
   std::optional<tls_config> tls = std::nullopt;
 };

@@ -56,7 +56,8 @@ struct relations {
   std::uint64_t next_unlink_id = 0;
 };
 
-enum class run_phase : std::uint8_t { waiting, runnable, running, exiting };
+// suspended: parked after its turn (runtime::park_after_turn), its turn still claimed.
+enum class run_phase : std::uint8_t { waiting, runnable, running, exiting, suspended };
 
 class process {
  public:

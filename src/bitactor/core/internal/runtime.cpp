@@ -160,9 +160,26 @@ void runtime::deliver(const pid& to, message* m) {
     return;
   }
   m->target_serial_ = to.serial;
+  // Read before the post: once posted, the message may be taken (and freed) at once.
+  const bool exit_signal = m->system_ && static_cast<const signal*>(m)->kind == signal_kind::exit;
   const bool claimed_turn = p->mail.post(m);
   messages_.add();
-  if (claimed_turn) scheduler_->schedule(p);
+  if (claimed_turn) {
+    scheduler_->schedule(p);
+  } else if (exit_signal) [[unlikely]] {
+    // An exit signal is not held up by a busy connection (park_or_die has the other side).
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (p->phase.load(std::memory_order_relaxed) == run_phase::suspended) wake_parked(p);
+  }
+}
+
+void runtime::wake_parked(const process* p) {
+  std::function<void()> resume;
+  {
+    std::lock_guard guard(parked_lock_);
+    if (auto it = parked_.find(p); it != parked_.end()) resume = it->second;
+  }
+  if (resume) resume();
 }
 
 void deliver(runtime& rt, const pid& to, message* m) { rt.deliver(to, m); }
@@ -218,6 +235,15 @@ bool runtime::in_scheduled_handler() noexcept {
 }
 
 const process* runtime::running() noexcept { return running_turn; }
+
+namespace {
+// park_after_turn's request, for the turn this thread runs; end_turn takes it.
+thread_local runtime::park_fn parked_after_turn;
+}  // namespace
+
+void runtime::park_after_turn(park_fn park) {
+  if (running_turn != nullptr) parked_after_turn = std::move(park);
+}
 
 void runtime::run_turn(process* p) {
   running_turn_scope scope(p);
@@ -329,6 +355,11 @@ void runtime::take_in(process& p, std::optional<exit_reason>& dies) {
 }
 
 void runtime::end_turn(process& p) {
+  if (parked_after_turn) [[unlikely]] {
+    park_fn park = std::move(parked_after_turn);
+    parked_after_turn = nullptr;
+    if (!p.exited_this_turn && p.alive() && park_or_die(p, park)) return;
+  }
   const bool exited = p.exited_this_turn;
   p.exited_this_turn = false;
   // Decided while we still own the turn: only the owner may look at the consumer's end.
@@ -343,6 +374,43 @@ void runtime::end_turn(process& p) {
     release_turn(p);
   }
   if (exited) table_.release(&p);  // spawn claims it once no drain turn is pending
+}
+
+bool runtime::park_or_die(process& p, const park_fn& park) {
+  // The turn stays claimed, so nothing schedules the process until it is resumed: by the
+  // parker, or by an exit signal (deliver), whichever comes first.
+  auto once = std::make_shared<std::atomic<bool>>(false);
+  std::function<void()> resume = [this, parked = &p, once] {
+    if (once->exchange(true)) return;
+    {
+      std::lock_guard guard(parked_lock_);
+      parked_.erase(parked);
+    }
+    scheduler_->schedule(parked);
+  };
+  {
+    std::lock_guard guard(parked_lock_);
+    parked_[&p] = resume;
+  }
+  p.phase.store(run_phase::suspended, std::memory_order_relaxed);
+  // An exit signal posted before the phase said suspended found no one to wake (deliver
+  // looks at the phase after its post, behind the same fence): take in what has arrived, and
+  // die of it now rather than park.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  std::optional<exit_reason> dies;
+  take_in(p, dies);
+  if (dies) {
+    once->store(true);
+    {
+      std::lock_guard guard(parked_lock_);
+      parked_.erase(&p);
+    }
+    p.phase.store(run_phase::running, std::memory_order_relaxed);
+    terminate(p, std::move(*dies));
+    return false;
+  }
+  park(resume);
+  return true;
 }
 
 void runtime::release_turn(process& p) {
@@ -657,6 +725,8 @@ std::optional<process_info> runtime::info(const pid& who) const {
     out.status = process_status::running;
   } else if (phase == run_phase::exiting) {
     out.status = process_status::exiting;
+  } else if (phase == run_phase::suspended) {
+    out.status = process_status::suspended;
   } else if (p->mail.claimed()) {
     out.status = process_status::runnable;
   } else {

@@ -14,11 +14,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "bitactor/core/actor.hpp"
@@ -68,6 +70,14 @@ class runtime final : public turn_runner {
   /// The process whose turn this thread is running, nullptr outside turns: the sender of what
   /// the turn hands to the remote router (the dist layer keeps each sender's order with it).
   static const process* running() noexcept;
+  /// Called back with a function that makes the parked process runnable again (any thread).
+  using park_fn = std::function<void(std::function<void()> resume)>;
+  /// From inside a turn, on the thread running it: once the turn ends, the process is not run
+  /// again until `park` has called the resume function it is given; messages and signals
+  /// wait in its mailbox meanwhile (as BEAM suspends a process sending to a busy distribution
+  /// port). Outside a turn, and for a process that ends in this turn, nothing happens. For
+  /// the distribution's busy limit (dist_config::busy_limit_bytes).
+  static void park_after_turn(park_fn park);
 
   /// Starts a process running `a` (which must not be attached yet). Throws system_limit at the
   /// process limit and node_stopped once the node is stopping.
@@ -203,6 +213,13 @@ class runtime final : public turn_runner {
   std::atomic<std::size_t> orderly_left_{0};  // roots stop() waits for (stop_in_order)
   bool stopped_ = false;
   std::mutex stop_lock_;
+  // Processes parked after their turn (park_after_turn), and what resumes each.
+  std::mutex parked_lock_;
+  std::unordered_map<const process*, std::function<void()>> parked_;
+  void wake_parked(const process* p);
+  /// end_turn of a process that asked to park: parks it (true), or, when an exit signal had
+  /// already come, lets it die of that (false).
+  bool park_or_die(process& p, const park_fn& park);
   std::condition_variable all_exited_;
 
   sharded_counter spawned_;

@@ -318,6 +318,8 @@ asio::awaitable<void> connection::read_frames() {
 
 void connection::send(std::uint64_t sender, outgoing_frame frame) {
   if (state_ == state::closed) return;
+  queued_bytes_ += frame.bytes.size();
+  owner_.queue_changed(shared_from_this(), queued_bytes_);
   writer_.push(sender, std::move(frame));
   if (state_ == state::up) write_next();
 }
@@ -332,9 +334,13 @@ void connection::write_next() {
   std::vector<asio::const_buffer> buffers;
   buffers.reserve(inflight_.size());
   for (const auto& b : inflight_) buffers.emplace_back(asio::buffer(b));
-  auto written = [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+  auto written = [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
     self->writing_ = false;
     self->inflight_.clear();
+    if (self->state_ != state::closed) {
+      self->queued_bytes_ -= std::min(n, self->queued_bytes_);
+      self->owner_.queue_changed(self, self->queued_bytes_);
+    }
     if (ec) {
       self->close("write failed: " + ec.message());
       return;
@@ -401,6 +407,8 @@ void connection::close(const std::string& why) {
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
   writer_.clear();
+  queued_bytes_ = 0;
+  owner_.queue_changed(shared_from_this(), 0);
   owner_.connection_down(shared_from_this(), why);
 }
 

@@ -51,6 +51,8 @@ class connection_owner {
   virtual void connection_up(const std::shared_ptr<connection>& c) = 0;
   virtual void frame_arrived(const std::shared_ptr<connection>& c, control_frame f) = 0;
   virtual void connection_down(const std::shared_ptr<connection>& c, const std::string& why) = 0;
+  /// `c` holds `bytes` of frames queued or being written now (after a send, a write, a close).
+  virtual void queue_changed(const std::shared_ptr<connection>& c, std::size_t bytes) = 0;
 };
 
 class connection : public std::enable_shared_from_this<connection> {
@@ -119,6 +121,9 @@ class connection : public std::enable_shared_from_this<connection> {
   frame_reader reader_;
   frame_writer writer_;
   std::vector<std::vector<std::uint8_t>> inflight_;  // what the write in progress writes
+  // Bytes of frames sent and not yet written (as pushed: headers and fragmenting change the
+  // count on the wire by a little), for the busy limit.
+  std::size_t queued_bytes_ = 0;
   bool writing_ = false;
   bool finishing_ = false;
   bool yielded_ = false;

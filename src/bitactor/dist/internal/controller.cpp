@@ -2,6 +2,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
 #include <cstdio>
 #include <cstdlib>
@@ -113,6 +114,9 @@ void controller::shutdown() {
       for (auto& [name, c] : all) c->finish("node shutting down");
       for (auto& w : accepted_) {
         if (auto c = w.lock(); c && !c->is_up()) c->close("node shutting down");
+      }
+      for (auto& w : park_timers_) {
+        if (auto t = w.lock()) t->cancel();  // its handler releases whoever is parked
       }
     });
     work_.reset();
@@ -245,6 +249,41 @@ void controller::connection_down(const std::shared_ptr<connection>& c, const std
   tell_watchers(watchers_.down(peer, node_watchers::reason_of(why)));
 }
 
+std::shared_ptr<busy_gauge> controller::gauge_for(const std::string& peer) {
+  {
+    std::shared_lock guard(gauges_lock_);
+    if (auto it = gauges_.find(peer); it != gauges_.end()) return it->second;
+  }
+  std::unique_lock guard(gauges_lock_);
+  auto& g = gauges_[peer];
+  if (!g) g = std::make_shared<busy_gauge>(settings_.config.busy_limit_bytes);
+  return g;
+}
+
+void controller::queue_changed(const std::shared_ptr<connection>& c, std::size_t bytes) {
+  // Only the peer's current connection speaks for it (not an attempt that lost).
+  auto it = connections_.find(c->peer_name());
+  if (it == connections_.end() || it->second != c) return;
+  gauge_for(c->peer_name())->set_queued(bytes);
+}
+
+void controller::park_if_busy(const std::string& peer) {
+  auto gauge = gauge_for(peer);
+  if (!gauge->busy()) return;
+  bitactor::detail::runtime::park_after_turn([this, gauge](std::function<void()> resume) {
+    if (!gauge->park(std::move(resume))) return;
+    // The first one parked bounds the wait: past busy_park_limit, all run again (a peer that
+    // stopped reading is dropped by its tick timeout; node stop must not wait on it).
+    asio::post(io_, [this, gauge] {
+      auto timer = std::make_shared<asio::steady_timer>(io_, settings_.config.busy_park_limit);
+      std::erase_if(park_timers_, [](const auto& w) { return w.expired(); });
+      park_timers_.push_back(timer);
+      timer->async_wait([timer, gauge](boost::system::error_code) { gauge->release_all(); });
+      if (shut_down_) timer->cancel();
+    });
+  });
+}
+
 void controller::tell_watchers(node_watchers::deliveries d) {
   if (node_ == nullptr) return;
   auto& rt = bitactor::detail::runtime_of(*node_);
@@ -338,6 +377,7 @@ void controller::route(const pid& to, message* m) noexcept {
     auto send_term = [&](const term::term& t) {
       auto frame = encode_outgoing(term::tuple(op_term(op::send), term::atom(), to_term(to)), &t);
       pid from = running_process();
+      if (from) park_if_busy(peer);
       asio::post(io_, [this, peer = std::move(peer), from, frame = std::move(frame)]() mutable {
         enqueue(peer, from, std::move(frame));
       });

@@ -13,12 +13,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -28,6 +30,7 @@
 #include "bitactor/core/internal/signal.hpp"
 #include "bitactor/core/node.hpp"
 #include "bitactor/dist/dist_config.hpp"
+#include "bitactor/dist/internal/busy_gauge.hpp"
 #include "bitactor/dist/internal/codec_registry.hpp"
 #include "bitactor/dist/internal/connection.hpp"
 #include "bitactor/dist/internal/epmd_client.hpp"
@@ -191,6 +194,16 @@ class controller final : public connection_owner, public remote_router {
   codec_registry codecs_;   // any thread (it locks itself)
   node_watchers watchers_;  // io thread
   void tell_watchers(node_watchers::deliveries d);
+
+  void queue_changed(const std::shared_ptr<connection>& c, std::size_t bytes) override;
+  /// The busy gauge of `peer` (any thread; made on first use).
+  std::shared_ptr<busy_gauge> gauge_for(const std::string& peer);
+  /// A process sending to a busy peer parks after its turn (runtime::park_after_turn).
+  void park_if_busy(const std::string& peer);
+  std::shared_mutex gauges_lock_;
+  std::map<std::string, std::shared_ptr<busy_gauge>, std::less<>> gauges_;
+  // The waits bounding a park (busy_park_limit), cancelled at shutdown (io thread).
+  std::vector<std::weak_ptr<boost::asio::steady_timer>> park_timers_;
 };
 
 }  // namespace bitactor::dist::detail
