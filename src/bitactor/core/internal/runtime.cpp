@@ -167,9 +167,10 @@ void runtime::deliver(const pid& to, message* m) {
   if (claimed_turn) {
     scheduler_->schedule(p);
   } else if (exit_signal) [[unlikely]] {
-    // An exit signal is not held up by a busy connection (park_or_die has the other side).
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (p->phase.load(std::memory_order_relaxed) == run_phase::suspended) wake_parked(p);
+    // An exit signal is not held up by a busy connection. Looked up after the post, under the
+    // lock park_or_die registers under before it takes in what has arrived: either this finds
+    // the process parked, or its take_in finds this signal.
+    wake_parked(p);
   }
 }
 
@@ -393,10 +394,8 @@ bool runtime::park_or_die(process& p, const park_fn& park) {
     parked_[&p] = resume;
   }
   p.phase.store(run_phase::suspended, std::memory_order_relaxed);
-  // An exit signal posted before the phase said suspended found no one to wake (deliver
-  // looks at the phase after its post, behind the same fence): take in what has arrived, and
-  // die of it now rather than park.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  // An exit signal posted before the registration found no one to wake (deliver looks under
+  // parked_lock_ after its post): take in what has arrived, and die of it now rather than park.
   std::optional<exit_reason> dies;
   take_in(p, dies);
   if (dies) {
