@@ -10,6 +10,8 @@
 #include <string>
 #include <thread>
 
+#include "common/wait.hpp"
+
 namespace bitactor::test {
 
 using namespace std::chrono_literals;
@@ -49,19 +51,6 @@ class puppet : public actor {
   pid observer_;
   bool trap_;
 };
-
-/// Waits until pred() holds or `limit` passes, and returns pred(). For state the runtime
-/// finishes updating just after the event a test waited for (a process's destructor runs
-/// before the node's counters count it as exited).
-template <class Pred>
-bool holds_within(std::chrono::milliseconds limit, Pred pred) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() >= deadline) return pred();
-    std::this_thread::yield();
-  }
-  return true;
-}
 
 /// Asks a puppet to run f in its own turn.
 inline void on(node& n, const pid& p, std::function<void(actor&)> f) {

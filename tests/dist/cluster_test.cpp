@@ -26,16 +26,6 @@ void where_server(actor& self, message& m) {
   gen_reply(self, (*c)[1], t::tuple(t::atom(self.self().node_name()), (*c)[2]));
 }
 
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 10s) {
-  for (auto deadline = std::chrono::steady_clock::now() + limit;
-       std::chrono::steady_clock::now() < deadline;) {
-    if (pred()) return true;
-    std::this_thread::yield();
-  }
-  return pred();
-}
-
 class dist_cluster : public ::testing::Test {
  protected:
   std::unique_ptr<distributed_node> start(const std::string& alive, bool hidden = true) {

@@ -28,9 +28,7 @@ class dist_codec : public erl_peer_suite<dist_codec> {
 
  protected:
   std::unique_ptr<distributed_node> start(const std::string& alive) {
-    node_config n;
-    n.workers = 2;
-    auto dn = std::make_unique<distributed_node>(config_for(alive), n);
+    auto dn = std::make_unique<distributed_node>(config_for(alive), two_workers());
     dn->register_codec<order>();
     return dn;
   }

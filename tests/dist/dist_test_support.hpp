@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <bitactor/core/node_config.hpp>
 #include <bitactor/dist/dist_config.hpp>
 #include <bitactor/dist/internal/control.hpp>
 #include <bitactor/dist/internal/handshake.hpp>
@@ -29,10 +30,13 @@
 #include <string>
 #include <vector>
 
+#include "common/wait.hpp"
+
 namespace bitactor::dist::testing {
 
 using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
+using bitactor::test::eventually;
 
 inline bool have_program(const char* name) {
   std::string cmd = std::string("command -v ") + name + " >/dev/null 2>&1";
@@ -269,24 +273,11 @@ class raw_peer {
   }
   /// Reads frames until the peer closes (true) or `limit` passes (false). Counts ticks seen.
   bool closed_within(std::chrono::milliseconds limit) {
-    auto deadline = steady::now() + limit;
+    const auto deadline = steady::now() + limit;
     while (true) {
-      std::uint8_t head[4];
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now());
-      if (left.count() <= 0) return false;
-      pollfd pfd{fd_, POLLIN, 0};
-      if (::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) return false;
-      ssize_t r = ::read(fd_, head, 1);
-      if (r <= 0) return true;
-      if (!read_exact(fd_, head + 1, 3, deadline)) return steady::now() < deadline;
-      std::size_t n = (std::size_t{head[0]} << 24) | (std::size_t{head[1]} << 16) |
-                      (std::size_t{head[2]} << 8) | head[3];
-      if (n == 0) {
-        ++ticks_;
-        continue;
-      }
-      std::vector<std::uint8_t> body(n);
-      if (!read_exact(fd_, body.data(), n, deadline)) return steady::now() < deadline;
+      const read_result r = read_frame(deadline);
+      if (r.how == read_result::closed) return true;
+      if (r.how == read_result::timed_out) return false;
     }
   }
   int ticks() const { return ticks_; }
@@ -294,10 +285,31 @@ class raw_peer {
   /// The peer must not have asked for the distribution header or fragments (pass-through
   /// frames only).
   std::optional<control_frame> next_frame(std::chrono::milliseconds limit) {
-    auto deadline = steady::now() + limit;
+    const read_result r = read_frame(steady::now() + limit);
+    if (r.how != read_result::frame) return std::nullopt;
+    std::string why;
+    return decode_frame(r.body, why);
+  }
+
+ private:
+  struct read_result {
+    enum { frame, closed, timed_out } how = timed_out;
+    std::vector<std::uint8_t> body{};
+  };
+  /// The next frame's payload, ticks counted and skipped; `closed` when the node closed the
+  /// connection (also mid-frame), `timed_out` when `deadline` passed first.
+  read_result read_frame(steady::time_point deadline) {
     while (true) {
       std::uint8_t head[4];
-      if (!read_exact(fd_, head, 4, deadline)) return std::nullopt;
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now());
+      if (left.count() <= 0) return {};
+      pollfd pfd{fd_, POLLIN, 0};
+      if (::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) return {};
+      if (::read(fd_, head, 1) <= 0) return {read_result::closed};
+      auto cut = [&] {
+        return read_result{steady::now() < deadline ? read_result::closed : read_result::timed_out};
+      };
+      if (!read_exact(fd_, head + 1, 3, deadline)) return cut();
       std::size_t n = (std::size_t{head[0]} << 24) | (std::size_t{head[1]} << 16) |
                       (std::size_t{head[2]} << 8) | head[3];
       if (n == 0) {
@@ -305,13 +317,10 @@ class raw_peer {
         continue;
       }
       std::vector<std::uint8_t> body(n);
-      if (!read_exact(fd_, body.data(), n, deadline)) return std::nullopt;
-      std::string why;
-      return decode_frame(body, why);
+      if (!read_exact(fd_, body.data(), n, deadline)) return cut();
+      return {read_result::frame, std::move(body)};
     }
   }
-
- private:
   void put(const std::vector<std::uint8_t>& b) {
     if (!write_all(fd_, b.data(), b.size())) throw std::runtime_error("raw_peer: write");
   }
@@ -348,6 +357,12 @@ class erl_peer_suite : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(have_program("erl")) << "erl is required for the distribution tests";
     ASSERT_TRUE(epmd_ && erl_) << "the private epmd or the erl peer did not start";
+  }
+  /// A node of two workers, which the suites' cases use.
+  static node_config two_workers() {
+    node_config n;
+    n.workers = 2;
+    return n;
   }
   /// More arguments for erl (a suite hides this to add its own).
   static std::vector<std::string> extra_erl_args() { return {}; }

@@ -86,16 +86,6 @@ class dist_interop : public ::testing::Test {
 
 t::term atom(const char* a) { return t::atom(a); }
 
-/// Waits (bounded) until pred() holds.
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 10s) {
-  for (auto deadline = steady::now() + limit; steady::now() < deadline;) {
-    if (pred()) return true;
-    std::this_thread::yield();
-  }
-  return pred();
-}
-
 }  // namespace
 
 TEST_F(dist_interop, erl_pings_bitactor_and_gets_pong) {

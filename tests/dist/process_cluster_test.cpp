@@ -78,15 +78,6 @@ class node_process {
   std::string name_;
 };
 
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 20s) {
-  for (auto deadline = steady::now() + limit; steady::now() < deadline;) {
-    if (pred()) return true;
-    std::this_thread::yield();
-  }
-  return pred();
-}
-
 }  // namespace
 
 TEST(dist_process_cluster, three_processes_call_each_other_and_survive_a_sigkill) {
@@ -132,14 +123,16 @@ TEST(dist_process_cluster, three_processes_call_each_other_and_survive_a_sigkill
 
   // The survivors drop it and keep calling each other.
   for (int i = 0; i < 2; ++i) {
-    EXPECT_TRUE(eventually([&] {
-      auto peers = self.rpc(nodes[i]->name(), "cluster", "nodes", {});
-      for (const auto& p : peers.as_list().elements) {
-        if (p.is_atom(dead)) return false;
-      }
-      return true;
-    })) << nodes[i]->name()
-        << " still lists " << dead;
+    EXPECT_TRUE(eventually(
+        [&] {
+          auto peers = self.rpc(nodes[i]->name(), "cluster", "nodes", {});
+          for (const auto& p : peers.as_list().elements) {
+            if (p.is_atom(dead)) return false;
+          }
+          return true;
+        },
+        20s))
+        << nodes[i]->name() << " still lists " << dead;
   }
   EXPECT_EQ(self.rpc(nodes[0]->name(), "cluster", "call",
                      {t::atom("where"), t::atom(nodes[1]->name())}, 20s),

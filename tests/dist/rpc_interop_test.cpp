@@ -32,9 +32,7 @@ class dist_rpc : public erl_peer_suite<dist_rpc> {
 
  protected:
   std::unique_ptr<distributed_node> start(const std::string& alive) {
-    node_config n;
-    n.workers = 2;
-    auto dn = std::make_unique<distributed_node>(config_for(alive), n);
+    auto dn = std::make_unique<distributed_node>(config_for(alive), two_workers());
     // calc:add/2, and calc:fail/1, which raises as its argument says.
     dn->register_rpc("calc", "add", 2, [](std::span<const t::term> args) -> t::term {
       if (!args[0].is_small() || !args[1].is_small()) {

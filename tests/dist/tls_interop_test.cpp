@@ -28,15 +28,6 @@ namespace {
 
 t::term atom(const char* a) { return t::atom(a); }
 
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 10s) {
-  for (auto deadline = steady::now() + limit; steady::now() < deadline;) {
-    if (pred()) return true;
-    std::this_thread::yield();
-  }
-  return pred();
-}
-
 // Whether a TLS client with no certificate of its own completes a TLS handshake with the node
 // listening on `port` (a blocking client, for the mutual TLS check).
 bool anonymous_client_handshakes(std::uint16_t port, const std::string& ca_file) {
@@ -82,11 +73,6 @@ class dist_tls : public erl_peer_suite<dist_tls> {
                        .ca_file = pki_->cert(ca)};
     return c;
   }
-  static node_config small() {
-    node_config n;
-    n.workers = 2;
-    return n;
-  }
 
   static inline std::unique_ptr<test_pki> pki_;
 };
@@ -96,7 +82,7 @@ class dist_tls : public erl_peer_suite<dist_tls> {
 TEST_F(dist_tls, a_tls_node_and_erl_ping_send_and_rpc_both_ways) {
   dist_config c = tls_config_for("tls_both");
   c.tls->require_client_certificate = true;  // erl must present its certificate too
-  distributed_node dn(c, small());
+  distributed_node dn(c, two_workers());
   dn.register_rpc("calc", "twice", 1,
                   [](std::span<const t::term> args) { return t::term(args[0].as_int() * 2); });
   inbox box(dn.local());
@@ -127,27 +113,27 @@ TEST_F(dist_tls, a_tls_node_and_erl_ping_send_and_rpc_both_ways) {
 }
 
 TEST_F(dist_tls, a_certificate_from_an_untrusted_ca_is_refused_both_ways) {
-  distributed_node rogue(tls_config_for("tls_rogue", "rogue", "ca"), small());
+  distributed_node rogue(tls_config_for("tls_rogue", "rogue", "ca"), two_workers());
   EXPECT_FALSE(rogue.ping(erl_->name(), 10s));
   EXPECT_TRUE(erl_->call(t::tuple(atom("ping"), t::atom(rogue.name()))).is_atom("pang"));
   // A node that trusts only the rogue CA refuses erl's certificate.
-  distributed_node wary(tls_config_for("tls_wary", "rogue", "rogue_ca"), small());
+  distributed_node wary(tls_config_for("tls_wary", "rogue", "rogue_ca"), two_workers());
   EXPECT_FALSE(wary.ping(erl_->name(), 10s));
   // Neither refusal touched anyone else.
-  distributed_node good(tls_config_for("tls_good"), small());
+  distributed_node good(tls_config_for("tls_good"), two_workers());
   EXPECT_TRUE(good.ping(erl_->name()));
   EXPECT_TRUE(rogue.nodes().empty());
 }
 
 TEST_F(dist_tls, the_servers_certificate_must_name_its_host) {
   // Both certificates come from the trusted CA; b's names another host.
-  distributed_node a(tls_config_for("tls_a"), small());
-  distributed_node b(tls_config_for("tls_b", "elsewhere"), small());
+  distributed_node a(tls_config_for("tls_a"), two_workers());
+  distributed_node b(tls_config_for("tls_b", "elsewhere"), two_workers());
   EXPECT_FALSE(a.ping(b.name(), 10s));
   // Without verification (testing only) the same connection is made.
   dist_config lax = tls_config_for("tls_lax");
   lax.tls->verify_peer = false;
-  distributed_node c(lax, small());
+  distributed_node c(lax, two_workers());
   EXPECT_TRUE(c.ping(b.name()));
 }
 
@@ -157,8 +143,8 @@ TEST_F(dist_tls, a_peer_without_tls_gets_no_connection) {
   dist_config tls_only = tls_config_for("tls_only");
   dist_config plain_tcp = config_for("plain_tcp");
   tls_only.setup_timeout = plain_tcp.setup_timeout = 1s;
-  distributed_node tls(tls_only, small());
-  distributed_node plain(plain_tcp, small());
+  distributed_node tls(tls_only, two_workers());
+  distributed_node plain(plain_tcp, two_workers());
   EXPECT_FALSE(plain.ping(tls.name(), 10s));
   EXPECT_FALSE(tls.ping(plain.name(), 10s));
   // A raw peer speaking the plain handshake to the TLS node is closed.
@@ -170,7 +156,7 @@ TEST_F(dist_tls, a_peer_without_tls_gets_no_connection) {
 TEST_F(dist_tls, bad_tls_files_fail_the_start_naming_the_file) {
   auto start_error = [&](dist_config c) -> std::string {
     try {
-      distributed_node dn(std::move(c), small());
+      distributed_node dn(std::move(c), two_workers());
     } catch (const dist_error& e) {
       return e.what();
     }
@@ -192,10 +178,10 @@ TEST_F(dist_tls, mutual_tls_refuses_a_client_without_a_certificate) {
   dist_config strict = tls_config_for("tls_strict");
   strict.tls->require_client_certificate = true;
   strict.setup_timeout = 1s;  // the anonymous client below never sends a name
-  distributed_node s(strict, small());
+  distributed_node s(strict, two_workers());
   EXPECT_FALSE(anonymous_client_handshakes(s.port(), pki_->cert("ca")));
   dist_config open = tls_config_for("tls_open");
   open.setup_timeout = 1s;
-  distributed_node o(open, small());
+  distributed_node o(open, two_workers());
   EXPECT_TRUE(anonymous_client_handshakes(o.port(), pki_->cert("ca")));
 }

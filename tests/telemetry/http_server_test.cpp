@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/wait.hpp"
 #include "http_client.hpp"
 
 namespace telemetry = bitactor::telemetry;
@@ -21,20 +22,10 @@ using telemetry::test::http_get;
 using telemetry::test::peer;
 using namespace std::chrono_literals;
 
+using bitactor::test::holds_within;
+
 namespace {
 constexpr const char* token = "0123456789abcdef-test-token";
-
-/// Waits until pred() holds or `limit` passes, and returns pred(): for the server's count of
-/// open connections, which drops just after the socket closes.
-template <class Pred>
-bool holds_within(std::chrono::milliseconds limit, Pred pred) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() >= deadline) return pred();
-    std::this_thread::yield();
-  }
-  return true;
-}
 
 class telemetry_http_server : public ::testing::Test {
  protected:

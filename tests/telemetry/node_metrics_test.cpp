@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/wait.hpp"
+
 namespace telemetry = bitactor::telemetry;
 using namespace std::chrono_literals;
 using bitactor::actor;
@@ -22,6 +24,8 @@ using bitactor::inbox;
 using bitactor::message;
 using bitactor::node;
 using bitactor::pid;
+
+using bitactor::test::holds_within;
 
 namespace {
 bitactor::node_config threaded() {
@@ -42,18 +46,6 @@ std::optional<double> collected(const telemetry::registry& r, const std::string&
     return f.series[0].value;
   }
   return std::nullopt;
-}
-
-/// Waits until pred() holds or `limit` passes, and returns pred(). The node counts an exit
-/// just after the process's monitors hear of it, so the count can trail the down message.
-template <class Pred>
-bool holds_within(std::chrono::milliseconds limit, Pred pred) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() >= deadline) return pred();
-    std::this_thread::yield();
-  }
-  return true;
 }
 
 void idle(actor&, message&) {}
