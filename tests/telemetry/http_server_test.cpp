@@ -226,8 +226,10 @@ TEST_F(telemetry_http_server, garbage_that_is_not_http_closes_only_that_connecti
   EXPECT_EQ(r->status, 200);
 
   client_connection bad(port());
-  ASSERT_TRUE(bad.send_all(
-      std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not http\r\n\r\n", 30)));
+  // A TLS ClientHello's first bytes (NULs included), then text.
+  static constexpr char tls_hello[] =
+      "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not http\r\n\r\n";
+  ASSERT_TRUE(bad.send_all(std::string(tls_hello, sizeof tls_hello - 1)));
   EXPECT_TRUE(bad.closed_by_peer());
   client_connection bad_line(port());
   ASSERT_TRUE(bad_line.send_all("HELLO\r\n\r\n"));
