@@ -288,23 +288,62 @@ asio::awaitable<void> connection::handshake_as_acceptor() {
   co_await write_raw(ack);
 }
 
+asio::awaitable<void> connection::fill(std::size_t need) {
+  // What one read_some takes in: many small frames, or a good part of a large one, per call.
+  constexpr std::size_t read_ahead = std::size_t{64} << 10;
+  while (in_end_ - in_begin_ < need) {
+    if (in_.size() - in_begin_ < need || in_end_ == in_.size()) {
+      // Move what is unread to the front, and make room for `need` and some more.
+      std::copy(in_.begin() + static_cast<std::ptrdiff_t>(in_begin_),
+                in_.begin() + static_cast<std::ptrdiff_t>(in_end_), in_.begin());
+      in_end_ -= in_begin_;
+      in_begin_ = 0;
+      if (in_.size() < std::max(need, read_ahead)) in_.resize(std::max(need, read_ahead));
+    }
+    auto room = asio::buffer(in_.data() + in_end_, in_.size() - in_end_);
+    std::size_t n = 0;
+    if (tls_) {
+      n = co_await tls_->async_read_some(room, asio::use_awaitable);
+    } else {
+      n = co_await socket_.async_read_some(room, asio::use_awaitable);
+    }
+    in_end_ += n;
+    last_read_ = std::chrono::steady_clock::now();
+  }
+}
+
 asio::awaitable<void> connection::read_frames() {
   const std::size_t max = owner_.settings().config.max_frame_bytes;
+  // Frames this large skip the buffer once it holds all it has: one copy fewer.
+  constexpr std::size_t large_frame = std::size_t{16} << 10;
   std::vector<std::uint8_t> payload;
   while (state_ == state::up) {
-    std::uint8_t head[4];
-    co_await read_exactly(asio::buffer(head));
-    last_read_ = std::chrono::steady_clock::now();
+    co_await fill(4);
+    const std::uint8_t* head = in_.data() + in_begin_;
     std::size_t n = (std::size_t{head[0]} << 24) | (std::size_t{head[1]} << 16) |
                     (std::size_t{head[2]} << 8) | head[3];
+    in_begin_ += 4;
     if (n == 0) continue;  // a tick
     if (n > max) {
       close("frame of " + std::to_string(n) + " bytes exceeds max_frame_bytes");
       co_return;
     }
-    payload.resize(n);
-    co_await read_exactly(asio::buffer(payload));
-    last_read_ = std::chrono::steady_clock::now();
+    // The reader may keep the payload (binaries refer into it): each frame gets its own.
+    const std::size_t buffered = in_end_ - in_begin_;
+    if (buffered < n && n >= large_frame) {
+      // A large frame not yet in: what is buffered, then the rest read straight into place.
+      payload.resize(n);
+      std::copy_n(in_.begin() + static_cast<std::ptrdiff_t>(in_begin_), buffered, payload.begin());
+      in_begin_ = in_end_ = 0;
+      co_await read_exactly(asio::buffer(payload.data() + buffered, n - buffered));
+      last_read_ = std::chrono::steady_clock::now();
+    } else {
+      co_await fill(n);
+      payload.assign(in_.begin() + static_cast<std::ptrdiff_t>(in_begin_),
+                     in_.begin() + static_cast<std::ptrdiff_t>(in_begin_ + n));
+      in_begin_ += n;
+      if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
+    }
     std::string why;
     auto f = reader_.read(payload, why);
     if (!f) {

@@ -100,6 +100,9 @@ class connection : public std::enable_shared_from_this<connection> {
   /// Reads exactly the buffer's size, through TLS when there is TLS.
   boost::asio::awaitable<void> read_exactly(boost::asio::mutable_buffer into);
   boost::asio::awaitable<void> read_frames();
+  /// Reads until at least `need` bytes are buffered in in_ (one read_some takes what has
+  /// come, up to 64 KiB: not two reads per frame).
+  boost::asio::awaitable<void> fill(std::size_t need);
   void arm_setup_timer();
   void schedule_tick();
   void on_tick();
@@ -119,6 +122,9 @@ class connection : public std::enable_shared_from_this<connection> {
   std::uint32_t peer_creation_ = 0;
 
   frame_reader reader_;
+  std::vector<std::uint8_t> in_;  // bytes read and not yet taken: [in_begin_, in_end_)
+  std::size_t in_begin_ = 0;
+  std::size_t in_end_ = 0;
   frame_writer writer_;
   std::vector<std::vector<std::uint8_t>> inflight_;  // what the write in progress writes
   // Bytes of frames sent and not yet written (as pushed: headers and fragmenting change the
