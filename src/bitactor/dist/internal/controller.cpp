@@ -304,24 +304,32 @@ bool controller::demonitor_nodes(const pid& who, const monitor_nodes_options& op
   return on_io([&] { return watchers_.remove(who, options); });
 }
 
+void controller::noconnection_down(const pid& watcher, const pid& target, const ref& r) {
+  auto* d = new core_signal(signal_kind::down, target);
+  d->monitor_ref = r;
+  d->reason = exit_reason::noconnection();
+  bitactor::detail::runtime_of(*node_).deliver(watcher, d);
+}
+
+void controller::noconnection_exit(const pid& local, const pid& remote) {
+  auto* e = new core_signal(signal_kind::exit, remote);
+  e->via_link = true;
+  e->reason = exit_reason::noconnection();
+  bitactor::detail::runtime_of(*node_).deliver(local, e);
+}
+
 void controller::peer_lost(const std::string& peer) {
   if (node_ == nullptr) return;
   auto& rt = bitactor::detail::runtime_of(*node_);
   if (auto it = links_.find(peer); it != links_.end()) {
     for (const auto& [local, remote] : it->second) {
-      auto* s = new core_signal(signal_kind::exit, remote);
-      s->via_link = true;
-      s->reason = exit_reason::noconnection();
-      rt.deliver(local, s);
+      noconnection_exit(local, remote);
     }
     links_.erase(it);
   }
   if (auto it = monitors_.find(peer); it != monitors_.end()) {
     for (const auto& [watcher, mref, target] : it->second) {
-      auto* s = new core_signal(signal_kind::down, target);
-      s->monitor_ref = mref;
-      s->reason = exit_reason::noconnection();
-      rt.deliver(watcher, s);
+      noconnection_down(watcher, target, mref);
       monitored_names_.erase(mref);
     }
     monitors_.erase(it);
@@ -399,7 +407,6 @@ void controller::route(const pid& to, message* m) noexcept {
 }
 
 void controller::route_signal(const std::string& peer, const pid& to, core_signal& s) {
-  auto& rt = bitactor::detail::runtime_of(*node_);
   const term::term from = to_term(s.from ? s.from : net_kernel_);
   const term::term target = to_term(to);
   std::optional<term::term> control;
@@ -440,10 +447,7 @@ void controller::route_signal(const std::string& peer, const pid& to, core_signa
       // MONITOR_P {19, From, To, Ref}. Also kept here so losing the peer fires noconnection;
       // a node that cannot be reached fires it at once (erlang:monitor/2).
       if (connection_to(peer) == nullptr) {
-        auto* d = new core_signal(signal_kind::down, to);
-        d->monitor_ref = s.monitor_ref;
-        d->reason = exit_reason::noconnection();
-        rt.deliver(s.from, d);
+        noconnection_down(s.from, to, s.monitor_ref);
         return;
       }
       monitors_[peer].insert({s.from, s.monitor_ref, to});
@@ -497,10 +501,7 @@ void controller::route_signal(const std::string& peer, const pid& to, core_signa
   if (c == nullptr) {
     if (s.kind == signal_kind::link) {
       // The node cannot be reached: the link breaks at once (erlang:link/1, noconnection).
-      auto* e = new core_signal(signal_kind::exit, to);
-      e->via_link = true;
-      e->reason = exit_reason::noconnection();
-      rt.deliver(s.from, e);
+      noconnection_exit(s.from, to);
       links_[peer].erase({s.from, to});
     }
     return;
@@ -540,10 +541,7 @@ ref controller::monitor_name(const pid& watcher, const std::string& name, const 
   asio::post(io_, [this, watcher, name, peer, r, placeholder, sender = running_process()] {
     auto c = connection_to(peer);
     if (c == nullptr) {  // as a monitor of a pid there (route_signal)
-      auto* d = new core_signal(signal_kind::down, placeholder);
-      d->monitor_ref = r;
-      d->reason = exit_reason::noconnection();
-      bitactor::detail::runtime_of(*node_).deliver(watcher, d);
+      noconnection_down(watcher, placeholder, r);
       return;
     }
     monitors_[peer].insert({watcher, r, placeholder});
@@ -573,10 +571,7 @@ ref controller::spawn_request(const pid& requester, const std::string& peer, ter
                    frame = std::move(frame)]() mutable {
     auto c = connection_to(peer);
     if (c == nullptr) {  // as a monitor of a pid there (route_signal)
-      auto* d = new core_signal(signal_kind::down, placeholder);
-      d->monitor_ref = r;
-      d->reason = exit_reason::noconnection();
-      bitactor::detail::runtime_of(*node_).deliver(requester, d);
+      noconnection_down(requester, placeholder, r);
       return;
     }
     if (c->is_up() && (c->negotiated() & flags::spawn) == 0) {

@@ -143,6 +143,10 @@ class controller final : public connection_owner, public remote_router {
   void deliver_message(const pid& to, term::term msg);
   bool is_local(const term::term& t) const;
   void peer_lost(const std::string& peer);
+  /// What a local process hears when the node of `target` / `remote` cannot be reached or is
+  /// lost: the monitor `r`'s DOWN, the link's exit, both with noconnection.
+  void noconnection_down(const pid& watcher, const pid& target, const ref& r);
+  void noconnection_exit(const pid& local, const pid& remote);
 
   resolved_dist_config settings_;
   std::optional<boost::asio::ssl::context> tls_context_;  // dist_config::tls
