@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <bitactor/core/node_config.hpp>
 #include <bitactor/dist/dist_config.hpp>
 #include <bitactor/dist/internal/control.hpp>
@@ -281,6 +282,16 @@ class raw_peer {
     }
   }
   int ticks() const { return ticks_; }
+  /// Reads and drops whole frames while `keep_reading` holds (looked at between frames only, so
+  /// a frame is never cut in two and the stream stays in step); false if the node closed.
+  bool drain_while(const std::atomic<bool>& keep_reading) {
+    while (keep_reading.load()) {
+      pollfd pfd{fd_, POLLIN, 0};
+      if (::poll(&pfd, 1, 50) <= 0) continue;
+      if (read_frame(steady::now() + 30s).how == read_result::closed) return false;
+    }
+    return true;
+  }
   /// The next frame the node sends (ticks skipped), decoded; nullopt after `limit` or on close.
   /// The peer must not have asked for the distribution header or fragments (pass-through
   /// frames only).

@@ -270,9 +270,7 @@ TEST_F(dist_interop, a_process_sending_to_a_peer_that_does_not_read_is_parked) {
   EXPECT_TRUE(parked());
   // The peer reads: the queue drains and the sender goes on.
   std::atomic<bool> reading{true};
-  std::thread drain([&] {
-    while (reading.load()) raw.closed_within(100ms);
-  });
+  std::thread drain([&] { raw.drain_while(reading); });
   EXPECT_TRUE(eventually([&] { return sent.load() > at_park + 100; }, 30s))
       << "still " << sent.load() << " after " << at_park;
   reading = false;
